@@ -1,0 +1,118 @@
+# /// script
+# dependencies = ["nox>=2025.2.9"]
+# ///
+"""Sessions: one per distribution, lint, integration, docs, bench and the demo.
+
+``nox`` runs everything CI needs; ``nox -s demo`` opens the main demo.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = False
+nox.options.sessions = ["lint", "core", "neuron", "jaxley", "qt", "integration"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PACKAGES = {
+    "core": ["compneurovis-core"],
+    "neuron": ["compneurovis-core", "compneurovis-neuron"],
+    "jaxley": ["compneurovis-core", "compneurovis-jaxley"],
+    "qt": ["compneurovis-core", "compneurovis-qt"],
+}
+ALL = ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron", "compneurovis-jaxley"]
+
+
+def _group(name: str) -> list[str]:
+    return nox.project.dependency_groups(PYPROJECT, name)
+
+
+def _paths(dists: list[str]) -> list[str]:
+    return [str(ROOT / "packages" / d) for d in dists]
+
+
+def _install(session: nox.Session, dists: list[str], *extra: str, editable: bool = False) -> None:
+    """Install local distributions (and their PyPI dependencies) into the session venv."""
+    session.install("--upgrade", "pip")
+    targets = []
+    for path in _paths(dists):
+        targets += ["-e", path] if editable else [path]
+    session.install(*targets, *extra)
+
+
+def _run_tests(session: nox.Session, package: str) -> None:
+    _install(session, PACKAGES[package], *_group("test"))
+    env = {"CNV_REQUIRE_ALL": "1"} if os.environ.get("CI") else {}
+    session.run("pytest", f"packages/compneurovis-{package}/tests", *session.posargs, env=env)
+
+
+@nox.session(python="3.11")
+def core(session: nox.Session) -> None:
+    """compneurovis-core alone (numpy + test tools)."""
+    _run_tests(session, "core")
+
+
+@nox.session(python="3.11")
+def neuron(session: nox.Session) -> None:
+    """compneurovis-neuron with the real NEURON."""
+    _run_tests(session, "neuron")
+
+
+@nox.session(python="3.11")
+def jaxley(session: nox.Session) -> None:
+    """compneurovis-jaxley with the real Jaxley/JAX on the CPU."""
+    _run_tests(session, "jaxley")
+
+
+@nox.session(python="3.11")
+def qt(session: nox.Session) -> None:
+    """compneurovis-qt with real Qt widgets and VTK (Xvfb through pytest-xvfb)."""
+    _run_tests(session, "qt")
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff, and import-linter contracts for the dependency rule."""
+    _install(session, ALL, *_group("lint"), editable=True)
+    session.install("-e", ".", "--no-deps")
+    session.run("ruff", "check", ".")
+    session.run("lint-imports")
+
+
+@nox.session(python="3.11")
+def integration(session: nox.Session) -> None:
+    """Tests that need several distributions: everything installed from wheels."""
+    wheels = ROOT / "dist"
+    shutil.rmtree(wheels, ignore_errors=True)
+    session.install("build")
+    for path in [*_paths(ALL), str(ROOT)]:
+        session.run("python", "-m", "build", "--wheel", "--outdir", str(wheels), path, silent=True)
+    session.install("--find-links", str(wheels), "compneurovis[all]", *_group("test"))
+    env = {"CNV_REQUIRE_ALL": "1"} if os.environ.get("CI") else {}
+    session.run("pytest", "tests-integration", *session.posargs, env=env)
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks of every package, each printed as a ratio against its own baseline."""
+    _install(session, ALL, *_group("test"))
+    for path in sorted((ROOT / "packages").glob("*/benchmarks/bench_*.py")):
+        session.run("python", str(path), *session.posargs)
+
+
+@nox.session(python="3.11")
+def demo(session: nox.Session) -> None:
+    """The main demo: a live NEURON cell (offscreen screenshot when there is no display)."""
+    _install(session, ALL)
+    session.install("-e", ".", "--no-deps")
+    args = session.posargs or []
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and "--screenshot" not in args:
+        args = [*args, "--screenshot", "compneurovis-demo.png"]
+    session.run("compneurovis", "demo", "neuron-swc", *args)

@@ -1,0 +1,24 @@
+"""History capture modes for live sessions."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class HistoryCaptureMode(str, Enum):
+    """Which entities a live session keeps a time history for.
+
+    Attributes:
+        ON_DEMAND: Keep the latest display state for every entity, and history
+            only for the entities the user asks for (by clicking them).
+        FULL: Keep history for every entity.
+
+    Members compare equal to their string values, so
+    ``HistoryCaptureMode("full") is HistoryCaptureMode.FULL``.
+    """
+
+    ON_DEMAND = "on_demand"
+    FULL = "full"
+
+    def __str__(self) -> str:
+        return self.value

@@ -1,0 +1,407 @@
+"""`LiveMorphologySession`: what every live compartmental-simulator session shares.
+
+A backend subclass (NEURON, Jaxley, or your own) implements three private
+hooks and gets display/history fields, capture modes, controls, actions,
+clicks, shortcuts and reset for free:
+
+- ``_build_model() -> MorphologyGeometry``: create the model; return its geometry.
+- ``_initialize_state() -> (t, values)``: (re)initialise the simulation state and
+  return the time and the ``(n_entities,)`` display values.
+- ``_step(n) -> (times, values)``: advance ``n`` steps; return ``(n,)`` times and
+  ``(n, n_entities)`` display values, one row per step.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._controls import ActionSpec, ControlSpec
+from ._errors import SceneError
+from ._geometry import MorphologyGeometry
+from ._history import HistoryCaptureMode
+from ._protocol import (
+    EntityClicked,
+    Error,
+    FieldAppend,
+    FieldReplace,
+    InvokeAction,
+    KeyPressed,
+    Reset,
+    ScenePatch,
+    SessionCommand,
+    SessionUpdate,
+    SetControl,
+    StatePatch,
+    Status,
+    StopSession,
+)
+from ._scene import Scene
+from ._scene_builder import TRACE_VIEW_ID, MorphologySceneBuilder
+from ._session import BufferedSession
+from ._trace_buffer import TraceBuffer
+
+
+@dataclass
+class CommandContext:
+    """What a command hook (``on_action``, ``on_key_press``, ...) may use.
+
+    Attributes:
+        session: The session handling the command.
+        command: The command being handled.
+    """
+
+    session: LiveMorphologySession
+    command: SessionCommand
+
+    def emit(self, update: SessionUpdate) -> None:
+        """Send an update to the frontend."""
+        self.session.emit(update)
+
+    def status(self, message: str) -> None:
+        """Show ``message`` in the frontend's status bar."""
+        self.session.emit(Status(message=message, sim_time=self.session.time))
+
+
+class LiveMorphologySession(BufferedSession):
+    """Base of live sessions on a morphology: display field, history field, commands.
+
+    Args:
+        dt: Integration time step, in ms.
+        v_init: Initial membrane potential, in mV.
+        max_samples: Most history samples kept per traced entity.
+        display_dt: Simulated time between display frames, in ms; ``None``
+            means one frame per step.
+        history_capture_mode: `HistoryCaptureMode` or its string value.
+        title: Window title.
+    """
+
+    HISTORY_CAPTURE_ON_DEMAND = HistoryCaptureMode.ON_DEMAND
+    HISTORY_CAPTURE_FULL = HistoryCaptureMode.FULL
+    scene_builder: type[MorphologySceneBuilder] = MorphologySceneBuilder
+
+    def __init__(
+        self,
+        *,
+        dt: float = 0.1,
+        v_init: float = -65.0,
+        max_samples: int = 1000,
+        display_dt: float | None = 0.1,
+        history_capture_mode: HistoryCaptureMode | str = HistoryCaptureMode.ON_DEMAND,
+        title: str = "CompNeuroVis",
+    ) -> None:
+        super().__init__()
+        self.dt = dt
+        self.v_init = v_init
+        self.max_samples = max_samples
+        self.display_dt = display_dt
+        self.history_capture_mode = HistoryCaptureMode(history_capture_mode)
+        self.title = title
+        self.geometry: MorphologyGeometry | None = None
+        self.time = 0.0
+        self.control_values: dict[str, Any] = {}
+        self._traces: TraceBuffer | None = None
+        self._running = True
+        self._stopped = False
+
+    # ----------------------------------------------------------- backend hooks
+
+    def _build_model(self) -> MorphologyGeometry:
+        raise NotImplementedError
+
+    def _initialize_state(self) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------- customisation API
+
+    def control_specs(self) -> dict[str, ControlSpec]:
+        """Controls to show; override to add sliders etc. Default: none."""
+        return {}
+
+    def action_specs(self) -> dict[str, ActionSpec]:
+        """Actions to show. Default: ``reset`` (Space) and ``pause`` (P).
+
+        Override and extend ``super().action_specs()`` to keep them.
+        """
+        return {
+            "reset": ActionSpec(id="reset", label="Reset", shortcuts=("Space",),
+                                help="Re-initialise the simulation"),
+            "pause": ActionSpec(id="pause", label="Pause / resume", shortcuts=("P",),
+                                help="Pause or resume the simulation"),
+        }
+
+    def control_order(self) -> tuple[str, ...] | None:
+        """Order of the controls in the panel, or ``None`` for definition order."""
+        return None
+
+    def action_order(self) -> tuple[str, ...] | None:
+        """Order of the action buttons, or ``None`` for definition order."""
+        return None
+
+    def trace_view_updates(self) -> dict[str, Any]:
+        """Attribute overrides for the trace `LinePlotViewSpec`, e.g. ``{"rolling_window": 50.0}``."""
+        return {}
+
+    def display_field_id(self) -> str:
+        """Id of the per-segment display field."""
+        return self.scene_builder.DISPLAY_FIELD_ID
+
+    def history_field_id(self) -> str:
+        """Id of the per-segment history field."""
+        return self.scene_builder.HISTORY_FIELD_ID
+
+    def display_unit(self) -> str | None:
+        """Unit of the display values. Default ``"mV"`` (membrane voltage)."""
+        return "mV"
+
+    def history_unit(self) -> str | None:
+        """Unit of the history values. Default: the display unit."""
+        return self.display_unit()
+
+    def morphology_color_map(self) -> str:
+        """Colour map of the morphology view."""
+        return "scalar"
+
+    def morphology_color_limits(self) -> tuple[float, float] | None:
+        """Colour limits of the morphology view. Default ``(-80, 40)`` mV; ``None`` is auto."""
+        return (-80.0, 40.0)
+
+    def morphology_color_norm(self) -> str:
+        """Colour normalisation of the morphology view."""
+        return "auto"
+
+    def trace_title(self) -> str:
+        """Title of the trace plot."""
+        return "Membrane potential"
+
+    def trace_y_label(self) -> str:
+        """Y label of the trace plot."""
+        return "V"
+
+    def trace_y_unit(self) -> str:
+        """Y unit of the trace plot."""
+        return self.history_unit() or ""
+
+    def apply_control(self, control_id: str, value: Any) -> bool:
+        """Apply a new control value to the model. Return whether it was handled."""
+        return False
+
+    def apply_action(self, action_id: str, payload: dict[str, object]) -> bool:
+        """Default action handling (``reset``, ``pause``). Return whether handled."""
+        if action_id == "reset":
+            self._reset()
+            return True
+        if action_id == "pause":
+            self._running = not self._running
+            self.emit(Status(message="running" if self._running else "paused", sim_time=self.time))
+            return True
+        return False
+
+    def on_action(self, action_id: str, payload: dict[str, Any], context: CommandContext) -> bool:
+        """Hook run before `apply_action`; return ``True`` to stop there."""
+        return False
+
+    def on_key_press(self, key: str, context: CommandContext) -> bool:
+        """Hook for a key no action claims; return ``True`` if handled."""
+        return False
+
+    def on_entity_clicked(self, entity_id: str, context: CommandContext) -> bool:
+        """Hook for a click on a segment; return ``True`` to skip the default."""
+        return False
+
+    def should_capture_trace_on_click(self, entity_id: str, context: CommandContext) -> bool:
+        """Whether a click starts a trace of ``entity_id`` (``ON_DEMAND`` mode)."""
+        return True
+
+    def default_trace_entities(self) -> list[str]:
+        """Entities traced from the start in ``ON_DEMAND`` mode: the first one."""
+        assert self.geometry is not None
+        return list(self.geometry.entity_ids[:1])
+
+    # ---------------------------------------------------------------- running
+
+    def steps_per_update(self) -> int:
+        """Simulation steps per display frame: ``round(display_dt / dt)``, at least 1."""
+        if self.display_dt is None:
+            return 1
+        return max(1, round(self.display_dt / self.dt))
+
+    def idle_sleep(self) -> float:
+        """Seconds to sleep per loop turn while paused."""
+        return 0.02
+
+    def is_live(self) -> bool:
+        """Whether the simulation is running (not paused, stopped or failed)."""
+        return self._running and not self._stopped
+
+    def history_length(self) -> int:
+        """Samples kept per traced entity: ``max_samples``, or fewer for a rolling window."""
+        window = self.trace_view_updates().get("rolling_window")
+        if window:
+            return max(1, min(self.max_samples, math.ceil(window / self.dt) + 1))
+        return self.max_samples
+
+    def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
+                    time_value: float) -> Scene:
+        """Build the initial Scene from sampled values and morphology geometry."""
+        assert self._traces is not None
+        times, values = self._traces.snapshot()
+        controls = self.control_specs()
+        scene = self.scene_builder.build_scene(
+            geometry=geometry, display_values=display_values, trace_values=values,
+            trace_segment_ids=np.asarray(geometry.entity_ids)[self._traces.rows],
+            trace_times=times,
+            display_field_id=self.display_field_id(), history_field_id=self.history_field_id(),
+            display_unit=self.display_unit(), history_unit=self.history_unit(),
+            morphology_color_map=self.morphology_color_map(),
+            morphology_color_limits=self.morphology_color_limits(),
+            morphology_color_norm=self.morphology_color_norm(),
+            trace_title=self.trace_title(), trace_y_label=self.trace_y_label(),
+            trace_y_unit=self.trace_y_unit(), controls=controls, actions=self.action_specs(),
+            title=self.title, control_ids=self.control_order(), action_ids=self.action_order(),
+        )
+        trace_updates = self.trace_view_updates()
+        if trace_updates:
+            scene.apply(ScenePatch(views={TRACE_VIEW_ID: trace_updates}))
+        scene.state.update(self.control_values)
+        scene.status = f"t = {time_value:.3f} ms"
+        return scene
+
+    def initialize(self) -> Scene:
+        """Build the model, sample it once, and return the first Scene."""
+        self.geometry = self._build_model()
+        if self.geometry.n_entities == 0:
+            raise ValueError(f"{type(self).__name__}: the model has no segments to show")
+        self.control_values = {cid: spec.default for cid, spec in self.control_specs().items()}
+        self.time, values = self._initialize_state()
+        self._traces = self._fresh_traces(list(self._initial_trace_rows()))
+        self._traces.append(np.array([self.time]), values[None, :])
+        return self.build_scene(geometry=self.geometry, display_values=values, time_value=self.time)
+
+    def _initial_trace_rows(self) -> np.ndarray:
+        assert self.geometry is not None
+        if self.history_capture_mode is HistoryCaptureMode.FULL:
+            return np.arange(self.geometry.n_entities)
+        return self.geometry.indices_of(self.default_trace_entities())
+
+    def _fresh_traces(self, rows: list[int]) -> TraceBuffer:
+        return TraceBuffer(self.history_length(), rows)
+
+    def advance(self) -> None:
+        """Simulate one display interval and emit the display frame and history."""
+        assert self._traces is not None, "initialize() must run before advance()"
+        times, values = self._step(self.steps_per_update())
+        if not np.all(np.isfinite(values[-1])):
+            bad = self.geometry.entity_ids[int(np.flatnonzero(~np.isfinite(values[-1]))[0])]  # type: ignore[union-attr]
+            self._running = False
+            self.emit(Error(message=(f"simulation state became NaN/inf at t = {times[-1]:.3f} ms "
+                                     f"(first at {bad}); paused: change parameters and reset")))
+        self.time = float(times[-1])
+        self._emit_frame(times, values)
+
+    def _emit_frame(self, times: np.ndarray, values: np.ndarray) -> None:
+        assert self._traces is not None
+        self.emit(FieldReplace(field_id=self.display_field_id(),
+                               values=np.asarray(values[-1], dtype=np.float32), sim_time=self.time))
+        block = self._traces.append(times, values)
+        self.emit(FieldAppend(field_id=self.history_field_id(), append_dim="time", values=block,
+                              coord_values=np.asarray(times, dtype=np.float64),
+                              max_length=self._traces.capacity, sim_time=self.time))
+
+    def _reset(self) -> None:
+        assert self._traces is not None
+        self.time, values = self._initialize_state()
+        self._traces = self._fresh_traces(list(self._traces.rows))
+        self._traces.append(np.array([self.time]), values[None, :])
+        self._running = True
+        self.emit(FieldReplace(field_id=self.display_field_id(),
+                               values=np.asarray(values, dtype=np.float32), sim_time=self.time))
+        self._emit_history_replace()
+        self.emit(Status(message="reset", sim_time=self.time))
+
+    def _emit_history_replace(self) -> None:
+        assert self._traces is not None and self.geometry is not None
+        times, values = self._traces.snapshot()
+        ids = np.asarray(self.geometry.entity_ids)[self._traces.rows]
+        self.emit(FieldReplace(field_id=self.history_field_id(), values=values,
+                               coords={"segment": ids, "time": times}, sim_time=self.time))
+
+    def add_trace(self, entity_id: str) -> bool:
+        """Start keeping history for ``entity_id``; return ``False`` if already traced."""
+        assert self._traces is not None and self.geometry is not None
+        row = self.geometry.index_of(entity_id)
+        if row in self._traces.rows:
+            return False
+        self._traces.add_row(row)
+        self._emit_history_replace()
+        return True
+
+    # --------------------------------------------------------------- commands
+
+    def handle(self, command: SessionCommand) -> None:
+        """Dispatch one command; a bad command becomes an `Error` update, not a crash."""
+        context = CommandContext(self, command)
+        try:
+            self._dispatch(command, context)
+        except SceneError as exc:
+            self.emit(Error(message=str(exc)))
+
+    def _dispatch(self, command: SessionCommand, context: CommandContext) -> None:
+        if isinstance(command, Reset):
+            self._reset()
+        elif isinstance(command, SetControl):
+            self._set_control(command.control_id, command.value)
+        elif isinstance(command, InvokeAction):
+            self._invoke(command.action_id, dict(command.payload), context)
+        elif isinstance(command, KeyPressed):
+            if not self.on_key_press(command.key, context):
+                for action in self.action_specs().values():
+                    if command.key in action.shortcuts:
+                        self._invoke(action.id, dict(action.payload), context)
+                        break
+        elif isinstance(command, EntityClicked):
+            if self.geometry is not None:
+                self.geometry.index_of(command.entity_id)  # unknown ids raise SceneError
+            if not self.on_entity_clicked(command.entity_id, context) and (
+                self.history_capture_mode is HistoryCaptureMode.ON_DEMAND
+                and self.should_capture_trace_on_click(command.entity_id, context)
+            ):
+                self.add_trace(command.entity_id)
+        elif isinstance(command, StopSession):
+            self._stopped = True
+
+    def _set_control(self, control_id: str, value: Any) -> None:
+        specs = self.control_specs()
+        if control_id not in specs:
+            raise SceneError(f"unknown control {control_id!r}; this session has {sorted(specs)}")
+        value = specs[control_id].validate(value)
+        previous = self.control_values.get(control_id)
+        self.control_values[control_id] = value
+        try:
+            handled = self.apply_control(control_id, value)
+        except Exception as exc:
+            self.control_values[control_id] = previous
+            self.emit(Error(message=f"control {control_id!r} = {value!r} failed: {exc}",
+                            traceback=traceback.format_exc()))
+            return
+        self.emit(StatePatch(values={control_id: value}))
+        if not handled:
+            self.emit(Status(message=f"control {control_id!r} is not used by this session"))
+
+    def _invoke(self, action_id: str, payload: dict[str, Any], context: CommandContext) -> None:
+        specs = self.action_specs()
+        if action_id not in specs:
+            raise SceneError(f"unknown action {action_id!r}; this session has {sorted(specs)}")
+        if not self.on_action(action_id, payload, context) and not self.apply_action(action_id, payload):
+            self.emit(Status(message=f"action {action_id!r} is not handled by this session"))
+
+    def shutdown(self) -> None:
+        """Stop advancing; subclasses release simulator resources."""
+        self._stopped = True

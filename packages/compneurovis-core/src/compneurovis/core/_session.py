@@ -1,0 +1,65 @@
+"""The session interface every backend implements, and a buffered base."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+
+from ._protocol import SessionCommand, SessionUpdate
+from ._scene import Scene
+
+
+class Session(ABC):
+    """A source of Scenes and updates that reacts to commands.
+
+    A transport calls `initialize` once, then loops: `handle` pending commands,
+    `advance` while `is_live`, forward `read_updates`, else sleep `idle_sleep`.
+    """
+
+    @classmethod
+    def startup_scene(cls) -> Scene | None:
+        """A Scene to show before `initialize` finishes (e.g. a title card), or ``None``."""
+        return None
+
+    @abstractmethod
+    def initialize(self) -> Scene | None:
+        """Build the model and return the first Scene (or ``None`` to send it as an update)."""
+
+    @abstractmethod
+    def advance(self) -> None:
+        """Do one unit of work (e.g. simulate one display interval)."""
+
+    @abstractmethod
+    def read_updates(self) -> list[SessionUpdate]:
+        """Return and forget the updates produced since the last call."""
+
+    def handle(self, command: SessionCommand) -> None:  # noqa: B027 - optional hook
+        """React to one command from the frontend. The default ignores it."""
+
+    def is_live(self) -> bool:
+        """Whether `advance` should be called now. Defaults to ``True``."""
+        return True
+
+    def idle_sleep(self) -> float:
+        """Seconds to sleep between loop turns while not live."""
+        return 0.02
+
+    def shutdown(self) -> None:  # noqa: B027 - optional hook
+        """Release resources; called once when the session stops."""
+
+
+class BufferedSession(Session):
+    """A Session that queues updates with `emit` and hands them out in `read_updates`."""
+
+    def __init__(self) -> None:
+        self._updates: deque[SessionUpdate] = deque()
+
+    def emit(self, update: SessionUpdate) -> None:
+        """Queue one update for the frontend."""
+        self._updates.append(update)
+
+    def read_updates(self) -> list[SessionUpdate]:
+        """Return and clear the queued updates, oldest first."""
+        updates = list(self._updates)
+        self._updates.clear()
+        return updates

@@ -1,0 +1,234 @@
+"""Run a Session in a worker process; carry updates out and commands in.
+
+The worker's main thread only simulates. A sender thread takes whatever
+updates are pending, coalesces them (`UpdateCoalescer`) and writes one
+message per batch, so a slow consumer never blocks the simulation: display
+frames it missed are skipped and history arrives merged, in bulk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ._codec import decode, encode
+from ._coalesce import UpdateCoalescer
+from ._protocol import Error, SceneReady, SessionCommand, SessionUpdate, StopSession
+from ._session import Session
+
+SessionFactory = Callable[[], Session]
+
+
+class _Outbox:
+    """Pending updates of the worker, drained by the sender thread."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._pending: list[SessionUpdate] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self.broken = False
+        self.failure: BaseException | None = None
+        self._coalescer = UpdateCoalescer()
+        self._thread = threading.Thread(target=self._run, name="cnv-sender", daemon=True)
+        self._thread.start()
+
+    def put(self, updates: list[SessionUpdate]) -> None:
+        if updates:
+            with self._cond:
+                self._pending.extend(updates)
+                if len(self._pending) > 256:  # consumer is behind: keep memory bounded
+                    self._pending = self._coalescer.coalesce(self._pending)
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed:
+                    self._cond.wait()
+                if not self._pending and self._closed:
+                    return
+                batch, self._pending = self._coalescer.coalesce(self._pending), []
+            try:
+                self._conn.send_bytes(encode(batch))
+            except BaseException as exc:  # noqa: BLE001 - reported by the main loop
+                self.broken = True
+                self.failure = None if isinstance(exc, BrokenPipeError | EOFError | OSError) else exc
+                return
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout)
+
+
+def _worker_main(factory: SessionFactory, conn: Connection) -> None:
+    """Entry point of the worker process."""
+    parent = os.getppid()
+    outbox = _Outbox(conn)
+    session: Session | None = None
+    fatal: Error | None = None
+    try:
+        startup = getattr(factory, "startup_scene", None)
+        if isinstance(factory, type) and startup is not None:
+            scene = startup()
+            if scene is not None:
+                outbox.put([SceneReady(scene=scene)])
+        session = factory()
+        scene = session.initialize()
+        if scene is not None:
+            outbox.put([SceneReady(scene=scene)])
+        outbox.put(session.read_updates())
+        stop = False
+        while not stop and not outbox.broken and os.getppid() == parent:
+            wait = 0.0 if session.is_live() else session.idle_sleep()
+            while conn.poll(wait):
+                command = decode(conn.recv_bytes())
+                if isinstance(command, StopSession):
+                    stop = True
+                    break
+                session.handle(command)
+                wait = 0.0
+            if not stop and session.is_live():
+                session.advance()
+            outbox.put(session.read_updates())
+        if outbox.failure is not None:
+            raise RuntimeError(f"could not send updates: {outbox.failure!r}") from outbox.failure
+    except (EOFError, BrokenPipeError):
+        pass  # the frontend went away
+    except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
+        if session is not None:
+            outbox.put(session.read_updates())
+        fatal = Error(message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(), fatal=True)
+    finally:
+        if session is not None:
+            try:
+                session.shutdown()
+            except Exception:  # noqa: BLE001
+                outbox.put([Error(message="session shutdown failed", traceback=traceback.format_exc())])
+        if fatal is not None:
+            outbox.put([fatal])
+        outbox.close()
+        if fatal is not None and outbox.failure is not None:
+            with contextlib.suppress(OSError):  # the sender died: report directly
+                conn.send_bytes(encode([fatal]))
+        conn.close()
+
+
+class WorkerTransport:
+    """A Session running in a child process, spoken to through a pipe.
+
+    Args:
+        factory: A Session class or a picklable, top-level callable returning a
+            Session; it is called inside the worker (spawn-safe).
+        start_method: ``multiprocessing`` start method; ``"spawn"`` by default,
+            which is safe with threads, Qt and simulators.
+
+    Example:
+        >>> with WorkerTransport(MySession) as transport:   # doctest: +SKIP
+        ...     updates = transport.poll(timeout=1.0)
+    """
+
+    def __init__(self, factory: SessionFactory, *, start_method: str = "spawn") -> None:
+        self.factory = factory
+        self._ctx = mp.get_context(start_method)
+        self._conn: Connection | None = None
+        self._process: Any = None
+        self.finished = False
+
+    def start(self) -> WorkerTransport:
+        """Start the worker process. Returns ``self``."""
+        if self._process is not None:
+            raise RuntimeError("transport already started")
+        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
+        self._process = self._ctx.Process(
+            target=_worker_main, args=(self.factory, child_conn), name="compneurovis-worker", daemon=True
+        )
+        self._process.start()
+        child_conn.close()
+        self._conn = parent_conn
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the worker, or ``None`` before `start`."""
+        return None if self._process is None else self._process.pid
+
+    def is_alive(self) -> bool:
+        """Whether the worker process is running."""
+        return self._process is not None and self._process.is_alive()
+
+    def send(self, command: SessionCommand) -> None:
+        """Send one command to the session; ignored once the worker has gone."""
+        if self._conn is None:
+            raise RuntimeError("transport not started")
+        try:
+            self._conn.send_bytes(encode(command))
+        except (BrokenPipeError, OSError):
+            self.finished = True
+
+    def fileno(self) -> int:
+        """File descriptor that becomes readable when updates arrive."""
+        if self._conn is None:
+            raise RuntimeError("transport not started")
+        return self._conn.fileno()
+
+    def poll(self, timeout: float = 0.0, *, max_messages: int | None = None) -> list[SessionUpdate]:
+        """Return the updates that have arrived, waiting up to ``timeout`` for the first.
+
+        Args:
+            timeout: Seconds to wait when nothing is pending yet.
+            max_messages: Read at most this many batches (``None``: all pending).
+        """
+        if self._conn is None or self.finished:
+            return []
+        updates: list[SessionUpdate] = []
+        count = 0
+        try:
+            while self._conn.poll(timeout if count == 0 else 0):
+                updates.extend(decode(self._conn.recv_bytes()))
+                count += 1
+                if max_messages is not None and count >= max_messages:
+                    break
+        except (EOFError, OSError):
+            self.finished = True
+        return updates
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the session and the worker; leaves no child process behind."""
+        if self._process is None:
+            return
+        if self._conn is not None:
+            try:
+                self._conn.send_bytes(encode(StopSession()))
+            except (BrokenPipeError, OSError):
+                pass
+        deadline = time.monotonic() + timeout
+        # Keep draining so a worker blocked on a full pipe can finish.
+        while self._process.is_alive() and time.monotonic() < deadline:
+            self.poll(0.05)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(1.0)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(1.0)
+        self._process.join(0)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self.finished = True
+
+    def __enter__(self) -> WorkerTransport:
+        return self.start() if self._process is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

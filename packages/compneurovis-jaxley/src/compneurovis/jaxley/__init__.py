@@ -1,0 +1,3 @@
+"""CompNeuroVis jaxley package (being built)."""
+
+__all__: list[str] = []

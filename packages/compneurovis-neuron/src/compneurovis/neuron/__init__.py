@@ -1,0 +1,3 @@
+"""CompNeuroVis neuron package (being built)."""
+
+__all__: list[str] = []

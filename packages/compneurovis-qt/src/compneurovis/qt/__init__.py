@@ -1,0 +1,3 @@
+"""CompNeuroVis qt package (being built)."""
+
+__all__: list[str] = []

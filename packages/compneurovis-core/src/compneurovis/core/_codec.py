@@ -57,10 +57,10 @@ def to_plain(obj: Any, buffers: list[np.ndarray]) -> Any:
     Raises:
         TypeError: For a value the protocol cannot carry (e.g. object arrays).
     """
+    if isinstance(obj, Enum):  # before str: str-valued enums are also str
+        return {"t": "enum", "type": type(obj).__name__, "v": obj.value}
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
-    if isinstance(obj, Enum):
-        return {"t": "enum", "type": type(obj).__name__, "v": obj.value}
     if isinstance(obj, np.ndarray):
         if obj.dtype.hasobject:
             raise TypeError("object arrays cannot be encoded; use a numeric or fixed-width string dtype")

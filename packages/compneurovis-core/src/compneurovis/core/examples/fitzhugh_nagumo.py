@@ -98,6 +98,14 @@ class FitzHughNagumoCable(LiveMorphologySession):
         times = np.empty(n_steps)
         values = np.empty((n_steps, self._v.size))
         for k in range(n_steps):
+            self._euler_step()
+            times[k] = self._t
+            values[k] = self._v
+        return times, values
+
+    def _euler_step(self) -> None:
+        # Blow-ups become NaN/inf; the base class reports them and pauses.
+        with np.errstate(over="ignore", invalid="ignore"):
             current = np.zeros_like(self._v)
             current[0] = self.stimulus + (3.0 if self._kick > 0 else 0.0)
             self._kick = max(0, self._kick - 1)
@@ -106,9 +114,6 @@ class FitzHughNagumoCable(LiveMorphologySession):
             self._v = self._v + self.dt * dv
             self._w = self._w + self.dt * dw
             self._t += self.dt
-            times[k] = self._t
-            values[k] = self._v
-        return times, values
 
     def display_unit(self) -> str | None:
         return "a.u."

@@ -1,0 +1,162 @@
+"""LiveMorphologySession behaviour, driven through the FitzHugh-Nagumo example backend."""
+
+import numpy as np
+import pytest
+
+from compneurovis.core import (
+    EntityClicked,
+    Error,
+    FieldAppend,
+    FieldReplace,
+    HistoryCaptureMode,
+    InvokeAction,
+    KeyPressed,
+    Reset,
+    SetControl,
+    StatePatch,
+)
+from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
+
+
+def _run(session, frames):
+    scene = session.initialize()
+    for _ in range(frames):
+        session.advance()
+        scene.apply_all(session.read_updates())
+    return scene
+
+
+def _reference(frames, steps_per_frame, stimulus=0.0):
+    """The same model integrated by hand: the values the session must show."""
+    ref = FitzHughNagumoCable()
+    ref.initialize()
+    ref.stimulus = stimulus
+    times, values = ref._step(frames * steps_per_frame)
+    return times, values
+
+
+def test_display_and_full_history_equal_the_solver():
+    session = FitzHughNagumoCable(history_capture_mode="full", max_samples=10_000)
+    session.control_values  # noqa: B018
+    scene = session.initialize()
+    session.handle(SetControl(control_id="stimulus", value=0.8))
+    for _ in range(6):
+        session.advance()
+        scene.apply_all(session.read_updates())
+    times, values = _reference(6, session.steps_per_update(), stimulus=0.8)
+    history = scene.fields["segment_history"]
+    assert history.shape == (session.geometry.n_entities, 1 + len(times))
+    np.testing.assert_allclose(history.coords["time"][1:], times)
+    np.testing.assert_allclose(history.values[:, 1:], values.T.astype(np.float32), rtol=1e-6)
+    np.testing.assert_array_equal(scene.fields["segment_display"].values, values[-1].astype(np.float32))
+
+
+def test_on_demand_traces_first_entity_then_clicked_ones():
+    session = FitzHughNagumoCable(max_samples=50)
+    scene = _run(session, 3)
+    ids = session.geometry.entity_ids
+    assert list(scene.fields["segment_history"].coords["segment"]) == [ids[0]]
+    session.handle(EntityClicked(entity_id=ids[7]))
+    scene.apply_all(session.read_updates())
+    for _ in range(20):
+        session.advance()
+        scene.apply_all(session.read_updates())
+    history = scene.fields["segment_history"]
+    assert list(history.coords["segment"]) == [ids[0], ids[7]]
+    assert history.shape[1] == 50  # bounded by max_samples
+    assert np.isfinite(history.values[1, -10:]).all()
+
+
+def test_click_capture_can_be_refused():
+    class NoCapture(FitzHughNagumoCable):
+        def should_capture_trace_on_click(self, entity_id, context):
+            return False
+
+    session = NoCapture()
+    scene = _run(session, 1)
+    session.handle(EntityClicked(entity_id=session.geometry.entity_ids[3]))
+    scene.apply_all(session.read_updates())
+    assert scene.fields["segment_history"].shape[0] == 1
+
+
+def test_rolling_window_bounds_history():
+    class Windowed(FitzHughNagumoCable):
+        def trace_view_updates(self):
+            return {"rolling_window": 1.0}
+
+    session = Windowed(dt=0.05)
+    scene = _run(session, 10)
+    assert scene.views["trace"].rolling_window == 1.0
+    assert scene.fields["segment_history"].shape[1] == session.history_length() == 21
+
+
+def test_reset_restarts_from_initial_state_with_fresh_history():
+    session = FitzHughNagumoCable()
+    scene = _run(session, 5)
+    session.handle(KeyPressed(key="Space"))
+    scene.apply_all(session.read_updates())
+    assert scene.fields["segment_history"].shape[1] == 1
+    np.testing.assert_allclose(scene.fields["segment_display"].values, session.v_init)
+    for _ in range(5):
+        session.advance()
+        scene.apply_all(session.read_updates())
+    times, values = _reference(5, session.steps_per_update())
+    np.testing.assert_array_equal(scene.fields["segment_display"].values, values[-1].astype(np.float32))
+    session.handle(Reset())
+    assert session.time == 0.0
+
+
+def test_bad_commands_become_errors_and_session_keeps_running():
+    session = FitzHughNagumoCable()
+    _run(session, 1)
+    for command, message in [
+        (SetControl(control_id="nope", value=1), "unknown control 'nope'"),
+        (SetControl(control_id="stimulus", value=99.0), "outside"),
+        (InvokeAction(action_id="nope"), "unknown action 'nope'"),
+        (EntityClicked(entity_id="ghost"), "no entity 'ghost'"),
+    ]:
+        session.handle(command)
+        errors = [u for u in session.read_updates() if isinstance(u, Error)]
+        assert len(errors) == 1 and message in errors[0].message
+    assert session.is_live()
+    session.advance()
+    assert any(isinstance(u, FieldReplace) for u in session.read_updates())
+
+
+def test_controls_and_actions_reach_the_model():
+    session = FitzHughNagumoCable()
+    _run(session, 1)
+    session.handle(SetControl(control_id="stimulus", value=0.5))
+    assert session.stimulus == 0.5
+    assert StatePatch(values={"stimulus": 0.5}) in session.read_updates()
+    session.handle(KeyPressed(key="K"))
+    assert session._kick > 0
+    session.handle(InvokeAction(action_id="pause"))
+    assert not session.is_live()
+
+
+def test_nan_state_is_reported_and_pauses():
+    class Unstable(FitzHughNagumoCable):
+        coupling = 1e6  # explicit Euler blows up
+
+    session = Unstable()
+    session.initialize()
+    for _ in range(5):
+        if session.is_live():
+            session.advance()
+    errors = [u for u in session.read_updates() if isinstance(u, Error)]
+    assert errors and "NaN" in errors[0].message and not session.is_live()
+
+
+def test_history_mode_accepts_strings():
+    assert FitzHughNagumoCable(history_capture_mode="full").history_capture_mode is HistoryCaptureMode.FULL
+    with pytest.raises(ValueError, match="'sometimes' is not a valid HistoryCaptureMode"):
+        FitzHughNagumoCable(history_capture_mode="sometimes")
+
+
+def test_history_append_carries_per_step_samples():
+    session = FitzHughNagumoCable(display_dt=0.2, dt=0.05)
+    session.initialize()
+    session.advance()
+    (append,) = [u for u in session.read_updates() if isinstance(u, FieldAppend)]
+    assert append.values.shape == (1, 4) and append.coord_values.shape == (4,)

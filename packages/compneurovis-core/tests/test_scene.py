@@ -1,0 +1,98 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from compneurovis.core import (
+    ControlSpec,
+    Error,
+    FieldAppend,
+    FieldReplace,
+    LayoutReplace,
+    LayoutSpec,
+    MorphologyViewSpec,
+    PanelPatch,
+    ScalarValueSpec,
+    Scene,
+    SceneError,
+    ScenePatch,
+    SceneReady,
+    StatePatch,
+    Status,
+)
+
+
+def _snapshot(scene: Scene):
+    return {name: dict(f.__dict__) if hasattr(f, "__dict__") else f
+            for name, f in dataclasses.asdict(scene).items() if name != "fields"}, {
+        fid: (f.values.copy(), {d: c.copy() for d, c in f.coords.items()}) for fid, f in scene.fields.items()}
+
+
+def _assert_same(before, scene):
+    after = _snapshot(scene)
+    assert before[0].keys() == after[0].keys()
+    for fid, (values, coords) in before[1].items():
+        np.testing.assert_array_equal(values, after[1][fid][0])
+        for dim, c in coords.items():
+            np.testing.assert_array_equal(c, after[1][fid][1][dim])
+
+
+def test_every_update_type_applies_in_place(scene):
+    scene.controls["amp"] = ControlSpec(id="amp", label="Amp", value_spec=ScalarValueSpec(default=0, min=0, max=1))
+    scene.state["amp"] = 0.0
+    scene.apply(FieldReplace(field_id="segment_display", values=np.arange(5, dtype=np.float32)))
+    scene.apply(FieldAppend(field_id="segment_history", append_dim="time", values=np.ones((1, 3)),
+                            coord_values=np.array([0.2, 0.3, 0.4]), max_length=4))
+    scene.apply(ScenePatch(views={"trace": {"rolling_window": 50.0}}, title="New"))
+    scene.apply(PanelPatch(panel_id="controls", changes={"visible": False}))
+    scene.apply(StatePatch(values={"amp": 0.5}))
+    scene.apply(LayoutReplace(layout=LayoutSpec(columns=(("morphology", "trace"),))))
+    scene.apply(Status(message="hello"))
+    assert scene.status == "hello"
+    scene.apply(Error(message="boom"))
+    np.testing.assert_array_equal(scene.fields["segment_display"].values, np.arange(5))
+    assert scene.fields["segment_history"].shape == (1, 4)
+    np.testing.assert_allclose(scene.fields["segment_history"].coords["time"], [0.1, 0.2, 0.3, 0.4])
+    assert scene.views["trace"].rolling_window == 50.0 and scene.title == "New"
+    assert scene.panels["controls"].visible is False
+    assert scene.state["amp"] == 0.5
+    assert scene.layout.columns == (("morphology", "trace"),)
+    assert "boom" in scene.status
+    other = Scene(title="other")
+    scene.apply(SceneReady(scene=other))
+    assert scene.title == "other" and not scene.fields
+
+
+@pytest.mark.parametrize(
+    ("update", "message"),
+    [
+        (FieldAppend(field_id="nope", append_dim="time", values=np.ones((1, 1)), coord_values=[1.0]),
+         "unknown field id 'nope'"),
+        (FieldAppend(field_id="segment_history", append_dim="space", values=np.ones((1, 1))),
+         "no dim 'space'"),
+        (FieldAppend(field_id="segment_history", append_dim="time", values=np.ones((2, 1)), coord_values=[1.0]),
+         r"shape \(2, 1\), expected \(1, 1\)"),
+        (FieldReplace(field_id="segment_display", values=np.ones(4)), r"expected \(5,\)"),
+        (StatePatch(values={"missing": 1}), "unknown control id 'missing'"),
+        (ScenePatch(views={"trace": {"colour": 1}}), "cannot patch"),
+        (PanelPatch(panel_id="trace", changes={"view_ids": ("ghost",)}), "missing view"),
+        (LayoutReplace(layout=LayoutSpec(columns=(("ghost",),))), "missing panel"),
+    ],
+)
+def test_rejected_update_names_problem_and_changes_nothing(scene, update, message):
+    before = _snapshot(scene)
+    with pytest.raises(SceneError, match=message):
+        scene.apply(update)
+    _assert_same(before, scene)
+
+
+def test_control_value_outside_spec_is_rejected(scene):
+    scene.controls["amp"] = ControlSpec(id="amp", label="Amp", value_spec=ScalarValueSpec(default=0, min=0, max=1))
+    with pytest.raises(SceneError, match=r"control 'amp': value 2 outside \[0, 1\]"):
+        scene.apply(StatePatch(values={"amp": 2}))
+
+
+def test_scene_with_view_on_missing_field_is_rejected(geometry):
+    view = MorphologyViewSpec(id="m", geometry_id="morphology", color_field_id="ghost")
+    with pytest.raises(SceneError, match="view 'm' points at missing field 'ghost'"):
+        Scene(geometries=[geometry], views=[view])

@@ -1,0 +1,120 @@
+import time
+
+import numpy as np
+import psutil
+import pytest
+
+from compneurovis.core import (
+    Error,
+    FieldAppend,
+    FieldReplace,
+    SceneReady,
+    SetControl,
+    StatePatch,
+    UpdateCoalescer,
+    WorkerTransport,
+)
+from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
+
+from ._sessions import Counter, Exploding, FailsToStart
+
+
+def _children():
+    """Live worker processes of this test process (not Xvfb, not the resource tracker)."""
+    workers = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            cmdline = " ".join(p.cmdline())
+            if p.status() != psutil.STATUS_ZOMBIE and "spawn_main" in cmdline:
+                workers.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return workers
+
+
+def _collect(transport, until, timeout=60.0):
+    updates = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not until(updates):
+        updates += transport.poll(0.2)
+    assert until(updates), f"timed out; got {[type(u).__name__ for u in updates][:20]}"
+    return updates
+
+
+def test_third_party_backend_runs_through_worker_and_takes_commands():
+    with WorkerTransport(FitzHughNagumoCable) as transport:
+        updates = _collect(transport, lambda us: any(isinstance(u, SceneReady) for u in us))
+        scene = next(u for u in updates if isinstance(u, SceneReady)).scene
+        transport.send(SetControl(control_id="stimulus", value=1.0))
+        updates = _collect(transport, lambda us: any(isinstance(u, StatePatch) for u in us))
+        scene.apply_all(updates)
+        assert scene.state["stimulus"] == 1.0
+        assert scene.fields["segment_history"].shape[1] > 1
+        pid = transport.pid
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert _children() == []
+
+
+@pytest.mark.parametrize(("factory", "message"), [
+    (Exploding, "RuntimeError: the model exploded on purpose"),
+    (FailsToStart, "FileNotFoundError: cell.swc: no such morphology file"),
+])
+def test_a_raising_session_reaches_the_caller_as_an_error_and_the_worker_stops(factory, message):
+    transport = WorkerTransport(factory).start()
+    try:
+        updates = _collect(transport, lambda us: any(isinstance(u, Error) for u in us))
+        error = next(u for u in updates if isinstance(u, Error))
+        assert error.message == message and error.fatal
+        assert "Traceback" in error.traceback
+        deadline = time.monotonic() + 10
+        while transport.is_alive() and time.monotonic() < deadline:
+            transport.poll(0.1)
+        assert not transport.is_alive()
+    finally:
+        transport.close()
+    assert _children() == []
+
+
+def test_slow_consumer_loses_no_history_and_sees_the_newest_display():
+    transport = WorkerTransport(Counter).start()
+    try:
+        received = _collect(transport, lambda us: any(isinstance(u, SceneReady) for u in us))
+        scene = received.pop(0).scene
+        time.sleep(1.5)  # fall behind: the worker keeps simulating
+        for _ in range(20):
+            batch = transport.poll(0.2)
+            received += batch
+            time.sleep(0.05)
+        scene.apply_all([u for u in received if not isinstance(u, SceneReady)])
+    finally:
+        transport.close()
+    history = scene.fields["history"]
+    k = history.values[0]
+    n = k.size
+    assert n > 200, "the worker was blocked by the slow consumer"
+    np.testing.assert_array_equal(k, np.arange(1, n + 1))  # nothing lost, nothing reordered
+    np.testing.assert_array_equal(history.coords["time"], np.arange(1, n + 1))
+    replaces = [u for u in received if isinstance(u, FieldReplace)]
+    appends = [u for u in received if isinstance(u, FieldAppend)]
+    assert len(appends) < n, "appends were not merged"
+    assert replaces[-1].values[0] == appends[-1].coord_values[-1]  # display shows the newest frame
+    assert _children() == []
+
+
+def test_coalescer_result_applies_to_the_same_scene():
+    from ._sessions import Counter as C
+
+    session = C()
+    scene_a = session.initialize()
+    scene_b = session.initialize()
+    updates = []
+    for _ in range(50):
+        session.advance()
+        updates += session.read_updates()
+    coalescer = UpdateCoalescer()
+    folded = coalescer.coalesce([SceneReady(scene=scene_b), *updates])[1:]
+    assert len(folded) == 2
+    scene_a.apply_all(updates)
+    scene_b.apply_all(folded)
+    for fid in ("display", "history"):
+        np.testing.assert_array_equal(scene_a.fields[fid].values, scene_b.fields[fid].values)

@@ -48,7 +48,8 @@ def _install(session: nox.Session, dists: list[str], *extra: str, editable: bool
 
 
 def _run_tests(session: nox.Session, package: str) -> None:
-    _install(session, PACKAGES[package], *_group("test"))
+    groups = _group("test") + (_group("test-qt") if package == "qt" else [])
+    _install(session, PACKAGES[package], *groups)
     env = {"CNV_REQUIRE_ALL": "1"} if os.environ.get("CI") else {}
     session.run("pytest", f"packages/compneurovis-{package}/tests", *session.posargs, env=env)
 
@@ -94,7 +95,7 @@ def integration(session: nox.Session) -> None:
     session.install("build")
     for path in [*_paths(ALL), str(ROOT)]:
         session.run("python", "-m", "build", "--wheel", "--outdir", str(wheels), path, silent=True)
-    session.install("--find-links", str(wheels), "compneurovis[all]", *_group("test"))
+    session.install("--find-links", str(wheels), "compneurovis[all]", *_group("test"), *_group("test-qt"))
     env = {"CNV_REQUIRE_ALL": "1"} if os.environ.get("CI") else {}
     session.run("pytest", "tests-integration", *session.posargs, env=env)
 

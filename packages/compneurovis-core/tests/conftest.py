@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compneurovis.core import MorphologySceneBuilder, MorphologyGeometry, Scene
+from compneurovis.core import MorphologyGeometry, MorphologySceneBuilder, Scene
 
 
 def line_geometry(n: int = 5) -> MorphologyGeometry:

@@ -22,7 +22,6 @@ from compneurovis.core import (
     PanelPatch,
     Reset,
     ScalarValueSpec,
-    Scene,
     SceneError,
     ScenePatch,
     SceneReady,
@@ -47,7 +46,7 @@ def _equal(a, b):
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple):
-        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 

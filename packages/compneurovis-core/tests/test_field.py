@@ -5,7 +5,7 @@ from compneurovis.core import Field, SceneError
 
 
 def test_field_validates_dims_and_coords():
-    with pytest.raises(SceneError, match="2 dims .* 1 axes"):
+    with pytest.raises(SceneError, match=r"2 dims .* 1 axes"):
         Field("f", np.zeros(3), ("a", "b"))
     with pytest.raises(SceneError, match="coordinate 'a' has 2 entries, expected 3"):
         Field("f", np.zeros(3), ("a",), {"a": [1, 2]})

@@ -100,7 +100,7 @@ def test_reset_restarts_from_initial_state_with_fresh_history():
     for _ in range(5):
         session.advance()
         scene.apply_all(session.read_updates())
-    times, values = _reference(5, session.steps_per_update())
+    _, values = _reference(5, session.steps_per_update())
     np.testing.assert_array_equal(scene.fields["segment_display"].values, values[-1].astype(np.float32))
     session.handle(Reset())
     assert session.time == 0.0

@@ -97,6 +97,7 @@ __all__ = [
     "TraceBuffer",
     "UpdateCoalescer",
     "ValueSpec",
+    "ViewSpec",
     "WorkerTransport",
     "XYValueSpec",
     "__version__",

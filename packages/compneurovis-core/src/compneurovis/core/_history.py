@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class HistoryCaptureMode(str, Enum):
+class HistoryCaptureMode(StrEnum):
     """Which entities a live session keeps a time history for.
 
     Attributes:
@@ -19,6 +19,3 @@ class HistoryCaptureMode(str, Enum):
 
     ON_DEMAND = "on_demand"
     FULL = "full"
-
-    def __str__(self) -> str:
-        return self.value

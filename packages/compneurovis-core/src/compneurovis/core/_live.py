@@ -386,7 +386,7 @@ class LiveMorphologySession(BufferedSession):
         self.control_values[control_id] = value
         try:
             handled = self.apply_control(control_id, value)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a failing control must not stop the session
             self.control_values[control_id] = previous
             self.emit(Error(message=f"control {control_id!r} = {value!r} failed: {exc}",
                             traceback=traceback.format_exc()))

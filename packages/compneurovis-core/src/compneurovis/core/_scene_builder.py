@@ -33,10 +33,10 @@ def _ordered(items: Mapping[str, Any] | Iterable[Any] | None, order: tuple[str, 
 
 
 class MorphologySceneBuilder:
-    """Build the default Scene: a 3-D morphology coloured by the display field,
-    a trace plot of the history field, and a controls panel.
+    """Build the default Scene: 3-D morphology, trace plot and controls panel.
 
-    Backends subclass it to add a ``build_morphology_geometry`` for their simulator.
+    The morphology is coloured by the display field, the trace plot shows the
+    history field. Backends subclass it to add a ``build_morphology_geometry`` for their simulator.
     """
 
     DISPLAY_FIELD_ID = "segment_display"

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ._codec import decode, encode
 from ._coalesce import UpdateCoalescer
+from ._codec import decode, encode
 from ._protocol import Error, SceneReady, SessionCommand, SessionUpdate, StopSession
 from ._session import Session
 

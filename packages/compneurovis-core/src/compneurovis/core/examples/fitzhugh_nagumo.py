@@ -116,33 +116,41 @@ class FitzHughNagumoCable(LiveMorphologySession):
             self._t += self.dt
 
     def display_unit(self) -> str | None:
+        """V is dimensionless."""
         return "a.u."
 
     def morphology_color_limits(self) -> tuple[float, float] | None:
+        """V spans about -2..2."""
         return (-2.2, 2.2)
 
     def trace_title(self) -> str:
+        """Title of the trace plot."""
         return "FitzHugh-Nagumo v"
 
     def trace_y_label(self) -> str:
+        """Y label of the trace plot."""
         return "v"
 
     def control_specs(self) -> dict[str, ControlSpec]:
+        """One slider: the stimulus current into the trunk's first unit."""
         return {"stimulus": ControlSpec(id="stimulus", label="Stimulus current",
                                         value_spec=ScalarValueSpec(default=0.0, min=0.0, max=1.5, step=0.05))}
 
     def action_specs(self) -> dict[str, ActionSpec]:
+        """Reset, pause, and a kick."""
         return {**super().action_specs(),
                 "kick": ActionSpec(id="kick", label="Kick", shortcuts=("K",),
                                    help="A brief strong pulse at the trunk's start")}
 
     def apply_control(self, control_id: str, value: Any) -> bool:
+        """Set the stimulus current."""
         if control_id == "stimulus":
             self.stimulus = float(value)
             return True
         return False
 
     def apply_action(self, action_id: str, payload: dict[str, object]) -> bool:
+        """Kick: a 1-unit-long pulse of current 3 into the trunk."""
         if action_id == "kick":
             self._kick = round(1.0 / self.dt)
             return True

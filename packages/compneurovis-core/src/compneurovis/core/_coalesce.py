@@ -26,54 +26,52 @@ class UpdateCoalescer:
         """Return an equivalent, usually shorter, list of updates."""
         out: list[SessionUpdate | None] = []
         last_for_field: dict[str, int] = {}  # index in out of the last update per field
+        runs: dict[int, list[FieldAppend]] = {}  # index in out -> appends merged there
         for update in updates:
             if isinstance(update, SceneReady):
                 self._dims = {fid: f.dims for fid, f in update.scene.fields.items()}
                 last_for_field.clear()
             elif isinstance(update, FieldReplace | FieldAppend):
-                prev_i = last_for_field.get(update.field_id)
-                prev = out[prev_i] if prev_i is not None else None
-                merged = self._merge(prev, update)
-                if merged is not None:
-                    out[prev_i] = None  # type: ignore[index]
-                    update = merged
+                i = last_for_field.get(update.field_id)
+                prev = out[i] if i is not None else None
+                if isinstance(prev, FieldReplace) and isinstance(update, FieldReplace) and not (
+                    prev.coords or update.coords
+                ):
+                    out[i] = None  # type: ignore[index]  # the newer display frame supersedes it
+                elif i is not None and isinstance(prev, FieldAppend) and self._joinable(prev, update):
+                    runs.setdefault(i, [prev]).append(update)  # type: ignore[arg-type]
+                    continue
                 last_for_field[update.field_id] = len(out)
             out.append(update)
+        for i, run in runs.items():
+            out[i] = self._join(run)
         return [u for u in out if u is not None]
 
-    def _merge(self, prev: SessionUpdate | None, new: SessionUpdate) -> SessionUpdate | None:
-        if isinstance(prev, FieldReplace) and isinstance(new, FieldReplace):
-            if not prev.coords and not new.coords:
-                return new  # the newer display frame supersedes the older
-            return None
-        if (
-            isinstance(prev, FieldAppend)
-            and isinstance(new, FieldAppend)
+    def _joinable(self, prev: FieldAppend, new: SessionUpdate) -> bool:
+        if not (
+            isinstance(new, FieldAppend)
             and prev.append_dim == new.append_dim
             and prev.max_length == new.max_length
             and (prev.coord_values is None) == (new.coord_values is None)
-            and new.field_id in self._dims
         ):
-            dims = self._dims[new.field_id]
-            if new.append_dim not in dims:
-                return None
-            axis = dims.index(new.append_dim)
-            prev_values, new_values = np.asarray(prev.values), np.asarray(new.values)
-            if prev_values.ndim != len(dims) or new_values.ndim != len(dims):
-                return None
-            other = [s for i, s in enumerate(prev_values.shape) if i != axis]
-            if other != [s for i, s in enumerate(new_values.shape) if i != axis]:
-                return None
-            values = np.concatenate([prev_values, new_values], axis=axis)
-            coords = (None if new.coord_values is None
-                      else np.concatenate([np.asarray(prev.coord_values), np.asarray(new.coord_values)]))
-            if new.max_length is not None and values.shape[axis] > new.max_length:
-                keep = slice(values.shape[axis] - new.max_length, None)
-                index = [slice(None)] * values.ndim
-                index[axis] = keep
-                values = values[tuple(index)]
-                coords = None if coords is None else coords[keep]
-            return FieldAppend(field_id=new.field_id, append_dim=new.append_dim,
-                               values=np.ascontiguousarray(values), coord_values=coords,
-                               max_length=new.max_length, sim_time=new.sim_time)
-        return None
+            return False
+        dims = self._dims.get(new.field_id)
+        if dims is None or new.append_dim not in dims:
+            return False
+        axis = dims.index(new.append_dim)
+        a, b = np.shape(prev.values), np.shape(new.values)
+        return len(a) == len(b) == len(dims) and a[:axis] + a[axis + 1:] == b[:axis] + b[axis + 1:]
+
+    def _join(self, run: list[FieldAppend]) -> FieldAppend:
+        last = run[-1]
+        axis = self._dims[last.field_id].index(last.append_dim)
+        values = np.concatenate([np.asarray(u.values) for u in run], axis=axis)
+        coords = None if last.coord_values is None else np.concatenate([np.asarray(u.coord_values) for u in run])
+        if last.max_length is not None and values.shape[axis] > last.max_length:
+            keep = slice(values.shape[axis] - last.max_length, None)
+            index = [slice(None)] * values.ndim
+            index[axis] = keep
+            values = values[tuple(index)]
+            coords = None if coords is None else coords[keep]
+        return FieldAppend(field_id=last.field_id, append_dim=last.append_dim, values=np.ascontiguousarray(values),
+                           coord_values=coords, max_length=last.max_length, sim_time=last.sim_time)

@@ -102,7 +102,8 @@ def from_plain(tree: Any, buffers: list[Any]) -> Any:
         count = int(np.prod(shape, dtype=np.int64))
         if len(raw) != count * dtype.itemsize:
             raise SceneError(f"array buffer {tree['b']} has {len(raw)} bytes, expected {count * dtype.itemsize}")
-        return np.frombuffer(raw, dtype=dtype, count=count).reshape(shape).copy()
+        # Zero-copy, read-only view of the message; updates replace arrays, never write into them.
+        return np.frombuffer(raw, dtype=dtype, count=count).reshape(shape)
     if tag == "tuple":
         return tuple(from_plain(v, buffers) for v in tree["v"])
     if tag == "dict":

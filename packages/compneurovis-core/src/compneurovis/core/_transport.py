@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import sys
 import threading
 import time
 import traceback
@@ -73,6 +74,9 @@ class _Outbox:
 def _worker_main(factory: SessionFactory, conn: Connection) -> None:
     """Entry point of the worker process."""
     parent = os.getppid()
+    # The simulation loop holds the GIL; a short switch interval lets the sender
+    # thread in promptly, so messages leave as soon as the pipe takes them.
+    sys.setswitchinterval(0.0005)
     outbox = _Outbox(conn)
     session: Session | None = None
     fatal: Error | None = None

@@ -1,3 +1,6 @@
-"""CompNeuroVis jaxley package (being built)."""
+"""Public Jaxley backend entrypoints for live session authoring."""
 
-__all__: list[str] = []
+from ._scene_builder import JaxleySceneBuilder
+from ._session import JaxleySession
+
+__all__ = ["JaxleySceneBuilder", "JaxleySession"]

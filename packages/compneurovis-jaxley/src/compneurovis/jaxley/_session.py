@@ -1,0 +1,222 @@
+"""`JaxleySession`: a live Jaxley simulation on its morphology."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+import jaxley as jx
+from compneurovis.core import (
+    HistoryCaptureMode,
+    LiveMorphologySession,
+    MorphologyGeometry,
+    Scene,
+    SessionCommand,
+    SetControl,
+)
+from jaxley.modules import Module
+
+from ._scene_builder import JaxleySceneBuilder
+from ._stepper import Stepper
+
+
+class JaxleySession(LiveMorphologySession, ABC):
+    """Base class for live Jaxley-backed CompNeuroVis sessions.
+
+    Subclasses return cells from `build_cells` and configure channels, synapses
+    and stimuli in `setup_model`. The session then integrates ``display_dt`` of
+    simulated time per frame with a jit-compiled ``jax.lax.scan`` of Jaxley's
+    own step function, carrying the state from frame to frame; the values it
+    shows equal ``jx.integrate`` of the same module at the same ``dt``.
+
+    Controls: ``apply_control`` changes the module (``network.set(...)``,
+    ``network.delete_stimuli()`` then ``...stimulate(...)``); after every
+    ``SetControl`` the session re-reads parameters and external inputs before
+    the next step, keeping the state (no restart, no recompilation unless
+    shapes change). Call `refresh_runtime_parameters` or
+    `refresh_runtime_externals` yourself when the module changes elsewhere.
+    The structure (compartments, channels, synapses) is fixed after
+    `initialize`.
+
+    Stimuli and clamps are indexed by absolute step: the step from ``k * dt``
+    uses sample ``k``; a current is zero after its end, a clamp holds its last
+    value, unless `loop_externals` returns ``True``, which repeats them.
+
+    Args:
+        dt: Integration time step, in ms.
+        v_init: Initial membrane potential, in mV, set on every compartment
+            before `setup_model` (which may override it); channel states then
+            start at their steady state (``init_states``).
+        max_samples: Most history samples kept per traced compartment.
+        display_dt: Simulated time per display frame, in ms (``None``: one step).
+        history_capture_mode: `HistoryCaptureMode` or its string value.
+        title: Window title.
+
+    Attributes:
+        cells: The cells from `build_cells`, as a list (``None`` before `initialize`).
+        network: The simulated module from `build_network` (``None`` before `initialize`).
+        geometry: The morphology (``None`` before `initialize`).
+        solver: Jaxley ODE solver used (class attribute).
+        voltage_solver: Jaxley voltage solver used (class attribute).
+        recorded_state: The per-compartment state shown (class attribute, ``"v"``).
+    """
+
+    scene_builder = JaxleySceneBuilder
+    solver: str = "bwd_euler"
+    voltage_solver: str = "jaxley.dhs"
+    recorded_state: str = "v"
+
+    def __init__(
+        self,
+        *,
+        dt: float = 0.1,
+        v_init: float = -70.0,
+        max_samples: int = 1000,
+        display_dt: float | None = 0.1,
+        history_capture_mode: HistoryCaptureMode | str = HistoryCaptureMode.ON_DEMAND,
+        title: str = "CompNeuroVis",
+    ) -> None:
+        super().__init__(
+            dt=dt, v_init=v_init, max_samples=max_samples, display_dt=display_dt,
+            history_capture_mode=history_capture_mode, title=title,
+        )
+        self.cells: list[jx.Cell] | None = None
+        self.network: Any = None
+        self.geometry: MorphologyGeometry | None = None
+        self._stepper: Stepper | None = None
+        self._states: dict[str, Any] | None = None
+        self._params: dict[str, Any] | None = None
+        self._externals: dict[str, Any] = {}
+        self._external_inds: dict[str, Any] = {}
+        self._step_index = 0
+        self._params_stale = False
+        self._externals_stale = False
+
+    # ---------------------------------------------------------- model authoring
+
+    @abstractmethod
+    def build_cells(self) -> Iterable[jx.Cell] | jx.Cell:
+        """Return one Jaxley cell or an iterable of cells for the session."""
+
+    def build_network(self, cells: list[jx.Cell]) -> Any:
+        """Build the Jaxley network from the returned cells.
+
+        Default: the cell itself when there is one (so ``network is cells[0]``),
+        otherwise ``jx.Network(cells)``. Override to return any Jaxley module;
+        it is the module simulated and shown.
+        """
+        if len(cells) == 1:
+            return cells[0]
+        return jx.Network(cells)
+
+    def setup_model(self, network: Any, cells: list[jx.Cell]) -> None:
+        """Configure channels, stimuli, recordings, or other runtime setup.
+
+        Configure through ``network`` (a ``jx.Network`` holds copies of the cells).
+        Default: nothing.
+        """
+
+    def cell_names(self, cells: list[jx.Cell]) -> list[str]:
+        """Return one unique name per cell, used in entity ids (default ``cell<i>``)."""
+        return [f"cell{i}" for i in range(len(cells))]
+
+    def loop_externals(self) -> bool:
+        """Whether stimuli and clamps repeat with the period of their arrays (default ``False``)."""
+        return False
+
+    # -------------------------------------------------------------- hooks
+
+    def _build_model(self) -> MorphologyGeometry:
+        built = self.build_cells()
+        cells = [built] if isinstance(built, Module) else list(built) if built is not None else []
+        if not cells:
+            raise ValueError(
+                f"{type(self).__name__}.build_cells() returned no cells; "
+                "return one jx.Cell or a non-empty iterable of cells"
+            )
+        self.cells = cells
+        network = self.build_network(cells)
+        if not isinstance(network, Module):
+            raise TypeError(f"build_network() must return a Jaxley module, got {type(network).__name__}")
+        self.network = network
+        network.set("v", self.v_init)
+        self.setup_model(network, cells)
+        network.init_states(delta_t=self.dt)
+        if any(np.isnan(np.asarray(b)[:, :3]).any() for b in network.xyzr):
+            network.compute_xyz()  # only fills branches without coordinates
+        geometry = self.scene_builder.build_morphology_geometry(
+            network.nodes, xyzr=network.xyzr, cell_names=self.cell_names(cells)
+        )
+        self._stepper = Stepper(network, dt=self.dt, solver=self.solver,
+                                voltage_solver=self.voltage_solver, state=self.recorded_state)
+        return geometry
+
+    def _initialize_state(self) -> tuple[float, np.ndarray]:
+        assert self._stepper is not None
+        self._states, self._params = self._stepper.init()
+        self._externals, self._external_inds = self._stepper.externals()
+        self._params_stale = self._externals_stale = False
+        self._step_index = 0
+        return 0.0, self._stepper.record(self._states)
+
+    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        assert self._stepper is not None and self._states is not None
+        if self._params_stale:
+            self.refresh_runtime_parameters()
+        if self._externals_stale:
+            self.refresh_runtime_externals()
+        self._states, values = self._stepper.run(
+            self._states, self._params, self._externals, self._external_inds,
+            self._step_index, n_steps, loop=self.loop_externals(),
+        )
+        times = (self._step_index + 1 + np.arange(n_steps)) * self.dt
+        self._step_index += n_steps
+        return times, values
+
+    # ---------------------------------------------------------------- runtime
+
+    def refresh_runtime_parameters(self, *, preserve_state: bool = True) -> None:
+        """Re-read the module's parameters (after ``network.set(...)``) without recompiling.
+
+        Args:
+            preserve_state: Keep the running state (default). ``False`` also
+                re-reads the state from the module (voltages and channel states
+                set with ``network.set``); simulated time goes on either way.
+        """
+        if self._stepper is None:
+            return
+        if preserve_state and self._states is not None:
+            _, self._params = self._stepper.init(self._states)
+        else:
+            self._states, self._params = self._stepper.init()
+        self._params_stale = False
+
+    def refresh_runtime_externals(self) -> None:
+        """Re-read the module's stimuli and clamps (after ``stimulate``/``clamp`` changed them)."""
+        if self._stepper is None:
+            return
+        self._externals, self._external_inds = self._stepper.externals()
+        self._externals_stale = False
+
+    def handle(self, command: SessionCommand) -> None:
+        """Dispatch one command; after ``SetControl``, re-read parameters and externals lazily."""
+        if isinstance(command, SetControl):
+            self._params_stale = self._externals_stale = True
+        super().handle(command)
+
+    def initialize(self) -> Scene:
+        """Initialize the Jaxley model, sample it once, and return the first Scene."""
+        return super().initialize()
+
+    def advance(self) -> None:
+        """Advance the simulation and emit incremental frontend updates."""
+        super().advance()
+
+    def build_scene(
+        self, *, geometry: MorphologyGeometry, display_values: np.ndarray, time_value: float
+    ) -> Scene:
+        """Build the initial Scene from sampled values and morphology geometry."""
+        return super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)

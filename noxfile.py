@@ -31,7 +31,7 @@ ALL = ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron", "compneuro
 
 
 def _group(name: str) -> list[str]:
-    return nox.project.dependency_groups(PYPROJECT, name)
+    return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
 def _paths(dists: list[str]) -> list[str]:

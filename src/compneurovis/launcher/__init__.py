@@ -1,5 +1,11 @@
-"""The ``compneurovis`` command: list and run installed demos (filled in by issue 6)."""
+"""The ``compneurovis`` command: list and run installed demos, open SWC files live.
 
-from ._cli import main
+Demos and SWC viewers are discovered through the ``compneurovis.demos`` and
+``compneurovis.swc_viewers`` entry-point groups, so a missing backend is an
+install hint, not an ImportError.
+"""
 
-__all__ = ["main"]
+from ._cli import main, run
+from ._discovery import LauncherError, find_demo, installed_demos, swc_session_factory
+
+__all__ = ["LauncherError", "find_demo", "installed_demos", "main", "run", "swc_session_factory"]

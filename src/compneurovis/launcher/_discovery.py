@@ -1,0 +1,70 @@
+"""Find demos and SWC viewers through entry points, so missing parts give install hints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any
+
+#: Demos each extra provides: shown as install hints when they are missing.
+KNOWN_DEMOS = {
+    "neuron-hh": "neuron",
+    "neuron-swc": "neuron",
+    "neuron-network": "neuron",
+    "jaxley-swc": "jaxley",
+    "jaxley-network": "jaxley",
+}
+DEMO_GROUP = "compneurovis.demos"
+SWC_GROUP = "compneurovis.swc_viewers"
+
+
+class LauncherError(Exception):
+    """A problem the user can fix, reported as one line."""
+
+
+def installed_demos() -> dict[str, EntryPoint]:
+    """Demo entry points of every installed CompNeuroVis distribution, by name."""
+    return {ep.name: ep for ep in entry_points(group=DEMO_GROUP)}
+
+
+def find_demo(name: str) -> Any:
+    """Load the session class of demo ``name``.
+
+    Raises:
+        LauncherError: If the demo is unknown or its backend is not installed.
+    """
+    demos = installed_demos()
+    if name in demos:
+        return demos[name].load()
+    if name in KNOWN_DEMOS:
+        extra = KNOWN_DEMOS[name]
+        raise LauncherError(
+            f"demo {name!r} needs the {extra} backend, which is not installed: "
+            f'pip install "compneurovis[{extra}]"'
+        )
+    raise LauncherError(f"no demo named {name!r}; installed: {', '.join(sorted(demos)) or 'none'}")
+
+
+def swc_session_factory(path: Path) -> Callable[[], Any]:
+    """Return a picklable factory of a default live session for the SWC file at ``path``.
+
+    Raises:
+        LauncherError: If the file is missing or unreadable, or no backend can open SWC files.
+    """
+    if not path.exists():
+        raise LauncherError(f"{path}: no such file")
+    if not path.is_file():
+        raise LauncherError(f"{path}: not a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise LauncherError(f"{path}: cannot read ({exc.strerror})") from None
+    if b"\0" in head:
+        raise LauncherError(f"{path}: not an SWC text file (binary content)")
+    viewers = {ep.name: ep for ep in entry_points(group=SWC_GROUP)}
+    if "neuron" not in viewers:
+        raise LauncherError('opening SWC files needs the NEURON backend: pip install "compneurovis[neuron]"')
+    make_factory = viewers["neuron"].load()
+    return make_factory(str(path.resolve()))

@@ -1,0 +1,68 @@
+"""Small Jaxley sessions shared by the tests (importable by spawned workers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import jaxley as jx
+from jaxley.channels import HH
+
+from compneurovis.core import ControlSpec, ScalarValueSpec
+from compneurovis.jaxley import JaxleySession
+
+DT = 0.025
+STIM_STEPS = 400
+
+
+def stimulus(amp: float, n_steps: int = STIM_STEPS) -> jnp.ndarray:
+    """A step current: 0 for 10 steps, then ``amp`` nA."""
+    return jnp.concatenate([jnp.zeros(10), jnp.full(n_steps - 10, amp)])
+
+
+def tiny_cell() -> jx.Cell:
+    """Three branches of two compartments (root + two children)."""
+    return jx.Cell(jx.Branch(jx.Compartment(), ncomp=2), parents=[-1, 0, 0])
+
+
+class TinyHH(JaxleySession):
+    """HH on a tiny cell; controls: stimulus amplitude, gNa, capacitance."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("dt", DT)
+        kwargs.setdefault("display_dt", 10 * DT)
+        super().__init__(**kwargs)
+
+    def build_cells(self) -> jx.Cell:
+        return tiny_cell()
+
+    def setup_model(self, network: Any, cells: list[jx.Cell]) -> None:
+        network.insert(HH())
+        network.branch(0).comp(0).stimulate(stimulus(0.3), verbose=False)
+
+    def control_specs(self) -> dict[str, ControlSpec]:
+        return {
+            "amp": ControlSpec(id="amp", label="amp", value_spec=ScalarValueSpec(default=0.3, min=0.0, max=2.0)),
+            "gNa": ControlSpec(id="gNa", label="gNa", value_spec=ScalarValueSpec(default=0.12, min=0.0, max=1.0)),
+            "cm": ControlSpec(id="cm", label="cm", value_spec=ScalarValueSpec(default=1.0, min=0.0, max=5.0)),
+        }
+
+    def apply_control(self, control_id: str, value: Any) -> bool:
+        if control_id == "amp":
+            self.network.delete_stimuli()
+            self.network.branch(0).comp(0).stimulate(stimulus(float(value)), verbose=False)
+            return True
+        if control_id == "gNa":
+            self.network.set("HH_gNa", float(value))
+            return True
+        if control_id == "cm":
+            self.network.set("capacitance", float(value))
+            return True
+        return False
+
+
+class NoCells(JaxleySession):
+    """A session whose build_cells returns nothing."""
+
+    def build_cells(self) -> list[jx.Cell]:
+        return []

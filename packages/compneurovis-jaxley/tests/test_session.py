@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import jaxley as jx
+import numpy as np
+import pytest
+from cnv_jaxley_testmodels import DT, NoCells, TinyHH, stimulus
+
+from compneurovis.core import (
+    EntityClicked,
+    Error,
+    FieldAppend,
+    FieldReplace,
+    Reset,
+    SceneReady,
+    SetControl,
+    StatePatch,
+)
+
+
+def _run(session, scene, n_frames):
+    for _ in range(n_frames):
+        session.advance()
+    for update in session.read_updates():
+        scene.apply(update)
+
+
+def _reference(control_at: int, n_total: int):
+    """jx.integrate of the same model, with gNa and amp changed at step ``control_at``."""
+    ref = TinyHH()
+    ref.initialize()
+    net = ref.network
+    net.record(verbose=False)
+    net.delete_stimuli()
+    net.branch(0).comp(0).stimulate(stimulus(0.3)[:control_at], verbose=False)
+    first, states = jx.integrate(net, delta_t=DT, return_states=True)
+    net.set("HH_gNa", 0.2)
+    net.delete_stimuli()
+    net.branch(0).comp(0).stimulate(stimulus(0.8)[control_at:n_total], verbose=False)
+    second = jx.integrate(net, delta_t=DT, all_states=states)
+    return np.concatenate([np.asarray(first), np.asarray(second)[:, 1:]], axis=1)
+
+
+def test_live_run_equals_integrate_across_control_changes():
+    session = TinyHH(history_capture_mode="full", max_samples=500)
+    scene = session.initialize()
+    steps = session.steps_per_update()
+    assert steps == 10
+    _run(session, scene, 8)
+    session.handle(SetControl(control_id="gNa", value=0.2))
+    session.handle(SetControl(control_id="amp", value=0.8))
+    _run(session, scene, 12)
+    history = scene.fields["segment_history"]
+    expected = _reference(8 * steps, 20 * steps)
+    assert history.values.shape == expected.shape == (len(session.network.nodes), 201)
+    np.testing.assert_allclose(history.coords["time"], np.arange(201) * DT, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(history.values, expected, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(scene.fields["segment_display"].values, expected[:, -1], rtol=1e-5, atol=1e-3)
+    assert expected.max() > 0.0  # the stimulus made it spike: the comparison is not trivial
+
+
+def test_state_carries_over_and_controls_do_not_recompile():
+    session = TinyHH()
+    session.initialize()
+    session.advance()
+    compiled = session._stepper._run._cache_size()
+    session.handle(SetControl(control_id="gNa", value=0.3))
+    session.handle(SetControl(control_id="amp", value=1.0))
+    session.advance()
+    session.advance()
+    assert session._stepper._run._cache_size() == compiled
+    assert session._step_index == 3 * session.steps_per_update()
+    assert session.time == pytest.approx(3 * session.steps_per_update() * DT)
+
+
+def test_on_demand_click_adds_trace_and_history_is_bounded():
+    session = TinyHH(max_samples=25)
+    scene = session.initialize()
+    assert list(scene.fields["segment_history"].coords["segment"]) == ["cell0.branch0[0]"]
+    session.handle(EntityClicked(entity_id="cell0.branch2[1]"))
+    _run(session, scene, 5)
+    history = scene.fields["segment_history"]
+    assert list(history.coords["segment"]) == ["cell0.branch0[0]", "cell0.branch2[1]"]
+    assert history.values.shape == (2, 25)
+    np.testing.assert_allclose(history.coords["time"][-1], 50 * DT)
+
+
+def test_unknown_control_is_an_error_and_the_session_keeps_running():
+    session = TinyHH()
+    session.initialize()
+    session.handle(SetControl(control_id="nope", value=1.0))
+    errors = [u for u in session.read_updates() if isinstance(u, Error)]
+    assert len(errors) == 1 and "nope" in errors[0].message
+    assert session.is_live()
+    session.advance()
+    assert any(isinstance(u, FieldReplace) for u in session.read_updates())
+
+
+def test_empty_cell_list_is_a_clear_error():
+    with pytest.raises(ValueError, match="no cells"):
+        NoCells().initialize()
+
+
+def test_nan_pauses_and_reset_recovers():
+    session = TinyHH()
+    session.initialize()
+    session.handle(SetControl(control_id="cm", value=0.0))
+    session.advance()
+    updates = session.read_updates()
+    assert any(isinstance(u, Error) and "NaN" in u.message for u in updates)
+    assert not session.is_live()
+    session.handle(SetControl(control_id="cm", value=1.0))
+    session.handle(Reset())
+    assert session.is_live()
+    session.advance()
+    display = [u for u in session.read_updates() if isinstance(u, FieldReplace)][-1]
+    assert np.all(np.isfinite(display.values))
+
+
+def test_refresh_runtime_parameters_can_reread_state():
+    session = TinyHH()
+    session.initialize()
+    session.advance()
+    session.network.set("v", -50.0)
+    session.refresh_runtime_parameters(preserve_state=False)
+    assert session.time > 0.0
+    assert np.allclose(np.asarray(session._states["v"])[: len(session.network.nodes)], -50.0)
+
+
+def test_updates_are_narrow():
+    session = TinyHH()
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=1.0))
+    session.advance()
+    kinds = [type(u) for u in session.read_updates()]
+    assert kinds == [StatePatch, FieldReplace, FieldAppend]
+    assert SceneReady not in kinds

@@ -1,0 +1,158 @@
+"""`run_app`: open a window for a Scene, a Session (in a worker process) or a ReplaySession."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QEventLoop, Qt, QTimer
+from PyQt6.QtWidgets import QApplication
+
+from compneurovis.core import Scene, Session, SessionUpdate, WorkerTransport
+
+from ._frame_loop import FrameLoop
+from ._theme import apply_app_palette
+from ._window import CompNeuroVisWindow
+
+log = logging.getLogger("compneurovis.qt")
+
+
+def _same(session: Session) -> Session:
+    """Worker-side factory for a Session instance (pickled across)."""
+    return session
+
+
+def _transport_for(target: Any) -> WorkerTransport | None:
+    if isinstance(target, Scene):
+        return None
+    if isinstance(target, Session):
+        return WorkerTransport(functools.partial(_same, target))
+    if callable(target):
+        return WorkerTransport(target)
+    raise TypeError(f"run_app needs a Scene, a Session, a Session class or a factory; got {target!r}")
+
+
+def _application(offscreen: bool, theme: str) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        if offscreen and not os.environ.get("QT_QPA_PLATFORM"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        app = QApplication(["compneurovis"])
+        apply_app_palette(app, theme)
+    assert isinstance(app, QApplication)
+    return app
+
+
+class _NoUpdates:
+    def poll(self, timeout: float = 0.0, *, max_messages: int | None = None) -> list[SessionUpdate]:
+        return []
+
+
+def run_app(
+    target: Scene | Session | type[Session] | Callable[[], Session],
+    *,
+    screenshot: str | os.PathLike[str] | None = None,
+    after: float = 2.0,
+    size: tuple[int, int] = (1400, 860),
+    theme: str = "dark",
+    timeout: float = 120.0,
+    on_first_frame: Callable[[float], None] | None = None,
+    on_window: Callable[[CompNeuroVisWindow], None] | None = None,
+) -> int:
+    """Open a window for ``target`` and return when it closes (or after a screenshot).
+
+    Sessions run in a worker process (`WorkerTransport`), never in the GUI
+    process; closing the window stops the session and the worker.
+
+    Args:
+        target: A static `Scene`; a `Session` class or top-level factory; or a
+            picklable `Session` instance such as a `ReplaySession`.
+        screenshot: Write a PNG of the whole window here (rendered offscreen,
+            no display needed) and return instead of waiting for the user.
+        after: With ``screenshot``: seconds of the running session (from its
+            first Scene) to wait before taking it.
+        size: Window size in pixels (also the screenshot's size).
+        theme: ``"dark"`` or ``"light"``.
+        timeout: With ``screenshot``: give up (return 1) if no Scene arrives in
+            this many seconds.
+        on_first_frame: Called with the seconds from `run_app` to the first 3-D frame.
+        on_window: Called with the window once it exists (for tests and tools).
+
+    Returns:
+        ``0`` on success, ``1`` if a screenshot could not be taken.
+    """
+    started = time.monotonic()
+    offscreen = screenshot is not None
+    app = _application(offscreen, theme)
+    transport = _transport_for(target)
+    window = CompNeuroVisWindow(target if isinstance(target, Scene) else None,
+                                send=transport.send if transport is not None else None,
+                                offscreen=offscreen, theme=theme)
+    window.resize(*size)
+
+    def first_frame(_seconds: float) -> None:
+        elapsed = time.monotonic() - started
+        log.info("run_app: first frame %.3f s after start", elapsed)
+        if on_first_frame is not None:
+            on_first_frame(elapsed)
+
+    window.firstFrame.connect(first_frame)
+    loop = FrameLoop(window, transport if transport is not None else _NoUpdates())
+    if on_window is not None:
+        on_window(window)
+    try:
+        if transport is not None:
+            transport.start()
+        loop.start()
+        if screenshot is None:
+            window.show()
+            window.raise_()
+            app.exec()
+            return 0
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        window.show()
+        return _screenshot(app, window, loop, Path(screenshot), after, timeout, size)
+    finally:
+        loop.stop()
+        if transport is not None:
+            transport.close()
+        window.close()
+        window.deleteLater()
+
+
+def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, path: Path,
+                after: float, timeout: float, size: tuple[int, int]) -> int:
+    start = time.monotonic()
+    waiter = QEventLoop()
+    check = QTimer()
+    check.setInterval(20)
+
+    def ready() -> None:
+        now = time.monotonic()
+        if loop.scene_ready_at is None and window.scene is not None:
+            loop.scene_ready_at = now
+        if (loop.scene_ready_at is not None and now - loop.scene_ready_at >= after) or now - start > timeout:
+            waiter.quit()
+
+    check.timeout.connect(ready)
+    check.start()
+    waiter.exec()
+    check.stop()
+    if window.scene is None:
+        log.error("no scene arrived within %.0f s; no screenshot", timeout)
+        return 1
+    loop.tick()
+    window.resize(*size)
+    app.processEvents()
+    image = window.grab_image()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(path), "PNG"):
+        log.error("could not write %s", path)
+        return 1
+    log.info("screenshot written to %s", path)
+    return 0

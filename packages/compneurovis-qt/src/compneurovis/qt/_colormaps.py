@@ -1,0 +1,141 @@
+"""Colour maps by name (pyqtgraph's bundled maps) as VTK lookup tables, and colour limits."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from pyqtgraph import colormap as pg_colormap
+from vtkmodules.util.numpy_support import numpy_to_vtk
+from vtkmodules.vtkCommonCore import vtkLookupTable
+
+#: Friendly names for pyqtgraph maps. ``"scalar"``: a perceptually uniform
+#: rainbow whose low end stays visible on a dark background.
+ALIASES = {
+    "scalar": "CET-R3",
+    "voltage": "CET-R3",
+    "diverging": "CET-D1A",
+    "symmetric": "CET-D1A",
+    "gray": "CET-L1",
+    "grey": "CET-L1",
+}
+
+#: Colour of values that are NaN (e.g. not yet simulated).
+NAN_COLOR = (0.45, 0.45, 0.45)
+
+
+@functools.lru_cache(maxsize=64)
+def _table(name: str, n: int) -> np.ndarray:
+    resolved = ALIASES.get(name, name)
+    try:
+        cmap = pg_colormap.get(resolved)
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        try:
+            cmap = pg_colormap.get(resolved, source="matplotlib")
+        except Exception:  # noqa: BLE001 - fall back to the default map, never crash a view
+            cmap = pg_colormap.get(ALIASES["scalar"])
+    rgb = np.asarray(cmap.getLookupTable(nPts=n, alpha=False), dtype=np.float64) / 255.0
+    rgb.setflags(write=False)
+    return rgb
+
+
+def color_table(name: str, n: int = 256) -> np.ndarray:
+    """Return ``(n, 3)`` RGB colours in ``[0, 1]`` of colour map ``name``.
+
+    Args:
+        name: ``"scalar"``, an alias from `ALIASES`, or any pyqtgraph map name
+            (``"viridis"``, ``"CET-D1"``, ...). Unknown names fall back to ``"scalar"``.
+        n: Number of colours.
+    """
+    return _table(name, n)
+
+
+def make_lookup_table(name: str, limits: tuple[float, float] = (0.0, 1.0), n: int = 256) -> vtkLookupTable:
+    """Return a `vtkLookupTable` of colour map ``name`` over ``limits``."""
+    rgba = np.ones((n, 4), dtype=np.float64)
+    rgba[:, :3] = color_table(name, n)
+    lut = vtkLookupTable()
+    lut.SetNumberOfTableValues(n)
+    lut.SetTable(numpy_to_vtk((rgba * 255).round().astype(np.uint8), deep=1))
+    lut.SetNanColor(*NAN_COLOR, 1.0)
+    lut.SetRange(*limits)
+    lut.UseAboveRangeColorOn()
+    lut.UseBelowRangeColorOn()
+    lut.SetAboveRangeColor(*rgba[-1])
+    lut.SetBelowRangeColor(*rgba[0])
+    return lut
+
+
+def map_colors(name: str, values: np.ndarray, limits: tuple[float, float], n: int = 256) -> np.ndarray:
+    """Return the ``(len(values), 3)`` colours a lookup table gives ``values`` (for tests and legends)."""
+    table = color_table(name, n)
+    lo, hi = limits
+    t = (np.asarray(values, dtype=np.float64) - lo) / ((hi - lo) or 1.0)
+    idx = np.clip(np.floor(t * n), 0, n - 1).astype(int)
+    return table[idx]
+
+
+class ColorScale:
+    """Colour limits of one view: fixed, or following the data with hysteresis.
+
+    Automatic limits grow at once to cover the data and shrink only when the
+    data has used less than half of the range for a while, a step at a time,
+    so the colours do not flicker.
+
+    Args:
+        limits: Fixed ``(low, high)``, or ``None`` to follow the data.
+        norm: ``"auto"``/``"linear"``, or ``"symmetric"`` (centred at 0).
+    """
+
+    SHRINK_AFTER = 15
+    SHRINK_RATE = 0.15
+
+    def __init__(self, limits: tuple[float, float] | None = None, norm: str = "auto") -> None:
+        self.fixed = limits
+        self.norm = norm
+        self._auto: tuple[float, float] | None = None
+        self._narrow_frames = 0
+
+    def configure(self, limits: tuple[float, float] | None, norm: str) -> None:
+        """Change the fixed limits or the norm (a spec was patched)."""
+        if limits != self.fixed or norm != self.norm:
+            self.fixed, self.norm, self._auto = limits, norm, None
+
+    def update(self, values: np.ndarray) -> tuple[float, float]:
+        """Return the limits to use for ``values`` (and remember them)."""
+        if self.fixed is not None:
+            lo, hi = float(self.fixed[0]), float(self.fixed[1])
+        else:
+            lo, hi = self._follow(values)
+        if self.norm == "symmetric":
+            m = max(abs(lo), abs(hi)) or 1.0
+            lo, hi = -m, m
+        if not hi > lo:
+            hi = lo + 1.0
+        return lo, hi
+
+    def _follow(self, values: np.ndarray) -> tuple[float, float]:
+        finite = np.asarray(values, dtype=np.float64)
+        finite = finite[np.isfinite(finite)]
+        if finite.size == 0:
+            return self._auto or (0.0, 1.0)
+        dlo, dhi = float(finite.min()), float(finite.max())
+        pad = 0.05 * ((dhi - dlo) or max(abs(dhi), 1e-9))
+        dlo, dhi = dlo - pad, dhi + pad
+        if self._auto is None:
+            self._auto = (dlo, dhi)
+            return self._auto
+        lo, hi = self._auto
+        lo, hi = min(lo, dlo), max(hi, dhi)  # grow at once
+        if (dhi - dlo) < 0.5 * (hi - lo):
+            self._narrow_frames += 1
+        else:
+            self._narrow_frames = 0
+        if self._narrow_frames > self.SHRINK_AFTER:
+            lo += self.SHRINK_RATE * (dlo - lo)
+            hi += self.SHRINK_RATE * (dhi - hi)
+        if not math.isfinite(lo) or not math.isfinite(hi):
+            lo, hi = dlo, dhi
+        self._auto = (lo, hi)
+        return self._auto

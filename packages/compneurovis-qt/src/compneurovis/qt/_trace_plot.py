@@ -1,0 +1,134 @@
+"""Line plot of a history field with pyqtgraph: one curve per series, steady y range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QWidget
+
+from compneurovis.core import Field, LinePlotViewSpec, MorphologyGeometry, SceneError
+
+from ._theme import PLOT_BACKGROUND, PLOT_FOREGROUND, SERIES_COLORS
+
+
+def _label(text: str, unit: str | None) -> str:
+    return f"{text} ({unit})" if unit else text
+
+
+class YRange:
+    """Y limits that expand at once and shrink slowly, so the axis does not jitter."""
+
+    SHRINK_RATE = 0.08
+
+    def __init__(self) -> None:
+        self.limits: tuple[float, float] | None = None
+
+    def update(self, lo: float, hi: float) -> tuple[float, float]:
+        """Return the limits to show for data in ``[lo, hi]``."""
+        floor = 0.02 * max(abs(lo), abs(hi), 1e-9)
+        if hi - lo < floor:
+            mid = 0.5 * (lo + hi)
+            lo, hi = mid - floor / 2, mid + floor / 2
+        span = hi - lo
+        lo, hi = lo - 0.06 * span, hi + 0.06 * span
+        if self.limits is None:
+            self.limits = (lo, hi)
+            return self.limits
+        cur_lo, cur_hi = self.limits
+        new_lo = lo if lo < cur_lo else cur_lo + self.SHRINK_RATE * (lo - cur_lo)
+        new_hi = hi if hi > cur_hi else cur_hi + self.SHRINK_RATE * (hi - cur_hi)
+        self.limits = (new_lo, new_hi)
+        return self.limits
+
+    def reset(self) -> None:
+        """Forget the limits (after a reset of the data)."""
+        self.limits = None
+
+
+class TracePlot(pg.PlotWidget):
+    """One pyqtgraph plot for a `LinePlotViewSpec`.
+
+    Args:
+        spec: The view.
+        parent: Parent widget.
+    """
+
+    def __init__(self, spec: LinePlotViewSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=PLOT_BACKGROUND)
+        self.spec = spec
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.y_range = YRange()
+        item = self.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.18)
+        item.setMenuEnabled(False)
+        self.legend = item.addLegend(offset=(-10, 10), labelTextColor=PLOT_FOREGROUND,
+                                     brush=pg.mkBrush(20, 21, 25, 200), labelTextSize="10pt")
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(PLOT_FOREGROUND))
+            axis.setTextPen(pg.mkPen(PLOT_FOREGROUND))
+        item.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        self.configure(spec)
+
+    def configure(self, spec: LinePlotViewSpec) -> None:
+        """Apply titles, labels and units of ``spec``."""
+        self.spec = spec
+        item = self.getPlotItem()
+        style = {"color": PLOT_FOREGROUND, "font-size": "11pt"}
+        item.setTitle(spec.title, color=PLOT_FOREGROUND, size="12pt")
+        item.setLabel("bottom", _label(spec.x_label, spec.x_unit), **style)
+        item.setLabel("left", _label(spec.y_label, spec.y_unit), **style)
+
+    def _series(self, f: Field) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Return series keys, the x coordinates and ``(n_series, n_x)`` values."""
+        spec = self.spec
+        x = np.asarray(f.coord(spec.x_dim), dtype=np.float64)
+        if spec.series_dim is None:
+            values = np.asarray(f.values, dtype=np.float64).reshape(1, -1)
+            return [f.id], x, values
+        values = np.moveaxis(np.asarray(f.values, dtype=np.float64),
+                             [f.axis(spec.series_dim), f.axis(spec.x_dim)], [0, 1])
+        values = values.reshape(values.shape[0], values.shape[1])
+        keys = [str(k) for k in f.coord(spec.series_dim)]
+        return keys, x, values
+
+    def update_from(self, f: Field, geometry: MorphologyGeometry | None) -> None:
+        """Redraw all curves from field ``f`` (labels from ``geometry`` when given)."""
+        keys, x, values = self._series(f)
+        for key in [k for k in self.curves if k not in keys]:
+            self.removeItem(self.curves.pop(key))
+            self.legend.removeItem(key)
+        for i, key in enumerate(keys):
+            curve = self.curves.get(key)
+            if curve is None:
+                label = key
+                if geometry is not None:
+                    try:
+                        label = geometry.label_of(key)
+                    except SceneError:
+                        label = key
+                color = SERIES_COLORS[len(self.curves) % len(SERIES_COLORS)]
+                curve = self.plot([], [], pen=pg.mkPen(color, width=2), name=label, connect="finite")
+                curve.setClipToView(True)
+                curve.setDownsampling(auto=True, method="peak")
+                self.curves[key] = curve
+            curve.setData(x, values[i], connect="finite")
+        self._set_ranges(x, values)
+
+    def _set_ranges(self, x: np.ndarray, values: np.ndarray) -> None:
+        finite_x = x[np.isfinite(x)]
+        if finite_x.size == 0:
+            return
+        x_hi = float(finite_x.max())
+        window = self.spec.rolling_window
+        x_lo = x_hi - window if window else float(finite_x.min())
+        if x_hi <= x_lo:
+            x_hi = x_lo + (window or 1.0)
+        item = self.getPlotItem()
+        item.setXRange(x_lo, x_hi, padding=0.0)
+        visible = values[:, (x >= x_lo) & (x <= x_hi)] if values.size else values
+        finite = visible[np.isfinite(visible)]
+        if finite.size:
+            lo, hi = self.y_range.update(float(finite.min()), float(finite.max()))
+            item.setYRange(lo, hi, padding=0.0)

@@ -1,0 +1,225 @@
+"""Qt host of one 3-D renderer: an interactive VTK widget, or an offscreen image."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+import vtkmodules.qt
+from PyQt6.QtCore import QPoint, Qt, QTimer
+from PyQt6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap, QResizeEvent
+from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
+from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
+
+from ._vtk_scene import offscreen_render_window
+
+vtkmodules.qt.PyQtImpl = "PyQt6"
+from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor  # noqa: E402
+
+#: A press and release closer than this (pixels) is a click, not a drag.
+CLICK_SLOP = 4
+
+
+class Renders3D(Protocol):
+    """What the panel needs from a pure-VTK renderer."""
+
+    renderer: vtkRenderer
+
+    def reset_camera(self) -> None: ...
+
+    def pick(self, x: float, y: float) -> int | None: ...
+
+
+def read_pixels(window: vtkRenderWindow) -> np.ndarray:
+    """Return the ``(height, width, 3)`` uint8 image of ``window``, top row first."""
+    grab = vtkWindowToImageFilter()
+    grab.SetInput(window)
+    grab.SetInputBufferTypeToRGB()
+    grab.ReadFrontBufferOff()
+    grab.ShouldRerenderOff()
+    grab.Update()
+    image = grab.GetOutput()
+    width, height, _ = image.GetDimensions()
+    rgb = vtk_to_numpy(image.GetPointData().GetScalars()).reshape(height, width, -1)[:, :, :3]
+    return np.ascontiguousarray(rgb[::-1])
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """Wrap an ``(h, w, 3)`` uint8 array as a (copied) QImage."""
+    rgb = np.ascontiguousarray(rgb)
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class _Interactive(QVTKRenderWindowInteractor):
+    """The VTK widget; keys go to the window (R resets the camera), never to VTK's defaults."""
+
+    def __init__(self, parent: QWidget, on_reset: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._on_reset = on_reset
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        if event is not None and event.key() == Qt.Key.Key_R and not event.modifiers():
+            self._on_reset()
+            return
+        if event is not None:
+            event.ignore()
+
+    def keyReleaseEvent(self, event: QKeyEvent | None) -> None:
+        if event is not None:
+            event.ignore()
+
+
+class _ImageView(QLabel):
+    """Offscreen mode: shows the rendered image; a click picks."""
+
+    def __init__(self, panel: View3DPanel) -> None:
+        super().__init__(panel)
+        self._panel = panel
+        self._press: QPoint | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(50, 50)
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:
+        if event is not None:
+            self._press = event.position().toPoint()
+
+    def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:
+        if event is None or self._press is None:
+            return
+        pos = event.position().toPoint()
+        if (pos - self._press).manhattanLength() <= CLICK_SLOP:
+            ratio = self.devicePixelRatioF()
+            self._panel.click_at(pos.x() * ratio, (self.height() - pos.y()) * ratio)
+        self._press = None
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        self._panel.resized()
+
+
+class View3DPanel(QWidget):
+    """Hosts one 3-D renderer; ``offscreen=True`` renders without a display.
+
+    Args:
+        offscreen: Render into an offscreen VTK window and show the image.
+        on_pick: Called with the entity index of a click (or ``None`` for a miss).
+        parent: Parent widget.
+    """
+
+    def __init__(self, *, offscreen: bool = False, on_pick: Callable[[int | None], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.offscreen = offscreen
+        self.on_pick = on_pick
+        self.view: Renders3D | None = None
+        self._framed = False
+        self.user_camera = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._press: tuple[int, int] | None = None
+        if offscreen:
+            self._image = _ImageView(self)
+            layout.addWidget(self._image)
+            self.render_window = offscreen_render_window((640, 480))
+            self._widget: Any = self._image
+        else:
+            self._vtk = _Interactive(self, self.reset_camera)
+            layout.addWidget(self._vtk)
+            self.render_window = self._vtk.GetRenderWindow()
+            interactor = self._vtk.GetRenderWindow().GetInteractor()
+            interactor.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
+            interactor.AddObserver("LeftButtonPressEvent", self._on_press)
+            interactor.AddObserver("LeftButtonReleaseEvent", self._on_release)
+            self._interactor = interactor
+            self._vtk.Initialize()
+            self._widget = self._vtk
+
+    # ------------------------------------------------------------- content
+
+    def set_view(self, view: Renders3D) -> None:
+        """Show ``view`` (replacing the previous renderer) and frame it."""
+        if self.view is not None:
+            self.render_window.RemoveRenderer(self.view.renderer)
+        self.view = view
+        self.render_window.AddRenderer(view.renderer)
+        self._framed = False
+
+    def reset_camera(self) -> None:
+        """Frame the whole scene again (the R key)."""
+        if self.view is not None:
+            self.user_camera = False
+            self.view.reset_camera()
+            self.render()
+
+    def render(self) -> None:
+        """Redraw now."""
+        if self.view is None:
+            return
+        if not self._framed and self.width() > 1:
+            self._sync_size()
+            self.view.reset_camera()
+            self._framed = True
+        if self.offscreen:
+            self._sync_size()
+            self.render_window.Render()
+            self._image.setPixmap(QPixmap.fromImage(to_qimage(read_pixels(self.render_window))))
+        else:
+            self._vtk.GetRenderWindow().Render()
+
+    def resized(self) -> None:
+        if self.view is not None and self.isVisible():
+            self.render()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if not self.user_camera:
+            self._framed = False  # keep the whole morphology in view until the user moves the camera
+            if self.view is not None and self.isVisible():
+                QTimer.singleShot(0, self.render)
+
+    def _sync_size(self) -> None:
+        if self.offscreen:
+            ratio = self.devicePixelRatioF()
+            w, h = max(1, round(self._image.width() * ratio)), max(1, round(self._image.height() * ratio))
+            if tuple(self.render_window.GetSize()) != (w, h):
+                self.render_window.SetSize(w, h)
+
+    def image(self) -> np.ndarray:
+        """The current 3-D image as ``(h, w, 3)`` uint8 (renders first)."""
+        self.render_window.Render()
+        return read_pixels(self.render_window)
+
+    # ------------------------------------------------------------- picking
+
+    def click_at(self, x: float, y: float) -> int | None:
+        """Pick at VTK display position ``(x, y)`` and report it to ``on_pick``."""
+        if self.view is None:
+            return None
+        index = self.view.pick(x, y)
+        if self.on_pick is not None:
+            self.on_pick(index)
+        return index
+
+    def _on_press(self, interactor: Any, _event: str) -> None:
+        self._press = interactor.GetEventPosition()
+
+    def _on_release(self, interactor: Any, _event: str) -> None:
+        if self._press is None:
+            return
+        x, y = interactor.GetEventPosition()
+        if abs(x - self._press[0]) + abs(y - self._press[1]) <= CLICK_SLOP:
+            self.click_at(x, y)
+        else:
+            self.user_camera = True
+        self._press = None
+
+    def finalize(self) -> None:
+        """Release the OpenGL context (before the widget is destroyed)."""
+        if not self.offscreen:
+            self._vtk.Finalize()
+        else:
+            self.render_window.Finalize()

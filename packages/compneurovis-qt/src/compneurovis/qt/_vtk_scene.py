@@ -1,0 +1,108 @@
+"""VTK helpers shared by the 3-D views: polydata from numpy, offscreen windows, framing, theme."""
+
+from __future__ import annotations
+
+import numpy as np
+from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray
+from vtkmodules.vtkCommonCore import vtkPoints
+from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
+from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow
+
+# Register the OpenGL implementations of the rendering classes.
+import vtkmodules.vtkRenderingOpenGL2  # isort: skip
+import vtkmodules.vtkRenderingFreeType  # isort: skip
+import vtkmodules.vtkInteractionStyle  # noqa: F401  # isort: skip
+
+#: Dark theme colours (RGB in [0, 1]).
+BACKGROUND_TOP = (0.16, 0.17, 0.20)
+BACKGROUND_BOTTOM = (0.06, 0.06, 0.08)
+TEXT_COLOR = (0.92, 0.93, 0.95)
+HIGHLIGHT_COLOR = (1.0, 0.95, 0.35)
+
+
+def triangles_polydata(points: np.ndarray, triangles: np.ndarray,
+                       normals: np.ndarray | None = None) -> tuple[vtkPolyData, list[np.ndarray]]:
+    """Return a `vtkPolyData` of triangles and the numpy buffers it shares memory with.
+
+    Keep the returned buffers alive as long as the polydata.
+    """
+    points = np.ascontiguousarray(points, dtype=np.float32)
+    conn = np.ascontiguousarray(triangles, dtype=np.int64).reshape(-1)
+    offsets = np.arange(0, conn.size + 1, 3, dtype=np.int64)
+    vtk_points = vtkPoints()
+    vtk_points.SetData(numpy_to_vtk(points, deep=0))
+    cells = vtkCellArray()
+    cells.SetData(numpy_to_vtkIdTypeArray(offsets, deep=1), numpy_to_vtkIdTypeArray(conn, deep=1))
+    poly = vtkPolyData()
+    poly.SetPoints(vtk_points)
+    poly.SetPolys(cells)
+    keep = [points]
+    if normals is not None:
+        normals = np.ascontiguousarray(normals, dtype=np.float32)
+        array = numpy_to_vtk(normals, deep=0)
+        array.SetName("Normals")
+        poly.GetPointData().SetNormals(array)
+        keep.append(normals)
+    return poly, keep
+
+
+def offscreen_render_window(size: tuple[int, int]) -> vtkRenderWindow:
+    """An offscreen render window that needs no display: EGL, else OSMesa, else the default."""
+    from vtkmodules import vtkRenderingOpenGL2 as gl
+
+    window: vtkRenderWindow | None = None
+    for name in ("vtkEGLRenderWindow", "vtkOSOpenGLRenderWindow"):
+        cls = getattr(gl, name, None)
+        if cls is None:
+            continue
+        try:
+            candidate = cls()
+            candidate.SetOffScreenRendering(1)
+            candidate.SetSize(*size)
+            probe = vtkRenderer()
+            candidate.AddRenderer(probe)
+            candidate.Render()
+            candidate.RemoveRenderer(probe)
+            window = candidate
+            break
+        except Exception:  # noqa: BLE001 - try the next implementation
+            continue
+    if window is None:
+        window = vtkRenderWindow()
+        window.SetOffScreenRendering(1)
+        window.SetSize(*size)
+    window.SetMultiSamples(0)
+    return window
+
+
+def style_renderer(renderer: vtkRenderer) -> None:
+    """Dark gradient background and a camera headlight."""
+    renderer.SetBackground(*BACKGROUND_BOTTOM)
+    renderer.SetBackground2(*BACKGROUND_TOP)
+    renderer.GradientBackgroundOn()
+    renderer.LightFollowCameraOn()
+
+
+def frame_bounds(renderer: vtkRenderer, lo: np.ndarray, hi: np.ndarray, *, margin: float = 1.08,
+                 usable_width: float = 0.84) -> None:
+    """Point the camera along -z (y up) at the box ``lo..hi`` and fit it to the viewport.
+
+    Morphologies are usually reconstructed in the xy plane; a flat one is seen
+    face-on, filling the left ``usable_width`` of the view (the colour bar
+    takes the rest) with a small margin.
+    """
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    center = 0.5 * (lo + hi)
+    extent = np.maximum(hi - lo, 1e-6)
+    camera = renderer.GetActiveCamera()
+    width, height = renderer.GetSize()
+    aspect = (width / height) if width and height else 4.0 / 3.0
+    view_angle = np.radians(camera.GetViewAngle())
+    half_h = 0.5 * max(extent[1], extent[0] / (aspect * usable_width)) * margin
+    distance = half_h / np.tan(view_angle / 2.0) + 0.5 * extent[2]
+    shift = half_h * aspect * (1.0 - usable_width)
+    center = center + np.array([shift, 0.0, 0.0])
+    camera.SetFocalPoint(*center)
+    camera.SetPosition(center[0], center[1], center[2] + max(distance, 1e-3))
+    camera.SetViewUp(0.0, 1.0, 0.0)
+    renderer.ResetCameraClippingRange()

@@ -1,0 +1,451 @@
+"""`CompNeuroVisWindow`: panels from a Scene's layout, every update applied in place."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QCloseEvent, QImage, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from compneurovis.core import (
+    EntityClicked,
+    Error,
+    FieldAppend,
+    FieldReplace,
+    InvokeAction,
+    KeyPressed,
+    LayoutReplace,
+    LinePlotViewSpec,
+    MorphologyGeometry,
+    MorphologyViewSpec,
+    PanelPatch,
+    PanelSpec,
+    Scene,
+    SceneError,
+    ScenePatch,
+    SceneReady,
+    SessionCommand,
+    SessionUpdate,
+    StatePatch,
+    Status,
+    SurfaceViewSpec,
+)
+
+from ._controls_panel import ControlsPanel
+from ._error_banner import ErrorBanner
+from ._theme import apply_theme
+from ._trace_plot import TracePlot
+from ._view3d_panel import View3DPanel, to_qimage
+from ._vtk_morphology import MorphologyRenderer
+from ._vtk_surface import SurfaceRenderer
+
+log = logging.getLogger("compneurovis.qt")
+
+_MODIFIER_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta,
+                  Qt.Key.Key_AltGr, Qt.Key.Key_CapsLock}
+
+
+class CompNeuroVisWindow(QMainWindow):
+    """The main window: 3-D views, line plots and controls laid out as the Scene says.
+
+    Args:
+        scene: The Scene to show first, or ``None`` to wait for a `SceneReady`.
+        send: Where commands go (e.g. ``transport.send``); ``None`` drops them.
+        offscreen: Render 3-D views offscreen (no display or OpenGL widget needed).
+        theme: ``"dark"`` (default) or ``"light"``.
+    """
+
+    #: Emitted once, with seconds since the window was created, after the first 3-D frame.
+    firstFrame = pyqtSignal(float)
+
+    def __init__(self, scene: Scene | None = None, *, send: Callable[[SessionCommand], None] | None = None,
+                 offscreen: bool = False, theme: str = "dark") -> None:
+        super().__init__()
+        self.created_at = time.monotonic()
+        self.first_frame_seconds: float | None = None
+        self.sink = send
+        self.offscreen = offscreen
+        self.scene: Scene | None = None
+        self.sim_time: float | None = None
+        self.panels: dict[str, QWidget] = {}
+        self.views: dict[str, Any] = {}  # view id -> (View3DPanel, renderer) or TracePlot
+        self.render_counts: dict[str, int] = {}
+        self._dirty: set[str] = set()
+        self._last_draw: dict[str, float] = {}
+        self._shortcuts: list[QShortcut] = []
+        self.status_text = ""
+        self.selection_text = ""
+        apply_theme(self, theme)
+        central = QWidget()
+        self._column = QVBoxLayout(central)
+        self._column.setContentsMargins(4, 4, 4, 0)
+        self.error_banner = ErrorBanner()
+        self._column.addWidget(self.error_banner)
+        self._body: QSplitter | None = None
+        self._weights: tuple[float, ...] = ()
+        self._sized = False
+        self.setCentralWidget(central)
+        self._status_label = QLabel()
+        self._selection_label = QLabel()
+        self.statusBar().addWidget(self._status_label, 1)
+        self.statusBar().addPermanentWidget(self._selection_label)
+        self.setWindowTitle("CompNeuroVis")
+        if scene is not None:
+            self.set_scene(scene)
+
+    # ------------------------------------------------------------ commands
+
+    def send(self, command: SessionCommand) -> None:
+        """Send ``command`` to the session (through the sink)."""
+        if self.sink is not None:
+            self.sink(command)
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        if event is None or event.key() in _MODIFIER_KEYS or event.isAutoRepeat():
+            return
+        key = QKeySequence(event.keyCombination()).toString()
+        if key:
+            self.send(KeyPressed(key=key))
+
+    # --------------------------------------------------------------- scene
+
+    def set_scene(self, scene: Scene) -> None:
+        """Show ``scene`` (replacing everything shown)."""
+        self.scene = scene
+        self.setWindowTitle(scene.title)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Build every panel of the layout from the Scene."""
+        scene = self.scene
+        assert scene is not None
+        self._clear_panels()
+        layout = scene.layout
+        if layout is None:
+            first = tuple(p for p in scene.panels if scene.panels[p].kind == "view_3d")
+            rest = tuple(p for p in scene.panels if p not in first)
+            columns: tuple[tuple[str, ...], ...] = tuple(c for c in (first, rest) if c)
+            weights: tuple[float, ...] = (3.0, 2.0)[:len(columns)]
+        else:
+            columns, weights = layout.columns, layout.column_weights
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.setChildrenCollapsible(False)
+        for column in columns:
+            stack = QSplitter(Qt.Orientation.Vertical)
+            stack.setChildrenCollapsible(False)
+            stretches = []
+            for pid in column:
+                panel = scene.panels.get(pid)
+                if panel is None or not panel.visible:
+                    continue
+                widget = self._build_panel(panel)
+                self.panels[pid] = widget
+                stack.addWidget(widget)
+                stretches.append(1 if panel.kind == "controls" else 3)
+            for i, s in enumerate(stretches):
+                stack.setStretchFactor(i, s)
+            if stretches:
+                body.addWidget(stack)
+        weights = tuple(weights[:body.count()]) + (1.0,) * max(0, body.count() - len(weights))
+        for i, w in enumerate(weights):
+            body.setStretchFactor(i, max(1, round(w * 10)))
+        self._weights = weights
+        self._body = body
+        self._column.addWidget(body, 1)
+        self._apply_sizes()
+        self._rebuild_shortcuts()
+        self._dirty = set(self.views)
+        self._show_status()
+
+    def _apply_sizes(self) -> None:
+        """Column widths from the layout weights; controls panels get their natural height."""
+        body = self._body
+        if body is None or body.count() == 0:
+            return
+        total = sum(self._weights) or 1.0
+        width = max(self.width(), 200)
+        body.setSizes([round(width * w / total) for w in self._weights])
+        for i in range(body.count()):
+            stack = body.widget(i)
+            if not isinstance(stack, QSplitter) or stack.count() < 2:
+                continue
+            height = max(self.height() - 60, 200)
+            fixed = [stack.widget(j).sizeHint().height() if isinstance(stack.widget(j), ControlsPanel)
+                     else None for j in range(stack.count())]
+            free = max(height - sum(f for f in fixed if f is not None), 100)
+            n_free = sum(1 for f in fixed if f is None) or 1
+            stack.setSizes([f if f is not None else free // n_free for f in fixed])
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if not self._sized and self._body is not None:
+            self._apply_sizes()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._apply_sizes()
+            self._sized = True
+
+    def _clear_panels(self) -> None:
+        for entry in self.views.values():
+            if isinstance(entry, tuple):
+                entry[0].finalize()
+        self.views.clear()
+        self.panels.clear()
+        if self._body is not None:
+            self._column.removeWidget(self._body)
+            self._body.hide()
+            self._body.deleteLater()
+            self._body = None
+
+    def _build_panel(self, panel: PanelSpec) -> QWidget:
+        scene = self.scene
+        assert scene is not None
+        if panel.kind == "controls":
+            return ControlsPanel([scene.controls[c] for c in panel.control_ids],
+                                 [scene.actions[a] for a in panel.action_ids], scene.state, self.send,
+                                 title=panel.title)
+        if panel.kind == "line_plot":
+            specs = [scene.views[v] for v in panel.view_ids if isinstance(scene.views[v], LinePlotViewSpec)]
+            if not specs:
+                return QLabel(f"panel {panel.id!r}: no line plot view")
+            if len(specs) == 1:
+                plot = TracePlot(specs[0])
+                self.views[specs[0].id] = plot
+                return plot
+            holder = QSplitter(Qt.Orientation.Vertical)
+            for spec in specs:
+                plot = TracePlot(spec)
+                self.views[spec.id] = plot
+                holder.addWidget(plot)
+            return holder
+        # view_3d: the first morphology or surface view of the panel
+        spec3d = next((scene.views[v] for v in panel.view_ids
+                       if isinstance(scene.views[v], MorphologyViewSpec | SurfaceViewSpec)), None)
+        holder3d = View3DPanel(offscreen=self.offscreen)
+        if spec3d is None:
+            return holder3d
+        renderer = self._make_3d(spec3d)
+        holder3d.on_pick = lambda index, vid=spec3d.id: self._picked(vid, index)
+        holder3d.set_view(renderer)
+        self.views[spec3d.id] = (holder3d, renderer)
+        return holder3d
+
+    def _make_3d(self, spec: MorphologyViewSpec | SurfaceViewSpec) -> Any:
+        scene = self.scene
+        assert scene is not None
+        if isinstance(spec, MorphologyViewSpec):
+            f = scene.fields[spec.color_field_id]
+            return MorphologyRenderer(scene.geometries[spec.geometry_id],  # type: ignore[arg-type]
+                                      color_map=spec.color_map, color_limits=spec.color_limits,
+                                      color_norm=spec.color_norm, unit=f.unit, title=spec.title)
+        f = scene.fields[spec.field_id]
+        return SurfaceRenderer(scene.geometries[spec.geometry_id],  # type: ignore[arg-type]
+                               color_map=spec.color_map, color_limits=spec.color_limits,
+                               z_scale=spec.z_scale, unit=f.unit, title=spec.title)
+
+    def _rebuild_shortcuts(self) -> None:
+        for shortcut in self._shortcuts:
+            shortcut.setEnabled(False)
+            shortcut.deleteLater()
+        self._shortcuts = []
+        assert self.scene is not None
+        for action in self.scene.actions.values():
+            for key in action.shortcuts:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(
+                    lambda a=action: self.send(_invoke(a.id, a.payload)))
+                self._shortcuts.append(shortcut)
+
+    # ------------------------------------------------------------- updates
+
+    def apply_updates(self, updates: Iterable[SessionUpdate]) -> None:
+        """Apply updates in order; one that does not fit shows an error and is skipped."""
+        for update in updates:
+            try:
+                self.apply_update(update)
+            except SceneError as exc:
+                log.warning("update %s rejected: %s", type(update).__name__, exc)
+                self.error_banner.show_error(f"{type(update).__name__} rejected: {exc}")
+
+    def apply_update(self, update: SessionUpdate) -> None:
+        """Apply one update to the Scene and to the widgets showing it.
+
+        Raises:
+            SceneError: If the update does not fit the Scene.
+        """
+        if isinstance(update, SceneReady):
+            self.set_scene(update.scene)
+            return
+        if isinstance(update, Error):
+            self.error_banner.show_error(update.message, update.traceback, fatal=update.fatal)
+            log.error("session error: %s", update.message)
+        if self.scene is None:
+            if isinstance(update, Status):
+                self.status_text = update.message
+                self._show_status()
+            return
+        self.scene.apply(update)
+        if isinstance(update, FieldReplace | FieldAppend):
+            if update.sim_time is not None:
+                self.sim_time = update.sim_time
+            self._dirty.update(self._views_of_field(update.field_id))
+        elif isinstance(update, StatePatch):
+            for panel in self.panels.values():
+                if isinstance(panel, ControlsPanel):
+                    panel.set_state(update.values)
+        elif isinstance(update, ScenePatch):
+            self.setWindowTitle(self.scene.title)
+            if update.controls:
+                self._rebuild()
+            else:
+                for vid in update.views:
+                    self._reconfigure(vid)
+        elif isinstance(update, PanelPatch | LayoutReplace):
+            self._rebuild()
+        elif isinstance(update, Status):
+            self.status_text = update.message
+            if update.sim_time is not None:
+                self.sim_time = update.sim_time
+            self._show_status()
+
+    def _views_of_field(self, field_id: str) -> list[str]:
+        assert self.scene is not None
+        out = []
+        for vid, spec in self.scene.views.items():
+            used = getattr(spec, "color_field_id", None) or getattr(spec, "field_id", None)
+            if used == field_id and vid in self.views:
+                out.append(vid)
+        return out
+
+    def _reconfigure(self, view_id: str) -> None:
+        assert self.scene is not None
+        spec = self.scene.views[view_id]
+        entry = self.views.get(view_id)
+        if entry is None:
+            return
+        if isinstance(spec, LinePlotViewSpec):
+            entry.configure(spec)
+        elif isinstance(spec, MorphologyViewSpec):
+            renderer: MorphologyRenderer = entry[1]
+            if renderer.geometry is not self.scene.geometries[spec.geometry_id]:
+                self._rebuild()
+                return
+            renderer.set_color_map(spec.color_map)
+            renderer.scale.configure(spec.color_limits, spec.color_norm)
+            renderer.set_title(spec.title)
+        else:
+            self._rebuild()
+            return
+        self._dirty.add(view_id)
+
+    def _show_status(self) -> None:
+        parts = []
+        if self.sim_time is not None:
+            parts.append(f"t = {self.sim_time:.2f} ms")
+        if self.status_text:
+            parts.append(self.status_text)
+        self._status_label.setText("   |   ".join(parts))
+
+    # ------------------------------------------------------------- picking
+
+    def _picked(self, view_id: str, index: int | None) -> None:
+        renderer = self.views[view_id][1]
+        if not isinstance(renderer, MorphologyRenderer):
+            return
+        renderer.select(index)
+        if index is None:
+            self.selection_text = ""
+            renderer.set_info("")
+        else:
+            geometry: MorphologyGeometry = renderer.geometry
+            entity = geometry.entity_ids[index]
+            self.selection_text = f"Selected: {geometry.labels[index]}"
+            renderer.set_info(self.selection_text)
+            self.send(EntityClicked(entity_id=entity, view_id=view_id))
+        self._selection_label.setText(self.selection_text)
+        self._dirty.add(view_id)
+        self.render_due(force=True)
+
+    # ----------------------------------------------------------- rendering
+
+    def mark_dirty(self, view_id: str | None = None) -> None:
+        """Mark one view (or all) for redraw."""
+        self._dirty.update([view_id] if view_id else self.views)
+
+    def render_due(self, *, now: float | None = None, force: bool = False) -> list[str]:
+        """Redraw dirty views whose ``max_refresh_hz`` allows it; return the ids drawn."""
+        if self.scene is None:
+            return []
+        now = time.monotonic() if now is None else now
+        drawn = []
+        for vid in list(self._dirty):
+            spec = self.scene.views.get(vid)
+            if spec is None or vid not in self.views:
+                self._dirty.discard(vid)
+                continue
+            interval = 1.0 / spec.max_refresh_hz if spec.max_refresh_hz > 0 else 0.0
+            if not force and now - self._last_draw.get(vid, -1e9) < interval:
+                continue
+            self._draw(vid, spec)
+            self._dirty.discard(vid)
+            self._last_draw[vid] = now
+            self.render_counts[vid] = self.render_counts.get(vid, 0) + 1
+            drawn.append(vid)
+        self._show_status()
+        return drawn
+
+    def _draw(self, view_id: str, spec: Any) -> None:
+        assert self.scene is not None
+        entry = self.views[view_id]
+        if isinstance(spec, LinePlotViewSpec):
+            geometry = self.scene.geometries.get(spec.geometry_id) if spec.geometry_id else None
+            entry.update_from(self.scene.fields[spec.field_id],
+                              geometry if isinstance(geometry, MorphologyGeometry) else None)
+            return
+        holder, renderer = entry
+        field_id = spec.color_field_id if isinstance(spec, MorphologyViewSpec) else spec.field_id
+        renderer.set_values(self.scene.fields[field_id].values)
+        if isinstance(renderer, MorphologyRenderer) and self.sim_time is not None:
+            info = f"t = {self.sim_time:.1f} ms"
+            renderer.set_info(f"{self.selection_text}    {info}" if self.selection_text else info)
+        holder.render()
+        if self.first_frame_seconds is None:
+            self.first_frame_seconds = time.monotonic() - self.created_at
+            log.info("first 3-D frame after %.3f s", self.first_frame_seconds)
+            self.firstFrame.emit(self.first_frame_seconds)
+
+    # ---------------------------------------------------------- screenshot
+
+    def grab_image(self) -> QImage:
+        """The whole window as an image, with each 3-D view's OpenGL content painted in."""
+        self.render_due(force=True)
+        image = self.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        painter = QPainter(image)
+        ratio = image.devicePixelRatio() or 1.0
+        for entry in self.views.values():
+            if isinstance(entry, tuple):
+                holder: View3DPanel = entry[0]
+                if not holder.isVisible():
+                    continue
+                pixels = holder.image()
+                top_left = holder.mapTo(self, holder.rect().topLeft())
+                target = holder.rect().translated(top_left)
+                painter.drawImage(target, to_qimage(pixels))
+        painter.end()
+        image.setDevicePixelRatio(ratio)
+        return image
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        self._clear_panels()
+        super().closeEvent(event)
+
+
+def _invoke(action_id: str, payload: dict[str, Any]) -> SessionCommand:
+    return InvokeAction(action_id=action_id, payload=dict(payload))

@@ -109,6 +109,18 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """The mkdocs site, built strictly: a broken reference or an undocumented public name fails it.
+
+    mkdocstrings reads every package's source statically (``paths`` in
+    mkdocs.yml), so only the docs tools are installed.
+    """
+    session.install("--upgrade", "pip")
+    session.install(*_group("docs"))
+    session.run("mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(python="3.11")
 def demo(session: nox.Session) -> None:
     """The main demo: a live NEURON cell (offscreen screenshot when there is no display)."""
     _install(session, ALL)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from compneurovis.core import MorphologyGeometry, MorphologySceneBuilder, Scene
+
+# Sessions run in spawned workers must be importable there by a top-level name;
+# spawn hands the parent's sys.path to the child.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 def line_geometry(n: int = 5) -> MorphologyGeometry:

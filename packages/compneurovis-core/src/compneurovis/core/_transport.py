@@ -147,6 +147,8 @@ class WorkerTransport:
         self._conn: Connection | None = None
         self._process: Any = None
         self.finished = False
+        self._fatal_seen = False
+        self._closing = False
 
     def start(self) -> WorkerTransport:
         """Start the worker process. Returns ``self``."""
@@ -204,12 +206,25 @@ class WorkerTransport:
                     break
         except (EOFError, OSError):
             self.finished = True
+            if not self._fatal_seen and not self._closing:
+                updates.append(self._death_notice())
+        self._fatal_seen |= any(isinstance(u, Error) and u.fatal for u in updates)
         return updates
+
+    def _death_notice(self) -> Error:
+        """An Error for a worker that vanished without reporting why (crash, kill, bad factory)."""
+        self._process.join(2.0)
+        code = self._process.exitcode
+        how = "is still running" if code is None else (
+            f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
+        return Error(message=f"the session worker {how} before reporting an error; "
+                             f"check the terminal for its output (factory: {self.factory!r})", fatal=True)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the session and the worker; leaves no child process behind."""
         if self._process is None:
             return
+        self._closing = True
         if self._conn is not None:
             try:
                 self._conn.send_bytes(encode(StopSession()))

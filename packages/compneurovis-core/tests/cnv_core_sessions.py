@@ -48,3 +48,12 @@ class Counter(BufferedSession):
                               max_length=1_000_000, sim_time=float(self.k)))
         if self.k % 100 == 0:
             time.sleep(0)  # let the sender thread in
+
+
+class DiesHard(FitzHughNagumoCable):
+    """The worker process vanishes mid-run without a Python exception (like a simulator crash)."""
+
+    def advance(self) -> None:
+        import os
+
+        os._exit(3)

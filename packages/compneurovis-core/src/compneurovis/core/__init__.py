@@ -4,6 +4,7 @@ Depends on numpy only. Simulator backends and frontends build on it; a
 third-party backend can be written against this package alone.
 """
 
+from ._backends import import_part
 from ._coalesce import UpdateCoalescer
 from ._codec import decode, encode, from_plain, register_type, to_plain
 from ._controls import (
@@ -104,6 +105,7 @@ __all__ = [
     "decode",
     "encode",
     "from_plain",
+    "import_part",
     "register_type",
     "to_plain",
 ]

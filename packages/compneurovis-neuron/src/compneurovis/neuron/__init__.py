@@ -1,3 +1,29 @@
-"""CompNeuroVis neuron package (being built)."""
+"""Public NEURON backend entrypoints for live session authoring."""
 
-__all__: list[str] = []
+from ._scene_builder import NeuronSceneBuilder
+from ._session import NeuronSession
+from ._swc import (
+    DEFAULT_MAX_SEGMENT_LENGTH,
+    SwcFormatError,
+    SwcSections,
+    load_swc,
+    odd_nseg,
+    sample_swc_path,
+    set_nseg,
+    validate_swc,
+)
+from ._swc_session import SwcCellSession
+
+__all__ = [
+    "DEFAULT_MAX_SEGMENT_LENGTH",
+    "NeuronSceneBuilder",
+    "NeuronSession",
+    "SwcCellSession",
+    "SwcFormatError",
+    "SwcSections",
+    "load_swc",
+    "odd_nseg",
+    "sample_swc_path",
+    "set_nseg",
+    "validate_swc",
+]

@@ -1,0 +1,249 @@
+"""`NeuronSession`: a live NEURON simulation on its morphology."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from compneurovis.core import HistoryCaptureMode, LiveMorphologySession, MorphologyGeometry, Scene
+
+from ._sampler import RefSampler
+from ._scene_builder import NeuronSceneBuilder
+
+
+def _section_list(built: Any) -> list[Any]:
+    """Normalise what `build_sections` returned (a section or an iterable) to a list."""
+    if hasattr(built, "nseg") and hasattr(built, "psection"):
+        return [built]
+    if not isinstance(built, Iterable):
+        raise TypeError(f"build_sections() must return sections, got {type(built).__name__}")
+    return list(built)
+
+
+class NeuronSession(LiveMorphologySession, ABC):
+    """Base class for live NEURON-backed CompNeuroVis sessions.
+
+    Subclass it, return the model's sections from `build_sections`, insert
+    mechanisms and stimuli in `setup_model`, and hand the class to a frontend
+    or a `WorkerTransport`. One entity is shown per NEURON segment; every
+    ``h.fadvance()`` step is sampled (the display quantity of all segments
+    through one ``h.PtrVector``), so history has full time resolution.
+
+    NEURON is one global simulator per process: the session owns the sections
+    it builds and deletes them on `shutdown` and before a re-`initialize`.
+    Integration is fixed-step (``h.dt = dt``); `initialize` and reset call
+    ``h.finitialize(v_init)``.
+
+    Args:
+        dt: Integration time step, in ms.
+        v_init: Initial membrane potential, in mV.
+        max_samples: Most history samples kept per traced segment.
+        display_dt: Simulated time per display frame, in ms (``None``: every step).
+        history_capture_mode: ``ON_DEMAND`` (history for clicked segments) or ``FULL``.
+        title: Window title.
+    """
+
+    scene_builder = NeuronSceneBuilder
+
+    def __init__(
+        self,
+        *,
+        dt: float = 0.1,
+        v_init: float = -65.0,
+        max_samples: int = 1000,
+        display_dt: float | None = 0.1,
+        history_capture_mode: HistoryCaptureMode | str = HistoryCaptureMode.ON_DEMAND,
+        title: str = "CompNeuroVis",
+    ) -> None:
+        super().__init__(dt=dt, v_init=v_init, max_samples=max_samples, display_dt=display_dt,
+                         history_capture_mode=history_capture_mode, title=title)
+        self.sections: list[Any] | None = None
+        self.geometry: MorphologyGeometry | None = None
+        self._display: RefSampler | None = None
+        self._record_names: list[str] = []
+        self._record_refs: list[Any] = []
+        self._recorder: RefSampler | None = None
+        self._recorded_latest: dict[str, float] = {}
+
+    # ------------------------------------------------------------ model hooks
+
+    @abstractmethod
+    def build_sections(self) -> Any:
+        """Return the NEURON sections that define the model morphology.
+
+        Return one section or an iterable of them; their segments appear in
+        that order. Keep references to whatever else you create (stimuli,
+        synapses) on ``self`` in `setup_model`.
+        """
+
+    def setup_model(self, sections: list[Any]) -> None:
+        """Insert mechanisms, stimuli, or recorders after sections are created.
+
+        Args:
+            sections: What `build_sections` returned, as a list.
+        """
+
+    def display_variable(self) -> str:
+        """Name of the range variable shown per segment (default ``"v"``).
+
+        Any variable with a ``seg._ref_<name>`` works, e.g. ``"cai"`` once
+        calcium is inserted; override `display_unit` and the labels to match.
+        """
+        return "v"
+
+    # -------------------------------------------------------------- recording
+
+    def record(self, name: str, ref: Any) -> None:
+        """Register one NEURON variable ref for batched PtrVector sampling.
+
+        Args:
+            name: Name the samples are delivered under.
+            ref: A NEURON pointer, e.g. ``stim._ref_i`` or ``seg._ref_ina``.
+
+        Raises:
+            ValueError: If ``name`` is already recorded.
+            TypeError: If ``ref`` is not a NEURON variable ref.
+        """
+        self.record_many([name], [ref])
+
+    def record_many(self, names: Sequence[str], refs: Sequence[Any]) -> None:
+        """Register NEURON variable refs for sampling once per fadvance step.
+
+        All refs are read together through one ``h.PtrVector`` after every
+        step; `on_recorded_samples` receives them once per display frame (and
+        once with the initial sample after each (re)initialisation).
+
+        Args:
+            names: One unique name per ref.
+            refs: NEURON pointers, e.g. ``[seg._ref_v for seg in sec]``.
+
+        Raises:
+            ValueError: If the lengths differ or a name repeats (within
+                ``names`` or with an earlier registration).
+            TypeError: If an item of ``refs`` is not a NEURON variable ref.
+        """
+        names, refs = [str(n) for n in names], list(refs)
+        if len(names) != len(refs):
+            raise ValueError(f"record_many: {len(names)} names but {len(refs)} refs; give one name per ref")
+        seen = set(self._record_names)
+        for name in names:
+            if name in seen:
+                raise ValueError(f"record_many: name {name!r} is recorded more than once")
+            seen.add(name)
+        recorder = RefSampler(self._record_refs + refs)  # validates the refs before anything changes
+        self._record_names += names
+        self._record_refs += refs
+        self._recorder = recorder
+
+    def on_recorded_samples(self, times: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """Handle one batched set of values registered with record()/record_many().
+
+        Args:
+            times: ``(k,)`` simulation times, in ms.
+            values: ``{name: (k,) array}``, one sample per time.
+        """
+
+    def recorded_values(self) -> dict[str, float]:
+        """Return the latest sampled value of every recorded name."""
+        return dict(self._recorded_latest)
+
+    def _deliver_recorded(self, times: np.ndarray, block: np.ndarray) -> None:
+        columns = np.ascontiguousarray(block.T)
+        self._recorded_latest = {name: float(columns[j, -1]) for j, name in enumerate(self._record_names)}
+        self.on_recorded_samples(times, {name: columns[j] for j, name in enumerate(self._record_names)})
+
+    # ------------------------------------------------------------ simulation
+
+    def initialize(self) -> Scene:
+        """Initialize the NEURON model, sample it once, and return the first Scene."""
+        return super().initialize()
+
+    def advance(self) -> None:
+        """Advance the simulation and emit incremental frontend updates.
+
+        Runs `steps_per_update` ``h.fadvance()`` steps, then emits one
+        ``FieldReplace`` (display) and one ``FieldAppend`` (history).
+        """
+        super().advance()
+
+    def shutdown(self) -> None:
+        """Stop the session and delete the sections it built."""
+        super().shutdown()
+        self._release_model()
+
+    def _build_model(self) -> MorphologyGeometry:
+        from neuron import h
+
+        self._release_model()
+        h.load_file("stdrun.hoc")
+        sections = _section_list(self.build_sections())
+        if not sections:
+            raise ValueError(f"{type(self).__name__}.build_sections() returned no sections")
+        self.sections = sections
+        self.setup_model(sections)
+        geometry = self.scene_builder.build_morphology_geometry(sections)
+        var = self.display_variable()
+        try:
+            refs = [getattr(seg, f"_ref_{var}") for sec in sections for seg in sec]
+        except (AttributeError, NameError) as exc:
+            raise ValueError(f"display variable {var!r} is not available in every segment: {exc}") from exc
+        self._display = RefSampler(refs)
+        return geometry
+
+    def _initialize_state(self) -> tuple[float, np.ndarray]:
+        from neuron import h
+
+        assert self._display is not None
+        if h.cvode.active():
+            h.cvode.active(0)
+        h.dt = self.dt
+        h.finitialize(self.v_init)
+        t0 = float(h.t)
+        if self._recorder is not None:
+            self._deliver_recorded(np.array([t0]), self._recorder.read()[None, :])
+        return t0, self._display.read()
+
+    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        from neuron import h
+
+        display = self._display
+        assert display is not None
+        fadvance, gather, out, view = h.fadvance, display.ptr_gather, display.out, display.view
+        times = np.empty(n_steps)
+        values = np.empty((n_steps, display.size))
+        recorder = self._recorder
+        if recorder is None:
+            for k in range(n_steps):
+                fadvance()
+                gather(out)
+                values[k] = view
+                times[k] = h.t
+            return times, values
+        rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
+        recorded = np.empty((n_steps, recorder.size))
+        for k in range(n_steps):
+            fadvance()
+            gather(out)
+            values[k] = view
+            rec_gather(rec_out)
+            recorded[k] = rec_view
+            times[k] = h.t
+        self._deliver_recorded(times.copy(), recorded)
+        return times, values
+
+    def _release_model(self) -> None:
+        from neuron import h
+
+        self._display = None
+        self._recorder = None
+        self._record_names, self._record_refs = [], []
+        self._recorded_latest = {}
+        for sec in self.sections or ():
+            try:
+                h.delete_section(sec=sec)
+            except (RuntimeError, TypeError, ValueError):
+                pass  # already deleted
+        self.sections = None

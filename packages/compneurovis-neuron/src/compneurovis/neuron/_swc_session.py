@@ -1,0 +1,69 @@
+"""`SwcCellSession`: a NEURON session on a reconstructed cell read from SWC."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ._session import NeuronSession
+from ._swc import DEFAULT_MAX_SEGMENT_LENGTH, load_swc, sample_swc_path
+
+
+class SwcCellSession(NeuronSession):
+    """A session whose morphology is one SWC reconstruction.
+
+    By default: the CA1 pyramidal cell shipped with compneurovis-core, Hodgkin-
+    Huxley channels in the soma and a passive membrane everywhere else.
+    Override `setup_model` (calling ``super().setup_model(sections)`` to keep
+    the channels) to add stimuli.
+
+    Args:
+        swc_path: The SWC file; default: `sample_swc_path` (CA1 cell n120).
+        cell_name: Cell name; prefixes section names and entity ids.
+        max_segment_length: Longest segment, in µm, when setting ``nseg``.
+        **kwargs: `NeuronSession` arguments (``dt``, ``display_dt``, ...).
+
+    Attributes:
+        soma: The soma sections (``"soma"`` in their names).
+    """
+
+    swc_path: str | os.PathLike[str] | None = None
+    cell_name = "cell"
+    max_segment_length: float | None = DEFAULT_MAX_SEGMENT_LENGTH
+
+    def __init__(
+        self,
+        swc_path: str | os.PathLike[str] | None = None,
+        *,
+        cell_name: str | None = None,
+        max_segment_length: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if swc_path is not None:
+            self.swc_path = swc_path
+        if cell_name is not None:
+            self.cell_name = cell_name
+        if max_segment_length is not None:
+            self.max_segment_length = max_segment_length
+        self.soma: list[Any] = []
+
+    def build_sections(self) -> list[Any]:
+        """Read the SWC file through Import3d (validated line by line first)."""
+        path = Path(self.swc_path) if self.swc_path is not None else sample_swc_path()
+        return load_swc(path, cell_name=self.cell_name, max_segment_length=self.max_segment_length)
+
+    def setup_model(self, sections: list[Any]) -> None:
+        """Insert ``hh`` in the soma and ``pas`` (-65 mV) elsewhere; Ra 100 Ω·cm, cm 1 µF/cm²."""
+        self.soma = [sec for sec in sections if "soma" in sec.name()]
+        for sec in sections:
+            sec.Ra = 100.0
+            sec.cm = 1.0
+            if sec in self.soma:
+                sec.insert("hh")
+            else:
+                sec.insert("pas")
+                for seg in sec:
+                    seg.pas.g = 1e-4
+                    seg.pas.e = -65.0

@@ -1,0 +1,90 @@
+"""The shipped CA1 pyramidal cell (NeuroMorpho n120) with periodic current pulses.
+
+2,536 segments: Hodgkin-Huxley soma, passive dendrites, ``dt`` 0.025 ms, a
+current pulse into the soma every 50 ms, history on demand (click a segment).
+Run it headless (prints a one-line summary)::
+
+    python -m compneurovis.neuron.examples.swc
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+from compneurovis.core import ControlSpec, ScalarValueSpec
+from compneurovis.neuron import SwcCellSession
+
+
+class CA1Session(SwcCellSession):
+    """CA1 cell n120 with a pulse train injected at the soma.
+
+    Every ``pulse_period`` ms a ``pulse_duration`` ms current pulse starts
+    ``pulse_offset`` ms into the period; control ``stim_amp`` sets its amplitude.
+    """
+
+    cell_name = "ca1"
+    pulse_period = 50.0
+    pulse_offset = 5.0
+    pulse_duration = 3.0
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("dt", 0.025)
+        kwargs.setdefault("display_dt", 0.25)
+        kwargs.setdefault("history_capture_mode", "on_demand")
+        kwargs.setdefault("title", "NEURON: CA1 pyramidal cell (NeuroMorpho n120)")
+        super().__init__(**kwargs)
+        self.stim: Any = None
+
+    def setup_model(self, sections: list[Any]) -> None:
+        """Channels from `SwcCellSession`, plus an IClamp at the soma centre."""
+        from neuron import h
+
+        super().setup_model(sections)
+        self.stim = h.IClamp(self.soma[0](0.5))
+        self.stim.dur = self.pulse_duration
+        self.stim.amp = self.control_values.get("stim_amp", 1.0)
+        self._schedule_pulse(0.0)
+
+    def _schedule_pulse(self, t: float) -> None:
+        """Point the IClamp at the pulse of the period containing ``t``."""
+        self.stim.delay = math.floor(t / self.pulse_period) * self.pulse_period + self.pulse_offset
+
+    def advance(self) -> None:
+        """Schedule this period's pulse, then advance one display frame."""
+        self._schedule_pulse(self.time)
+        super().advance()
+
+    def control_specs(self) -> dict[str, ControlSpec]:
+        """One slider: the pulse amplitude."""
+        return {"stim_amp": ControlSpec(
+            id="stim_amp", label="Pulse current",
+            value_spec=ScalarValueSpec(default=1.0, min=0.0, max=3.0, step=0.05, unit="nA"),
+            help="Amplitude of the periodic current pulses at the soma")}
+
+    def apply_control(self, control_id: str, value: Any) -> bool:
+        """Set the pulse amplitude."""
+        if control_id == "stim_amp":
+            self.stim.amp = float(value)
+            return True
+        return super().apply_control(control_id, value)
+
+    def default_trace_entities(self) -> list[str]:
+        """Trace the soma centre from the start."""
+        assert self.geometry is not None
+        soma = [e for e, s in zip(self.geometry.entity_ids, self.geometry.section_names, strict=True)
+                if s.startswith("soma")]
+        return soma[len(soma) // 2:][:1] or super().default_trace_entities()
+
+
+def main() -> int:
+    """Run the session headless for 200 frames (50 ms) and print a summary."""
+    from compneurovis.neuron.examples._headless import run_headless
+    from compneurovis.neuron.examples.swc import CA1Session
+
+    return run_headless(CA1Session, "neuron-swc", frames=200)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

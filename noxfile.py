@@ -17,7 +17,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = False
-nox.options.sessions = ["lint", "core", "neuron", "jaxley", "qt", "integration"]
+nox.options.sessions = ["lint", "core", "neuron", "jaxley", "qt", "integration", "lowest", "docs"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -87,17 +87,67 @@ def lint(session: nox.Session) -> None:
     session.run("lint-imports")
 
 
-@nox.session(python="3.11")
-def integration(session: nox.Session) -> None:
-    """Tests that need several distributions: everything installed from wheels."""
-    wheels = ROOT / "dist"
-    shutil.rmtree(wheels, ignore_errors=True)
+# What each integration combination installs (from wheels) and the parts it promises.
+MATRIX = {
+    "core": (["compneurovis-core"], "core"),
+    "core+neuron": (["compneurovis-core", "compneurovis-neuron"], "core,neuron"),
+    "core+jaxley": (["compneurovis-core", "compneurovis-jaxley"], "core,jaxley"),
+    "core+qt": (["compneurovis-core", "compneurovis-qt"], "core,qt"),
+    "extra-neuron": (["compneurovis[neuron]"], "core,qt,neuron,launcher"),
+    "extra-jaxley": (["compneurovis[jaxley]"], "core,qt,jaxley,launcher"),
+    "extra-all": (["compneurovis[all]"], "core,qt,neuron,jaxley,launcher"),
+}
+WHEELS = ROOT / "dist"
+
+
+def _build_wheels(session: nox.Session) -> None:
+    """Build a wheel of every distribution once per nox run (reused by later sessions)."""
+    stamp = WHEELS / f".built-{os.getpid()}"
+    if stamp.exists():
+        return
+    shutil.rmtree(WHEELS, ignore_errors=True)
     session.install("build")
     for path in [*_paths(ALL), str(ROOT)]:
-        session.run("python", "-m", "build", "--wheel", "--outdir", str(wheels), path, silent=True)
-    session.install("--find-links", str(wheels), "compneurovis[all]", *_group("test"), *_group("test-qt"))
-    env = {"CNV_REQUIRE_ALL": "1"} if os.environ.get("CI") else {}
-    session.run("pytest", "tests-integration", *session.posargs, env=env)
+        session.run("python", "-m", "build", "--wheel", "--outdir", str(WHEELS), path, silent=True)
+    stamp.touch()
+
+
+def _lower_bounds() -> list[str]:
+    """``name==lowest`` for numpy and the simulators, from the declared lower bounds."""
+    pins = {}
+    for pyproject in (ROOT / "packages").glob("*/pyproject.toml"):
+        for requirement in nox.project.load_toml(pyproject)["project"]["dependencies"]:
+            name, _, low = requirement.partition(">=")
+            if name in {"numpy", "neuron", "jaxley", "jax"} and low:
+                pins[name] = max(pins.get(name, low), low, key=lambda v: tuple(map(int, v.split("."))))
+    return [f"{name}=={low}" for name, low in sorted(pins.items())]
+
+
+def _integration(session: nox.Session, requirements: list[str], parts: str, *constraints: str) -> None:
+    _build_wheels(session)
+    session.install("--upgrade", "pip")
+    session.install("--find-links", str(WHEELS), *requirements, *constraints, *_group("test"),
+                    *(_group("test-qt") if "qt" in parts else []))
+    env = {"CNV_PARTS": parts}
+    # Run from a folder outside the checkout so the installed wheels, not the sources, are imported.
+    session.chdir(session.create_tmp())
+    args = ["-p", "no:xvfb"] if "qt" not in parts else []
+    session.run("pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT), *args,
+                str(ROOT / "tests-integration"), *session.posargs, env=env)
+
+
+@nox.session(python="3.11")
+@nox.parametrize("combo", list(MATRIX))
+def integration(session: nox.Session, combo: str) -> None:
+    """Wheels of every distribution installed (not editable) in one combination, then its tests."""
+    requirements, parts = MATRIX[combo]
+    _integration(session, requirements, parts)
+
+
+@nox.session(python="3.11")
+def lowest(session: nox.Session) -> None:
+    """``compneurovis[all]`` against the lowest declared numpy and simulator versions."""
+    _integration(session, ["compneurovis[all]"], MATRIX["extra-all"][1], *_lower_bounds())
 
 
 @nox.session(python="3.11")

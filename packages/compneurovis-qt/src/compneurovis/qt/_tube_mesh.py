@@ -112,3 +112,45 @@ def build_tube_mesh(start: np.ndarray, end: np.ndarray, r0: np.ndarray, r1: np.n
     triangles = np.concatenate([t.reshape(-1, 3) for t in tris]).astype(np.int64)
     return TubeMesh(points, normals, triangles, np.concatenate(point_piece),
                     np.concatenate([p.reshape(-1) for p in tri_piece]))
+
+
+def merge_meshes(parts: list[tuple[TubeMesh, np.ndarray]]) -> TubeMesh:
+    """Concatenate meshes; each comes with the original piece index of its local pieces."""
+    points, normals, triangles, point_piece, triangle_piece = [], [], [], [], []
+    offset = 0
+    for mesh, pieces in parts:
+        points.append(mesh.points)
+        normals.append(mesh.normals)
+        triangles.append(mesh.triangles + offset)
+        point_piece.append(pieces[mesh.point_piece])
+        triangle_piece.append(pieces[mesh.triangle_piece])
+        offset += mesh.points.shape[0]
+    return TubeMesh(np.concatenate(points), np.concatenate(normals), np.concatenate(triangles),
+                    np.concatenate(point_piece), np.concatenate(triangle_piece))
+
+
+def build_lod_mesh(start: np.ndarray, end: np.ndarray, r0: np.ndarray, r1: np.ndarray, *,
+                   triangle_budget: int = 80_000, min_radius: float = 0.0) -> TubeMesh:
+    """Tubes whose roundness fits a triangle budget (software renderers are slow).
+
+    The few thickest pieces (a soma, proximal trunks) are always round and
+    capped; the others get as many sides as the budget allows, between 3
+    and 14, and caps only for small morphologies.
+    """
+    m = len(start)
+    if m == 0:
+        return build_tube_mesh(start, end, r0, r1, sides=3, caps=False)
+    rmax = np.maximum(np.asarray(r0, dtype=float), np.asarray(r1, dtype=float))
+    order = np.argsort(-rmax, kind="stable")
+    n_thick = min(500, max(1, m // 50))
+    thick = order[:n_thick]
+    thick = thick[rmax[thick] > 2.0 * np.median(rmax)] if m > 50 else np.array([], dtype=np.int64)
+    rest = np.setdiff1d(np.arange(m), thick, assume_unique=True)
+    k_rest = int(np.clip(triangle_budget // (2 * max(len(rest), 1)), 3, 14))
+    parts = []
+    for pieces, sides, caps in ((thick, 16, True), (rest, k_rest, m <= 5_000)):
+        if len(pieces):
+            mesh = build_tube_mesh(start[pieces], end[pieces], r0[pieces], r1[pieces], sides=sides,
+                                   caps=caps, min_radius=min_radius)
+            parts.append((mesh, pieces))
+    return merge_meshes(parts)

@@ -57,9 +57,28 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 class _Interactive(QVTKRenderWindowInteractor):
     """The VTK widget; keys go to the window (R resets the camera), never to VTK's defaults."""
 
-    def __init__(self, parent: QWidget, on_reset: Callable[[], None]) -> None:
+    def __init__(self, parent: View3DPanel, on_reset: Callable[[], None]) -> None:
         super().__init__(parent)
         self._on_reset = on_reset
+        self._panel = parent
+        self._press_at: QPoint | None = None
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:
+        if event is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._press_at = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:
+        super().mouseReleaseEvent(event)
+        if event is None or event.button() != Qt.MouseButton.LeftButton or self._press_at is None:
+            return
+        pos = event.position().toPoint()
+        if (pos - self._press_at).manhattanLength() <= CLICK_SLOP:
+            ratio = self.devicePixelRatioF()
+            self._panel.click_at(pos.x() * ratio, (self.height() - pos.y() - 1) * ratio)
+        else:
+            self._panel.user_camera = True
+        self._press_at = None
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
         if event is not None and event.key() == Qt.Key.Key_R and not event.modifiers():
@@ -120,7 +139,6 @@ class View3DPanel(QWidget):
         self.user_camera = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self._press: tuple[int, int] | None = None
         if offscreen:
             self._image = _ImageView(self)
             layout.addWidget(self._image)
@@ -132,8 +150,6 @@ class View3DPanel(QWidget):
             self.render_window = self._vtk.GetRenderWindow()
             interactor = self._vtk.GetRenderWindow().GetInteractor()
             interactor.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
-            interactor.AddObserver("LeftButtonPressEvent", self._on_press)
-            interactor.AddObserver("LeftButtonReleaseEvent", self._on_release)
             self._interactor = interactor
             self._vtk.Initialize()
             self._widget = self._vtk
@@ -203,19 +219,6 @@ class View3DPanel(QWidget):
         if self.on_pick is not None:
             self.on_pick(index)
         return index
-
-    def _on_press(self, interactor: Any, _event: str) -> None:
-        self._press = interactor.GetEventPosition()
-
-    def _on_release(self, interactor: Any, _event: str) -> None:
-        if self._press is None:
-            return
-        x, y = interactor.GetEventPosition()
-        if abs(x - self._press[0]) + abs(y - self._press[1]) <= CLICK_SLOP:
-            self.click_at(x, y)
-        else:
-            self.user_camera = True
-        self._press = None
 
     def finalize(self) -> None:
         """Release the OpenGL context (before the widget is destroyed)."""

@@ -20,7 +20,7 @@ from vtkmodules.vtkRenderingCore import (
 from compneurovis.core import MorphologyGeometry
 
 from ._colormaps import ColorScale, make_lookup_table
-from ._tube_mesh import build_tube_mesh
+from ._tube_mesh import build_lod_mesh, build_tube_mesh
 from ._vtk_scene import HIGHLIGHT_COLOR, TEXT_COLOR, frame_bounds, style_renderer, triangles_polydata
 
 
@@ -51,8 +51,8 @@ class MorphologyRenderer:
         self.scale = ColorScale(color_limits, color_norm)
         self.limits = (0.0, 1.0)
         self.selected: int | None = None
-        mesh = build_tube_mesh(geometry.piece_start, geometry.piece_end, geometry.piece_start_radius,
-                               geometry.piece_end_radius, min_radius=_min_radius(geometry))
+        mesh = build_lod_mesh(geometry.piece_start, geometry.piece_end, geometry.piece_start_radius,
+                              geometry.piece_end_radius, min_radius=_min_radius(geometry))
         piece_entity = np.asarray(geometry.piece_entity, dtype=np.int64)
         self.point_entity = piece_entity[mesh.point_piece]
         self.triangle_entity = piece_entity[mesh.triangle_piece]

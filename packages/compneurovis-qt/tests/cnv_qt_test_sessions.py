@@ -1,0 +1,19 @@
+"""Sessions for tests that run in a spawned worker (importable there via sys.path)."""
+
+from __future__ import annotations
+
+from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
+
+
+class FailingCable(FitzHughNagumoCable):
+    """Shows its Scene, then fails on the third advance."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def advance(self) -> None:
+        self.calls += 1
+        if self.calls >= 3:
+            raise RuntimeError("boom: the model diverged on purpose")
+        super().advance()

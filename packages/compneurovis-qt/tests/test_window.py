@@ -1,0 +1,143 @@
+import time
+
+import numpy as np
+import pytest
+from conftest import make_scene
+from PyQt6.QtCore import Qt
+
+from compneurovis.core import (
+    Error,
+    FieldAppend,
+    FieldReplace,
+    InvokeAction,
+    KeyPressed,
+    LayoutReplace,
+    LayoutSpec,
+    PanelPatch,
+    ScenePatch,
+    SceneReady,
+    SetControl,
+    StatePatch,
+    Status,
+)
+from compneurovis.qt import CompNeuroVisWindow
+from compneurovis.qt._controls_panel import ControlsPanel
+
+
+def _controls(window) -> ControlsPanel:
+    return next(p for p in window.panels.values() if isinstance(p, ControlsPanel))
+
+
+def test_shortcut_sends_its_action(window, sent, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_K)
+    assert InvokeAction(action_id="kick") in sent
+
+
+def test_other_keys_are_sent_as_key_pressed(window, sent, qtbot):
+    qtbot.keyClick(window, Qt.Key.Key_J)
+    qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert KeyPressed(key="J") in sent
+    assert KeyPressed(key="Shift+Left") in sent
+
+
+def test_action_button_sends_its_action(window, sent, qtbot):
+    qtbot.mouseClick(_controls(window).buttons["reset"], Qt.MouseButton.LeftButton)
+    assert sent[-1] == InvokeAction(action_id="reset")
+
+
+def test_slider_sends_set_control_within_bounds(window, sent):
+    slider = _controls(window).controls["gain"].widget
+    slider.setValue(1.5)
+    assert sent[-1] == SetControl(control_id="gain", value=pytest.approx(1.5))
+    slider.setValue(7.0)  # beyond max: clamped by the widget and the panel
+    assert isinstance(sent[-1], SetControl) and 0.0 <= sent[-1].value <= 2.0
+
+
+def test_each_value_spec_gets_its_widget(window, sent):
+    from PyQt6.QtWidgets import QCheckBox, QComboBox, QSpinBox
+
+    from compneurovis.qt._xy_pad import XYPad
+
+    controls = _controls(window).controls
+    assert isinstance(controls["count"].widget, QSpinBox)
+    assert isinstance(controls["mode"].widget, QComboBox)
+    assert isinstance(controls["on"].widget, QCheckBox)
+    assert isinstance(controls["pos"].widget, XYPad)
+    controls["count"].widget.setValue(5)
+    controls["mode"].widget.setCurrentText("b")
+    controls["on"].widget.setChecked(False)
+    controls["pos"].widget.setValue((0.5, -0.25))
+    controls["rate"].widget.setValue(10.0)
+    assert SetControl(control_id="count", value=5) in sent
+    assert SetControl(control_id="mode", value="b") in sent
+    assert SetControl(control_id="on", value=False) in sent
+    assert SetControl(control_id="pos", value=(0.5, -0.25)) in sent
+    rate = [c.value for c in sent if isinstance(c, SetControl) and c.control_id == "rate"]
+    assert rate and rate[-1] == pytest.approx(10.0, rel=0.01)
+
+
+def test_state_patch_moves_widgets_without_sending(window, sent):
+    window.apply_updates([StatePatch(values={"gain": 0.5, "mode": "b", "on": False, "pos": (0.1, 0.2)})])
+    controls = _controls(window).controls
+    assert controls["gain"].widget.value() == pytest.approx(0.5)
+    assert controls["mode"].widget.currentText() == "b"
+    assert not controls["on"].widget.isChecked()
+    assert sent == []
+
+
+def test_every_update_type_applies(window, qtbot):
+    scene = window.scene
+    window.apply_updates([FieldReplace(field_id="display", values=np.zeros(5, np.float32), sim_time=4.0)])
+    assert window.sim_time == 4.0
+    window.apply_updates([FieldAppend(field_id="history", append_dim="time", values=np.ones((1, 2), np.float32),
+                                      coord_values=np.array([0.3, 0.4]), max_length=4, sim_time=0.4)])
+    assert scene.fields["history"].values.shape == (1, 4)
+    window.render_due(force=True)
+    curve = window.views["t"].curves["seg0"]
+    assert len(curve.getData()[0]) == 4
+    window.apply_updates([StatePatch(values={"gain": 2.0})])
+    assert scene.state["gain"] == 2.0
+    window.apply_updates([ScenePatch(views={"m": {"color_map": "viridis"}, "t": {"title": "New"}}, title="T2")])
+    assert window.windowTitle() == "T2"
+    assert window.views["m"][1].color_map == "viridis"
+    window.apply_updates([PanelPatch(panel_id="pctl", changes={"visible": False})])
+    assert "pctl" not in window.panels
+    window.apply_updates([LayoutReplace(layout=LayoutSpec(columns=(("ptrace",), ("p3d",))))])
+    assert set(window.panels) == {"ptrace", "p3d"}
+    window.apply_updates([Status(message="hello", sim_time=5.0)])
+    assert "hello" in window._status_label.text()
+    window.apply_updates([Error(message="bad thing", traceback="Traceback ...")])
+    assert window.error_banner.isVisible() and "bad thing" in window.error_banner.message
+    fresh = make_scene(np.full(7, 1.0), n=7)
+    window.apply_updates([SceneReady(scene=fresh)])
+    assert window.scene is fresh and window.views["m"][1].geometry.n_entities == 7
+    assert window.render_due(force=True)
+
+
+def test_bad_update_shows_error_and_keeps_scene(window):
+    window.apply_updates([FieldReplace(field_id="display", values=np.zeros(3, np.float32))])
+    assert window.error_banner.isVisible()
+    assert window.scene.fields["display"].values.shape == (5,)
+
+
+def test_redraws_are_capped_per_view(window):
+    window.apply_updates([ScenePatch(views={"m": {"max_refresh_hz": 10.0}})])
+    base = time.monotonic() + 10.0
+    window.render_due(now=base, force=True)
+    drawn = 0
+    for k in range(20):
+        window.apply_updates([FieldReplace(field_id="display", values=np.full(5, float(k), np.float32))])
+        drawn += "m" in window.render_due(now=base + 0.1 + k * 0.01)
+    assert drawn == 2  # 0.2 s at 10 Hz
+    assert window.scene.fields["display"].values[0] == 19.0  # the data is always current
+
+
+def test_light_theme_and_static_window(qtbot):
+    win = CompNeuroVisWindow(make_scene(), theme="light", offscreen=True)
+    qtbot.addWidget(win)
+    win.resize(600, 400)
+    win.show()
+    image = win.grab_image()
+    assert image.width() == 600

@@ -6,9 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 import jaxley as jx
+import numpy as np
+from jaxley.modules import Module
+
 from compneurovis.core import (
     HistoryCaptureMode,
     LiveMorphologySession,
@@ -17,7 +18,6 @@ from compneurovis.core import (
     SessionCommand,
     SetControl,
 )
-from jaxley.modules import Module
 
 from ._scene_builder import JaxleySceneBuilder
 from ._stepper import Stepper

@@ -21,7 +21,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 from jaxley.integrate import build_init_and_step_fn
 
 State = dict[str, Any]

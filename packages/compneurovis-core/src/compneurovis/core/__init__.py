@@ -43,6 +43,7 @@ from ._protocol import (
     Status,
     StopSession,
 )
+from ._recording import Recorder, Recording, read_recording
 from ._replay import ReplaySession
 from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
@@ -80,6 +81,8 @@ __all__ = [
     "MorphologyViewSpec",
     "PanelPatch",
     "PanelSpec",
+    "Recorder",
+    "Recording",
     "ReplaySession",
     "Reset",
     "ScalarValueSpec",
@@ -106,6 +109,7 @@ __all__ = [
     "encode",
     "from_plain",
     "import_part",
+    "read_recording",
     "register_type",
     "to_plain",
 ]

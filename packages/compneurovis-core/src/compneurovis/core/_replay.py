@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from ._controls import ActionSpec
+from ._controls import ActionSpec, ControlSpec, ScalarValueSpec
+from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
     FieldReplace,
     InvokeAction,
     KeyPressed,
     Reset,
+    SceneReady,
     SessionCommand,
     SessionUpdate,
+    SetControl,
+    StatePatch,
     Status,
     StopSession,
 )
@@ -23,29 +30,55 @@ from ._session import BufferedSession
 
 
 class ReplaySession(BufferedSession):
-    """Plays a Scene and then one list of updates per frame, at a fixed pace.
+    """Plays a Scene and then one list of updates per frame, with a scrubber.
+
+    The Scene gets a ``position`` slider (the frame shown; drag it to seek), a
+    ``speed`` slider, and ``reset`` (Space), ``pause`` (P) and ``step`` (Right)
+    actions, so any frontend shows a time scrubber without special code.
 
     Args:
-        scene: The Scene shown first (a deep copy is made on every reset).
+        scene: The Scene shown first; it is not modified.
         frames: One list of updates per frame.
-        frame_interval: Wall seconds between frames (``0`` as fast as possible).
+        frame_interval: Wall seconds between frames at speed 1 (``0``: as fast as possible).
         loop: Start over after the last frame instead of stopping.
-
-    Space restarts and P pauses (when the Scene defines no actions of its own,
-    ``reset`` and ``pause`` are added).
     """
 
     def __init__(self, scene: Scene, frames: Sequence[Sequence[SessionUpdate]], *,
-                 frame_interval: float = 0.0, loop: bool = False) -> None:
+                 frame_interval: float = 1 / 30, loop: bool = False) -> None:
         super().__init__()
-        self.scene = scene
-        for action in (ActionSpec(id="reset", label="Restart", shortcuts=("Space",)),
-                       ActionSpec(id="pause", label="Pause / resume", shortcuts=("P",))):
-            self.scene.actions.setdefault(action.id, action)
         self.frames = [list(f) for f in frames]
+        last = max(0, len(self.frames) - 1)
+        controls = {
+            "position": ControlSpec(id="position", label="Frame", presentation="slider",
+                                    value_spec=ScalarValueSpec(default=0, min=0, max=last, step=1, integer=True)),
+            "speed": ControlSpec(id="speed", label="Speed", value_spec=ScalarValueSpec(
+                default=1.0, min=0.1, max=10.0, step=0.1, scale="log")),
+        }
+        actions = {
+            "reset": ActionSpec(id="reset", label="Restart", shortcuts=("Space",)),
+            "pause": ActionSpec(id="pause", label="Play / pause", shortcuts=("P",)),
+            "step": ActionSpec(id="step", label="Step", shortcuts=("Right",)),
+        }
+        self.scene = copy.copy(scene)
+        self.scene.controls = {**controls, **scene.controls}
+        self.scene.actions = {**actions, **scene.actions}
+        self.scene.state = {**{c.id: c.default for c in controls.values()}, **scene.state}
+        self.scene.panels = dict(scene.panels)
+        host = next((p for p in self.scene.panels.values() if p.kind == "controls"), None)
+        if host is None:
+            host = PanelSpec(id="replay", kind="controls", title="Replay")
+            if self.scene.layout is not None:
+                columns = self.scene.layout.columns
+                self.scene.layout = LayoutSpec(columns=(*columns[:-1], (*columns[-1], host.id)),
+                                               column_weights=self.scene.layout.column_weights)
+        self.scene.panels[host.id] = dataclasses.replace(
+            host, control_ids=tuple(dict.fromkeys((*controls, *host.control_ids))),
+            action_ids=tuple(dict.fromkeys((*actions, *host.action_ids))))
+        self.scene.validate()
         self.frame_interval = frame_interval
         self.loop = loop
         self.position = 0
+        self.speed = 1.0
         self.paused = False
         self._stopped = False
         self._next_due = 0.0
@@ -71,6 +104,18 @@ class ReplaySession(BufferedSession):
             updates.append([FieldReplace(field_id=field_id, values=values, sim_time=t)])
         return cls(scene, updates, **kwargs)  # type: ignore[arg-type]
 
+    @classmethod
+    def from_recording(cls, path: str | Path, **kwargs: float | bool) -> ReplaySession:
+        """Replay a file written by `Recorder`, one recorded display frame per step.
+
+        Raises:
+            SceneError: For a file that is not a readable recording (named in the message).
+        """
+        from ._recording import read_recording
+
+        recording = read_recording(path)
+        return cls(recording.scene, recording.frames(), **kwargs)  # type: ignore[arg-type]
+
     def initialize(self) -> Scene:
         """Return the Scene; playback starts at frame 0."""
         self.position = 0
@@ -88,29 +133,55 @@ class ReplaySession(BufferedSession):
 
     def advance(self) -> None:
         """Emit the next frame's updates."""
-        for update in self.frames[self.position]:
-            self.emit(update)
-        self.position += 1
-        self._next_due = time.monotonic() + self.frame_interval
+        self._emit_frame()
+        self._next_due = time.monotonic() + self.frame_interval / self.speed
         if self.position >= len(self.frames):
             if self.loop:
-                self.position = 0
+                self.seek(0)
             else:
                 self.emit(Status(message="replay finished"))
 
+    def _emit_frame(self) -> None:
+        for update in self.frames[self.position]:
+            self.emit(update)
+        self.emit(StatePatch(values={"position": self.position}))
+        self.position += 1
+
+    def seek(self, position: int) -> None:
+        """Show frame ``position``: the first Scene, then every frame up to it."""
+        position = int(np.clip(position, 0, max(0, len(self.frames) - 1)))
+        self.emit(SceneReady(scene=self.scene))
+        self.position = 0
+        while self.position <= position and self.position < len(self.frames):
+            for update in self.frames[self.position]:
+                self.emit(update)
+            self.position += 1
+        self.emit(StatePatch(values={"position": position}))
+        self._next_due = time.monotonic() + self.frame_interval / self.speed
+
     def handle(self, command: SessionCommand) -> None:
-        """Space/``reset`` restarts, P/``pause`` toggles, `StopSession` stops."""
+        """Scrubber commands: seek, speed, restart, play/pause, step; `StopSession` stops."""
         action = None
         if isinstance(command, InvokeAction):
             action = command.action_id
         elif isinstance(command, KeyPressed):
-            action = {"Space": "reset", "P": "pause"}.get(command.key)
+            action = next((a.id for a in self.scene.actions.values() if command.key in a.shortcuts), None)
         elif isinstance(command, Reset):
             action = "reset"
+        elif isinstance(command, SetControl) and command.control_id in ("position", "speed"):
+            value = self.scene.controls[command.control_id].validate(command.value)
+            if command.control_id == "position":
+                self.seek(value)
+            else:
+                self.speed = value
         elif isinstance(command, StopSession):
             self._stopped = True
         if action == "reset":
+            self.emit(SceneReady(scene=self.scene))
             self.position = 0
             self._next_due = time.monotonic()
         elif action == "pause":
             self.paused = not self.paused
+        elif action == "step" and self.position < len(self.frames):
+            self.paused = True
+            self._emit_frame()

@@ -12,6 +12,7 @@ from compneurovis.core import HistoryCaptureMode, LiveMorphologySession, Morphol
 
 from ._sampler import RefSampler
 from ._scene_builder import NeuronSceneBuilder
+from ._trace_buffer import FastTraceBuffer
 
 
 def _section_list(built: Any) -> list[Any]:
@@ -190,8 +191,12 @@ class NeuronSession(LiveMorphologySession, ABC):
             refs = [getattr(seg, f"_ref_{var}") for sec in sections for seg in sec]
         except (AttributeError, NameError) as exc:
             raise ValueError(f"display variable {var!r} is not available in every segment: {exc}") from exc
-        self._display = RefSampler(refs)
+        # h.t rides along as the last element: one gather per step reads values and time
+        self._display = RefSampler([*refs, h._ref_t])
         return geometry
+
+    def _fresh_traces(self, rows: list[int]) -> FastTraceBuffer:
+        return FastTraceBuffer(self.history_length(), rows)
 
     def _initialize_state(self) -> tuple[float, np.ndarray]:
         from neuron import h
@@ -201,10 +206,11 @@ class NeuronSession(LiveMorphologySession, ABC):
             h.cvode.active(0)
         h.dt = self.dt
         h.finitialize(self.v_init)
-        t0 = float(h.t)
+        sample = self._display.read()
+        t0 = float(sample[-1])
         if self._recorder is not None:
             self._deliver_recorded(np.array([t0]), self._recorder.read()[None, :])
-        return t0, self._display.read()
+        return t0, sample[:-1]
 
     def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
         from neuron import h
@@ -212,27 +218,24 @@ class NeuronSession(LiveMorphologySession, ABC):
         display = self._display
         assert display is not None
         fadvance, gather, out, view = h.fadvance, display.ptr_gather, display.out, display.view
-        times = np.empty(n_steps)
-        values = np.empty((n_steps, display.size))
+        values = np.empty((n_steps, display.size))  # last column: t
         recorder = self._recorder
         if recorder is None:
             for k in range(n_steps):
                 fadvance()
                 gather(out)
                 values[k] = view
-                times[k] = h.t
-            return times, values
-        rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
-        recorded = np.empty((n_steps, recorder.size))
-        for k in range(n_steps):
-            fadvance()
-            gather(out)
-            values[k] = view
-            rec_gather(rec_out)
-            recorded[k] = rec_view
-            times[k] = h.t
-        self._deliver_recorded(times.copy(), recorded)
-        return times, values
+        else:
+            rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
+            recorded = np.empty((n_steps, recorder.size))
+            for k in range(n_steps):
+                fadvance()
+                gather(out)
+                values[k] = view
+                rec_gather(rec_out)
+                recorded[k] = rec_view
+            self._deliver_recorded(values[:, -1].copy(), recorded)
+        return values[:, -1].copy(), values[:, :-1]
 
     def _release_model(self) -> None:
         from neuron import h

@@ -36,6 +36,7 @@ class CA1Session(SwcCellSession):
         kwargs.setdefault("title", "NEURON: CA1 pyramidal cell (NeuroMorpho n120)")
         super().__init__(**kwargs)
         self.stim: Any = None
+        self._period = -1
 
     def setup_model(self, sections: list[Any]) -> None:
         """Channels from `SwcCellSession`, plus an IClamp at the soma centre."""
@@ -45,11 +46,15 @@ class CA1Session(SwcCellSession):
         self.stim = h.IClamp(self.soma[0](0.5))
         self.stim.dur = self.pulse_duration
         self.stim.amp = self.control_values.get("stim_amp", 1.0)
+        self._period = -1
         self._schedule_pulse(0.0)
 
     def _schedule_pulse(self, t: float) -> None:
         """Point the IClamp at the pulse of the period containing ``t``."""
-        self.stim.delay = math.floor(t / self.pulse_period) * self.pulse_period + self.pulse_offset
+        period = math.floor(t / self.pulse_period)
+        if period != self._period:
+            self._period = period
+            self.stim.delay = period * self.pulse_period + self.pulse_offset
 
     def advance(self) -> None:
         """Schedule this period's pulse, then advance one display frame."""

@@ -1,0 +1,73 @@
+"""Throughput of NeuronSession against a bare ``h.fadvance()`` loop.
+
+Runs the shipped CA1 reconstruction (the ``neuron-swc`` example model, 2,536
+segments) headless for a fixed simulated time, twice in one process:
+
+1. bare: ``h.fadvance()`` in a Python loop, nothing sampled;
+2. session: ``NeuronSession.advance()`` plus draining ``read_updates()``, FULL
+   history, ``display_dt = 4 * dt`` (every step of every segment sampled).
+
+Each is repeated and the best run kept. Prints segments, both throughputs
+(simulated ms per wall-clock second) and their ratio (target >= 0.90).
+
+    python packages/compneurovis-neuron/benchmarks/bench_neuron_session.py [sim_ms] [repeats]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from neuron import h
+
+from compneurovis.core import Reset
+from compneurovis.neuron.examples.swc import CA1Session
+
+DT = 0.025
+
+
+def bare(session: CA1Session, sim_ms: float) -> float:
+    session.handle(Reset())
+    session.read_updates()
+    n = round(sim_ms / DT)
+    fadvance = h.fadvance
+    start = time.perf_counter()
+    for _ in range(n):
+        fadvance()
+    return sim_ms / (time.perf_counter() - start)
+
+
+def live(session: CA1Session, sim_ms: float) -> float:
+    session.handle(Reset())
+    session.read_updates()
+    frames = round(sim_ms / session.display_dt)
+    start = time.perf_counter()
+    for _ in range(frames):
+        session.advance()
+        session.read_updates()
+    return sim_ms / (time.perf_counter() - start)
+
+
+def main(argv: list[str]) -> int:
+    sim_ms = float(argv[0]) if argv else 200.0
+    repeats = int(argv[1]) if len(argv) > 1 else 3
+    session = CA1Session(dt=DT, display_dt=4 * DT, history_capture_mode="full", max_samples=1000)
+    session.initialize()
+    n_seg = session.geometry.n_entities
+    assert session.steps_per_update() == 4
+    bare_best = live_best = 0.0
+    for _ in range(repeats):
+        bare_best = max(bare_best, bare(session, sim_ms))
+        live_best = max(live_best, live(session, sim_ms))
+    session.shutdown()
+    ratio = live_best / bare_best
+    print(f"segments: {n_seg}  dt: {DT} ms  display_dt: {4 * DT} ms  history: FULL  simulated: {sim_ms:g} ms "
+          f"x {repeats} (best)")
+    print(f"bare h.fadvance():            {bare_best:9.1f} simulated ms / s")
+    print(f"NeuronSession.advance():      {live_best:9.1f} simulated ms / s")
+    print(f"ratio session / bare:         {ratio:9.3f}  (target >= 0.90)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -166,8 +166,9 @@ def docs(session: nox.Session) -> None:
     mkdocs.yml), so only the docs tools are installed.
     """
     session.install("--upgrade", "pip")
-    session.install(*_group("docs"))
-    session.run("mkdocs", "build", "--strict", *session.posargs)
+    # ruff formats the rendered signatures (mkdocstrings needs ruff or black for that).
+    session.install(*_group("docs"), *[d for d in _group("lint") if d.startswith("ruff")])
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session(python="3.11")

@@ -33,11 +33,21 @@ class ErrorBanner(QFrame):
         self.details_button.toggled.connect(self.details.setVisible)
         self.dismiss_button.clicked.connect(self.hide)
         self.count = 0
+        self.fatal_shown = False
         self.hide()
 
     def show_error(self, message: str, traceback: str | None = None, *, fatal: bool = False) -> None:
-        """Show ``message`` (and keep ``traceback`` behind the Details button)."""
+        """Show ``message`` (and keep ``traceback`` behind the Details button).
+
+        Once a fatal error is shown it stays the headline (it is the cause);
+        later errors are added to the details.
+        """
         self.count += 1
+        if self.fatal_shown and self.isVisible():
+            self.details.appendPlainText(f"\n--- later: {message}\n{traceback or ''}")
+            self.details_button.setVisible(True)
+            return
+        self.fatal_shown = fatal
         prefix = "Session stopped: " if fatal else "Error: "
         more = f"  (+{self.count - 1} earlier)" if self.count > 1 else ""
         self.label.setText(prefix + message + more)

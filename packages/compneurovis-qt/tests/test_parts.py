@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+from conftest import line_geometry
+
+from compneurovis.core import Field, GridGeometry, LinePlotViewSpec, SurfaceViewSpec
+from compneurovis.qt import ColorScale, color_table, make_lookup_table
+from compneurovis.qt._trace_plot import TracePlot, YRange
+from compneurovis.qt._view3d_panel import read_pixels
+from compneurovis.qt._vtk_scene import offscreen_render_window
+from compneurovis.qt._vtk_surface import SurfaceRenderer
+
+
+def test_colour_maps_by_name():
+    assert color_table("scalar").shape == (256, 3)
+    assert not np.allclose(color_table("viridis"), color_table("scalar"))
+    assert np.allclose(color_table("no-such-map"), color_table("scalar"))
+    lut = make_lookup_table("viridis", (-1.0, 1.0))
+    rgb = [0.0, 0.0, 0.0]
+    lut.GetColor(1.0, rgb)
+    assert np.allclose(rgb, color_table("viridis")[-1], atol=0.01)
+    assert lut.GetRange() == (-1.0, 1.0)
+
+
+def test_colour_scale_fixed_symmetric_and_auto_hysteresis():
+    assert ColorScale((-80.0, 40.0)).update(np.zeros(3)) == (-80.0, 40.0)
+    assert ColorScale((-20.0, 50.0), "symmetric").update(np.zeros(3)) == (-50.0, 50.0)
+    assert ColorScale(None, "symmetric").update(np.array([-1.0, 3.0]))[0] < -3.0
+    scale = ColorScale()
+    lo, hi = scale.update(np.array([0.0, 10.0]))
+    assert lo < 0 and hi > 10
+    assert scale.update(np.array([0.0, 20.0]))[1] >= 20.0  # grows at once
+    wide = scale.update(np.array([4.0, 5.0]))
+    assert wide[1] >= 20.0  # no flicker: small frames do not shrink it at once
+    for _ in range(200):
+        last = scale.update(np.array([4.0, 5.0]))
+    assert last[1] < 10.0  # ...but it shrinks eventually
+    assert scale.update(np.array([np.nan, np.nan])) == last
+
+
+def test_y_range_expands_fast_and_shrinks_slowly():
+    y = YRange()
+    first = y.update(-70.0, -60.0)
+    assert first[0] < -70 and first[1] > -60
+    grown = y.update(-70.0, 30.0)
+    assert grown[1] >= 30.0
+    shrunk = y.update(-70.0, -60.0)
+    assert shrunk[1] > 0  # one frame moves only a little
+    assert y.update(5.0, 5.0)[1] - y.limits[0] > 0
+
+
+def test_trace_plot_labels_rolling_window_and_nan_gaps(qtbot):
+    geometry = line_geometry(3)
+    spec = LinePlotViewSpec(id="t", field_id="h", rolling_window=5.0, y_label="V", y_unit="mV",
+                            geometry_id="morph")
+    plot = TracePlot(spec)
+    qtbot.addWidget(plot)
+    values = np.vstack([np.sin(np.arange(100) / 5.0), np.cos(np.arange(100) / 5.0)])
+    values[0, 40:45] = np.nan
+    f = Field("h", values, ("segment", "time"),
+              {"segment": np.array(["seg0", "seg2"]), "time": np.arange(100) * 0.1}, unit="mV")
+    plot.update_from(f, geometry)
+    assert set(plot.curves) == {"seg0", "seg2"}
+    labels = [item[1].text for item in plot.legend.items]
+    assert labels == ["sec0(0.5)", "sec2(0.5)"]
+    x_lo, x_hi = plot.getPlotItem().viewRange()[0]
+    assert x_hi == pytest.approx(9.9) and x_lo == pytest.approx(4.9)
+    assert "mV" in plot.getPlotItem().getAxis("left").labelText + plot.getPlotItem().getAxis("left").labelUnits
+    f2 = Field("h", values[:1], ("segment", "time"),
+               {"segment": np.array(["seg0"]), "time": np.arange(100) * 0.1})
+    plot.update_from(f2, geometry)
+    assert set(plot.curves) == {"seg0"}
+
+
+def test_surface_renderer_draws_a_warped_grid():
+    grid = GridGeometry("g", np.linspace(-1, 1, 30), np.linspace(-1, 1, 20))
+    x, y = np.meshgrid(grid.x, grid.y, indexing="ij")
+    view = SurfaceRenderer(grid, z_scale=0.5, unit="mV", title="Surface")
+    window = offscreen_render_window((320, 240))
+    window.AddRenderer(view.renderer)
+    limits = view.set_values(np.exp(-(x**2 + y**2)))
+    view.reset_camera()
+    window.Render()
+    assert limits[0] < 0.2 and limits[1] > 0.9
+    bounds = view.polydata.GetBounds()
+    assert bounds[5] == pytest.approx(0.5, abs=0.01)
+    assert read_pixels(window).std() > 5
+    window.Finalize()
+
+
+def test_surface_view_in_window(qtbot):
+    from compneurovis.core import FieldReplace, LayoutSpec, PanelSpec, Scene
+    from compneurovis.qt import CompNeuroVisWindow
+
+    grid = GridGeometry("g", np.linspace(0, 1, 10), np.linspace(0, 1, 8))
+    scene = Scene(fields=[Field("s", np.zeros((10, 8)), ("x", "y"))], geometries=[grid],
+                  views=[SurfaceViewSpec(id="sv", geometry_id="g", field_id="s")],
+                  panels=[PanelSpec(id="p", kind="view_3d", view_ids=("sv",))],
+                  layout=LayoutSpec(columns=(("p",),)))
+    window = CompNeuroVisWindow(scene, offscreen=True)
+    qtbot.addWidget(window)
+    window.resize(400, 300)
+    window.show()
+    window.apply_updates([FieldReplace(field_id="s", values=np.random.default_rng(0).random((10, 8)))])
+    assert window.render_due(force=True) == ["sv"]

@@ -1,5 +1,6 @@
 """Public NEURON backend entrypoints for live session authoring."""
 
+from ._geometry import segment_centers
 from ._scene_builder import NeuronSceneBuilder
 from ._session import NeuronSession
 from ._swc import (
@@ -24,6 +25,7 @@ __all__ = [
     "load_swc",
     "odd_nseg",
     "sample_swc_path",
+    "segment_centers",
     "set_nseg",
     "validate_swc",
 ]

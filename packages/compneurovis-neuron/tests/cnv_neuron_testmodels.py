@@ -1,0 +1,84 @@
+"""Small NEURON sessions shared by the tests (importable by spawned workers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compneurovis.core import ControlSpec, ScalarValueSpec
+from compneurovis.neuron import NeuronSession, SwcCellSession
+
+DT = 0.025
+
+
+def bent_section(name: str = "dend", cell: Any = None) -> Any:
+    """A 3-D polyline section that bends sharply several times (nseg 5, 9 points)."""
+    from neuron import h
+
+    sec = h.Section(name=name, cell=cell) if cell is not None else h.Section(name=name)
+    points = [(0, 0, 0), (10, 0, 0), (10, 12, 0), (25, 12, 3), (25, 30, 3),
+              (40, 30, -5), (44, 41, -5), (60, 41, 0), (60, 60, 10)]
+    for k, (x, y, z) in enumerate(points):
+        sec.pt3dadd(x, y, z, 2.0 - 0.1 * k)
+    sec.nseg = 5
+    return sec
+
+
+class BentCell(NeuronSession):
+    """An HH soma (no pt3d: ``define_shape``) and a bent passive dendrite; control ``amp``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("dt", DT)
+        kwargs.setdefault("display_dt", 4 * DT)
+        super().__init__(**kwargs)
+        self.stim: Any = None
+
+    def build_sections(self) -> list[Any]:
+        from neuron import h
+
+        soma = h.Section(name="soma")
+        soma.L = soma.diam = 15.0
+        soma.nseg = 3
+        dend = bent_section("dend")
+        dend.connect(soma(1))
+        return [soma, dend]
+
+    def setup_model(self, sections: list[Any]) -> None:
+        from neuron import h
+
+        soma, dend = sections
+        soma.insert("hh")
+        dend.insert("pas")
+        self.stim = h.IClamp(soma(0.5))
+        self.stim.delay, self.stim.dur = 0.5, 1e9
+        self.stim.amp = self.control_values.get("amp", 0.0)
+
+    def control_specs(self) -> dict[str, ControlSpec]:
+        return {"amp": ControlSpec(id="amp", label="Current",
+                                   value_spec=ScalarValueSpec(default=0.0, min=0.0, max=2.0))}
+
+    def apply_control(self, control_id: str, value: Any) -> bool:
+        if control_id == "amp":
+            self.stim.amp = float(value)
+            return True
+        return super().apply_control(control_id, value)
+
+
+class RecordingCell(BentCell):
+    """`BentCell` that also records the clamp current and two voltages; keeps every batch."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.batches: list[tuple[Any, dict[str, Any]]] = []
+
+    def setup_model(self, sections: list[Any]) -> None:
+        super().setup_model(sections)
+        soma, dend = sections
+        self.record("i_clamp", self.stim._ref_i)
+        self.record_many(["v_soma", "v_dend_end"], [soma(0.5)._ref_v, dend(0.9)._ref_v])
+
+    def on_recorded_samples(self, times: Any, values: dict[str, Any]) -> None:
+        self.batches.append((times, values))
+
+
+class BadSwcSession(SwcCellSession):
+    """An SWC session pointed at a (malformed) file given as ``swc_path``."""

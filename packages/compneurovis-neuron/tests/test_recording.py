@@ -1,0 +1,167 @@
+"""Every emitted value is NEURON's own value (compared with h.Vector.record)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cnv_neuron_testmodels import DT, BentCell, RecordingCell
+from neuron import h
+
+from compneurovis.core import FieldAppend, FieldReplace, HistoryCaptureMode, Reset, SetControl
+
+
+def _record_all(session):
+    """Vector.record of every segment's v (and t), started by a Reset (finitialize)."""
+    vecs = [h.Vector().record(seg._ref_v) for sec in session.sections for seg in sec]
+    tvec = h.Vector().record(h._ref_t)
+    return vecs, tvec
+
+
+def _run(session, frames):
+    """Advance ``frames`` frames; return display rows, history blocks and their times."""
+    display, history, times = [], [], []
+    for _ in range(frames):
+        session.advance()
+        for update in session.read_updates():
+            if isinstance(update, FieldReplace) and update.field_id == "segment_display":
+                display.append(np.asarray(update.values))
+            elif isinstance(update, FieldAppend):
+                history.append(np.asarray(update.values))
+                times.append(np.asarray(update.coord_values))
+    return np.array(display), np.concatenate(history, axis=1), np.concatenate(times)
+
+
+@pytest.fixture
+def session_factory():
+    made = []
+
+    def make(cls=BentCell, **kwargs):
+        session = cls(**kwargs)
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        session.shutdown()
+
+
+@pytest.mark.parametrize("mode", [HistoryCaptureMode.FULL, HistoryCaptureMode.ON_DEMAND])
+@pytest.mark.parametrize("display_dt", [DT, 4 * DT])
+def test_display_and_history_equal_vector_record(session_factory, mode, display_dt):
+    session = session_factory(history_capture_mode=mode, display_dt=display_dt, max_samples=10_000)
+    scene = session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, tvec = _record_all(session)
+    session.handle(Reset())  # finitialize: the recordings start here
+    session.read_updates()
+    steps = session.steps_per_update()
+    assert steps == round(display_dt / DT)
+    frames = 60
+    display, history, times = _run(session, frames)
+    recorded = np.array([v.as_numpy() for v in vecs])  # (n_seg, 1 + frames * steps)
+    assert recorded.shape == (scene.geometries["morphology"].n_entities, 1 + frames * steps)
+    assert recorded.max() > 0, "the clamp should make the soma spike"
+    np.testing.assert_array_equal(display, recorded[:, steps::steps].T.astype(np.float32))
+    rows = session._traces.rows
+    np.testing.assert_array_equal(history, recorded[rows, 1:].astype(np.float32))
+    np.testing.assert_allclose(times, tvec.as_numpy()[1:], rtol=0, atol=1e-9)
+    if mode is HistoryCaptureMode.FULL:
+        assert history.shape[0] == recorded.shape[0]
+    else:
+        assert history.shape[0] == 1
+
+
+def test_reset_midrun_then_continue_matches_fresh_record(session_factory):
+    session = session_factory(history_capture_mode="full", max_samples=10_000)
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, tvec = _record_all(session)
+    session.handle(Reset())
+    session.read_updates()
+    _run(session, 25)  # part of a run, then reset in the middle
+    session.handle(Reset())
+    updates = session.read_updates()
+    assert any(isinstance(u, FieldReplace) and u.field_id == "segment_history" for u in updates)
+    assert len(vecs[0]) == 1, "finitialize restarted NEURON's recording"
+    display, history, times = _run(session, 40)
+    recorded = np.array([v.as_numpy() for v in vecs])
+    np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
+    np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
+    np.testing.assert_allclose(times, tvec.as_numpy()[1:], atol=1e-9)
+    np.testing.assert_allclose(times[0], DT)
+    # ... and a fresh session gives the very same run
+    del vecs, tvec
+    session.shutdown()
+    fresh = session_factory(history_capture_mode="full", max_samples=10_000)
+    fresh.initialize()
+    fresh.handle(SetControl(control_id="amp", value=0.8))
+    fresh.read_updates()
+    _, fresh_history, _ = _run(fresh, 40)
+    np.testing.assert_array_equal(fresh_history, history)
+
+
+def test_initial_scene_holds_the_finitialize_state(session_factory):
+    session = session_factory(history_capture_mode="full")
+    scene = session.initialize()
+    display = scene.fields["segment_display"].values
+    assert display.dtype == np.float32
+    np.testing.assert_array_equal(display, np.full(display.shape, -65.0, dtype=np.float32))
+    history = scene.fields["segment_history"]
+    assert history.values.shape == (display.size, 1)
+    assert history.coords["time"][0] == 0.0
+
+
+def test_recorded_refs_match_vector_record(session_factory):
+    session = session_factory(RecordingCell, display_dt=4 * DT)
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.5))
+    soma, dend = session.sections
+    refs = {"i_clamp": session.stim._ref_i, "v_soma": soma(0.5)._ref_v, "v_dend_end": dend(0.9)._ref_v}
+    vecs = {name: h.Vector().record(ref) for name, ref in refs.items()}
+    session.batches.clear()
+    session.handle(Reset())
+    session.read_updates()
+    _run(session, 30)
+    assert len(session.batches) == 31  # the t0 sample, then one batch per frame
+    times = np.concatenate([t for t, _ in session.batches])
+    assert times[0] == 0.0 and len(times) == 1 + 30 * 4
+    for name, vec in vecs.items():
+        got = np.concatenate([values[name] for _, values in session.batches])
+        np.testing.assert_array_equal(got, vec.as_numpy())
+        assert session.recorded_values()[name] == vec.as_numpy()[-1]
+    assert session.recorded_values()["i_clamp"] == pytest.approx(0.5)
+
+
+def test_record_many_rejects_bad_input(session_factory):
+    session = session_factory(RecordingCell)
+    session.initialize()
+    soma = session.sections[0]
+    with pytest.raises(ValueError, match="2 names but 1 refs"):
+        session.record_many(["a", "b"], [soma(0.5)._ref_v])
+    with pytest.raises(ValueError, match="'x' is recorded more than once"):
+        session.record_many(["x", "x"], [soma(0.5)._ref_v, soma(0.1)._ref_v])
+    with pytest.raises(ValueError, match="'v_soma' is recorded more than once"):
+        session.record("v_soma", soma(0.5)._ref_v)
+    with pytest.raises(TypeError, match="not a NEURON variable ref"):
+        session.record("bad", 3.0)
+    assert sorted(session.recorded_values()) == ["i_clamp", "v_dend_end", "v_soma"]
+
+
+def test_display_variable_is_overridable(session_factory):
+    class ShowINa(BentCell):
+        def build_sections(self):
+            sections = super().build_sections()
+            sections[1].insert("hh")
+            return sections
+
+        def display_variable(self):
+            return "ina"
+
+    session = session_factory(ShowINa, history_capture_mode="full")
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs = [h.Vector().record(seg._ref_ina) for sec in session.sections for seg in sec]
+    session.handle(Reset())
+    session.read_updates()
+    _, history, _ = _run(session, 20)
+    np.testing.assert_array_equal(history, np.array([v.as_numpy()[1:] for v in vecs], dtype=np.float32))

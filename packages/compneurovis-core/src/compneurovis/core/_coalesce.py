@@ -74,4 +74,5 @@ class UpdateCoalescer:
             values = values[tuple(index)]
             coords = None if coords is None else coords[keep]
         return FieldAppend(field_id=last.field_id, append_dim=last.append_dim, values=np.ascontiguousarray(values),
-                           coord_values=coords, max_length=last.max_length, sim_time=last.sim_time)
+                           coord_values=coords, max_length=last.max_length, sim_time=last.sim_time,
+                           produced_at=last.produced_at)

@@ -14,6 +14,7 @@ clicks, shortcuts and reset for free:
 from __future__ import annotations
 
 import math
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -308,12 +309,14 @@ class LiveMorphologySession(BufferedSession):
 
     def _emit_frame(self, times: np.ndarray, values: np.ndarray) -> None:
         assert self._traces is not None
+        now = time.monotonic()
         self.emit(FieldReplace(field_id=self.display_field_id(),
-                               values=np.asarray(values[-1], dtype=np.float32), sim_time=self.time))
+                               values=np.asarray(values[-1], dtype=np.float32), sim_time=self.time,
+                               produced_at=now))
         block = self._traces.append(times, values)
         self.emit(FieldAppend(field_id=self.history_field_id(), append_dim="time", values=block,
                               coord_values=np.asarray(times, dtype=np.float64),
-                              max_length=self._traces.capacity, sim_time=self.time))
+                              max_length=self._traces.capacity, sim_time=self.time, produced_at=now))
 
     def _reset(self) -> None:
         assert self._traces is not None

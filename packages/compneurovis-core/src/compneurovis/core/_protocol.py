@@ -81,12 +81,15 @@ class FieldReplace:
         values: New values; same number of dims as the field.
         coords: New coordinates for some dims, if their length changes.
         sim_time: Simulation time the values describe, if any.
+        produced_at: ``time.monotonic()`` in the session when the values were
+            computed (system-wide on one machine), for display-latency measurement.
     """
 
     field_id: str
     values: np.ndarray
     coords: dict[str, np.ndarray] = field(default_factory=dict)
     sim_time: float | None = None
+    produced_at: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,6 +103,7 @@ class FieldAppend:
         coord_values: Coordinates of the new entries along ``append_dim``.
         max_length: Keep at most this many entries (oldest dropped), or ``None``.
         sim_time: Simulation time of the newest entry, if any.
+        produced_at: ``time.monotonic()`` in the session when the newest entry was computed.
     """
 
     field_id: str
@@ -108,6 +112,7 @@ class FieldAppend:
     coord_values: np.ndarray | None = None
     max_length: int | None = None
     sim_time: float | None = None
+    produced_at: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

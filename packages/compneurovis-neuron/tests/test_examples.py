@@ -1,0 +1,121 @@
+"""The example sessions run through the real worker transport; entry points name them."""
+
+from __future__ import annotations
+
+import time
+from importlib.metadata import entry_points
+
+import numpy as np
+import pytest
+from neuron import h
+
+from compneurovis.core import (
+    Error,
+    FieldAppend,
+    FieldReplace,
+    InvokeAction,
+    SceneReady,
+    SetControl,
+    WorkerTransport,
+)
+from compneurovis.neuron.examples.hh import HHSession
+from compneurovis.neuron.examples.network import RingNetworkSession
+from compneurovis.neuron.examples.swc import CA1Session
+
+EXAMPLES = {
+    "neuron-hh": (HHSession, "stim_amp", 0.5, 22),
+    "neuron-swc": (CA1Session, "stim_amp", 2.0, 2536),
+    "neuron-network": (RingNetworkSession, "weight", 0.08, 60),
+}
+
+
+def test_entry_points_name_the_example_classes():
+    found = {ep.name: ep for ep in entry_points(group="compneurovis.demos") if ep.name.startswith("neuron-")}
+    assert set(found) == set(EXAMPLES)
+    for name, (cls, *_rest) in EXAMPLES.items():
+        assert found[name].load() is cls
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_runs_in_a_worker(name):
+    cls, control, value, n_segments = EXAMPLES[name]
+    scene = None
+    frames = 0
+    with WorkerTransport(cls) as transport:
+        deadline = time.monotonic() + 60
+        while frames < 20 and time.monotonic() < deadline:
+            for update in transport.poll(timeout=0.5):
+                assert not isinstance(update, Error), update.traceback or update.message
+                if isinstance(update, SceneReady):
+                    scene = update.scene
+                    transport.send(SetControl(control_id=control, value=value))
+                    transport.send(InvokeAction(action_id="reset"))
+                elif scene is not None:
+                    scene.apply(update)
+                    applied = scene.state.get(control) == value  # frames after the control took effect
+                    frames += applied and isinstance(update, FieldReplace) and update.field_id == "segment_display"
+        assert transport.is_alive()
+    assert not transport.is_alive()
+    assert scene is not None and frames >= 20
+    assert scene.geometries["morphology"].n_entities == n_segments
+    assert scene.state[control] == value
+    values = scene.fields["segment_display"].values
+    assert values.shape == (n_segments,) and np.isfinite(values).all()
+    assert scene.fields["segment_history"].coords["time"][-1] > 0
+
+
+def _run_in_process(session, frames):
+    session.initialize()
+    peak = -np.inf
+    for _ in range(frames):
+        session.advance()
+        for update in session.read_updates():
+            if isinstance(update, FieldAppend):
+                peak = max(peak, float(np.nanmax(update.values)))
+    return peak
+
+
+def test_swc_example_pulses_make_the_soma_fire():
+    session = CA1Session()
+    try:
+        assert session.steps_per_update() == 10
+        assert _run_in_process(session, 60) > 0.0  # first pulse at 5 ms
+        t_first = session.stim.delay
+        for _ in range(200):  # into the second period: the pulse moved
+            session.advance()
+        session.read_updates()
+        assert session.stim.delay == t_first + session.pulse_period
+    finally:
+        session.shutdown()
+
+
+def test_network_spike_travels_round_the_ring():
+    session = RingNetworkSession()
+    try:
+        session.initialize()
+        assert list(session._traces.rows) == [0, 12, 24, 36, 48]
+        assert [str(c) for c in session.cells] == ["bs0", "bs1", "bs2", "bs3", "bs4"]
+        spikes = {str(c): h.Vector() for c in session.cells}
+        netcons = [h.NetCon(c.soma(0.5)._ref_v, None, sec=c.soma) for c in session.cells]
+        for nc, c in zip(netcons, session.cells, strict=True):
+            nc.threshold = 0.0
+            nc.record(spikes[str(c)])
+        session.handle(InvokeAction(action_id="reset"))
+        for _ in range(400):  # 100 ms
+            session.advance()
+        session.read_updates()
+        firsts = [spikes[f"bs{i}"][0] for i in range(5) if len(spikes[f"bs{i}"])]
+        assert len(firsts) == 5 and firsts == sorted(firsts)
+        centres = session.geometry.centers
+        assert np.ptp(centres[:, 0]) > 400  # cells stand apart in space
+    finally:
+        del netcons
+        session.shutdown()
+
+
+def test_hh_main_prints_a_summary(capsys):
+    from compneurovis.neuron.examples import hh
+
+    assert hh.main() == 0
+    out = capsys.readouterr().out
+    assert out.startswith("neuron-hh: 22 segments")

@@ -142,3 +142,32 @@ def test_truncated_foreign_and_random_files_are_refused(tmp_path):
         f.attrs["format_version"] = 99
     with pytest.raises(SceneError, match=r"newer\.h5: recording format 99"):
         read_recording(newer)
+
+
+def test_recording_session_in_the_worker_records_everything(tmp_path):
+    import functools
+
+    from compneurovis.core import InvokeAction, RecordingSession, WorkerTransport
+
+    path = tmp_path / "worker.h5"
+    factory = functools.partial(RecordingSession, FitzHughNagumoCable, str(path))
+    live = None
+    with WorkerTransport(factory) as transport:
+        deadline = time.monotonic() + 60
+        frames = 0
+        while frames < 50 and time.monotonic() < deadline:
+            for update in transport.poll(0.2):
+                if isinstance(update, SceneReady):
+                    live = update.scene
+                else:
+                    live.apply(update)
+                    frames += isinstance(update, FieldReplace)
+        assert "record" in live.actions
+        transport.send(InvokeAction(action_id="record"))  # pause writing
+        time.sleep(0.3)
+    recording, replayed = _replayed(path)
+    assert recording.complete
+    assert not any(getattr(u, "message", "").startswith("recording paused") for u in recording.updates)
+    times = replayed.fields["segment_history"].coords["time"]
+    assert np.all(np.diff(times) > 0) and len(times) > 50
+    np.testing.assert_allclose(np.diff(times), 0.05, rtol=1e-6)  # every step, none coalesced away

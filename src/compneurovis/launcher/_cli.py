@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from compneurovis.core import RecordingSession
 
 from ._discovery import KNOWN_DEMOS, LauncherError, find_demo, installed_demos, swc_session_factory
 
@@ -36,6 +40,8 @@ def _add_window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--after", metavar="SECONDS", type=float, default=1.0,
                         help="with --screenshot: seconds of simulation before the picture (default 1)")
     parser.add_argument("--size", metavar="WxH", default="1280x800", help="window/image size (default 1280x800)")
+    parser.add_argument("--record", metavar="PATH", type=Path,
+                        help="record the session (Scene, every update, control changes) to this HDF5 file")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -53,7 +59,9 @@ def _has_display() -> bool:
                 or os.environ.get("QT_QPA_PLATFORM") in {"offscreen", "minimal"})
 
 
-def _open(factory: object, args: argparse.Namespace) -> int:
+def _open(factory: Any, args: argparse.Namespace) -> int:
+    if getattr(args, "record", None) is not None:
+        factory = functools.partial(RecordingSession, factory, str(args.record))
     if args.screenshot is None and not _has_display():
         raise LauncherError(
             "no display available: add --screenshot out.png to render offscreen, "

@@ -44,6 +44,7 @@ from ._protocol import (
     StopSession,
 )
 from ._recording import Recorder, Recording, read_recording
+from ._recording_session import RecordingSession
 from ._replay import ReplaySession
 from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
@@ -83,6 +84,7 @@ __all__ = [
     "PanelSpec",
     "Recorder",
     "Recording",
+    "RecordingSession",
     "ReplaySession",
     "Reset",
     "ScalarValueSpec",

@@ -38,8 +38,14 @@ class FastTraceBuffer(TraceBuffer):
             block = np.take(values, rows, axis=1).astype(np.float32, copy=False)
         k = block.shape[0]
         tail = block[-self.capacity:]
-        positions = (self._count + np.arange(k - tail.shape[0], k)) % self.capacity
-        self._values[positions] = tail
-        self._times[positions] = np.asarray(times, dtype=np.float64)[-self.capacity:]
+        times = np.asarray(times, dtype=np.float64)[-self.capacity:]
+        start = (self._count + k - tail.shape[0]) % self.capacity
+        if start + tail.shape[0] <= self.capacity:  # no wrap: plain slices
+            self._values[start:start + tail.shape[0]] = tail
+            self._times[start:start + tail.shape[0]] = times
+        else:
+            positions = (start + np.arange(tail.shape[0])) % self.capacity
+            self._values[positions] = tail
+            self._times[positions] = times
         self._count += k
         return block.T

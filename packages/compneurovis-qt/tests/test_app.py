@@ -45,7 +45,7 @@ def live(qtbot):
 
 
 def test_fitzhugh_nagumo_end_to_end_click_adds_a_trace(live, qtbot):
-    transport, loop, window = live(FitzHughNagumoCable)
+    transport, _loop, window = live(FitzHughNagumoCable)
     qtbot.waitUntil(lambda: window.render_counts.get("morphology", 0) > 2, timeout=20_000)
     assert window.first_frame_seconds is not None
     holder, renderer = window.views["morphology"]

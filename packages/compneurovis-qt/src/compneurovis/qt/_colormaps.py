@@ -68,12 +68,28 @@ def make_lookup_table(name: str, limits: tuple[float, float] = (0.0, 1.0), n: in
 
 
 def map_colors(name: str, values: np.ndarray, limits: tuple[float, float], n: int = 256) -> np.ndarray:
-    """Return the ``(len(values), 3)`` colours a lookup table gives ``values`` (for tests and legends)."""
-    table = color_table(name, n)
+    """Return the ``(len(values), 3)`` colours ``[0, 1]`` a lookup table gives ``values``."""
+    return map_colors_u8(name, values, limits, n).astype(np.float64) / 255.0
+
+
+@functools.lru_cache(maxsize=64)
+def _table_u8(name: str, n: int) -> np.ndarray:
+    table = np.empty((n + 1, 3), dtype=np.uint8)
+    table[:n] = (color_table(name, n) * 255).round().astype(np.uint8)
+    table[n] = (np.asarray(NAN_COLOR) * 255).round().astype(np.uint8)
+    table.setflags(write=False)
+    return table
+
+
+def map_colors_u8(name: str, values: np.ndarray, limits: tuple[float, float], n: int = 256,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    """Map ``values`` to ``(len(values), 3)`` uint8 colours, as `make_lookup_table` would; NaN is grey."""
     lo, hi = limits
-    t = (np.asarray(values, dtype=np.float64) - lo) / ((hi - lo) or 1.0)
-    idx = np.clip(np.floor(t * n), 0, n - 1).astype(int)
-    return table[idx]
+    v = np.asarray(values, dtype=np.float32)
+    scaled = (v - np.float32(lo)) * np.float32(n / ((hi - lo) or 1.0))
+    idx = np.clip(np.nan_to_num(scaled, nan=0.0), 0, n - 1).astype(np.intp)
+    idx[np.isnan(v)] = n
+    return np.take(_table_u8(name, n), idx, axis=0, out=out)
 
 
 class ColorScale:

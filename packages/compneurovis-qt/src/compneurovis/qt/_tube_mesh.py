@@ -135,7 +135,7 @@ def build_lod_mesh(start: np.ndarray, end: np.ndarray, r0: np.ndarray, r1: np.nd
 
     The few thickest pieces (a soma, proximal trunks) are always round and
     capped; the others get as many sides as the budget allows, between 3
-    and 14, and caps only for small morphologies.
+    and 14, uncapped (a neighbour or the small size hides their ends).
     """
     m = len(start)
     if m == 0:
@@ -148,7 +148,7 @@ def build_lod_mesh(start: np.ndarray, end: np.ndarray, r0: np.ndarray, r1: np.nd
     rest = np.setdiff1d(np.arange(m), thick, assume_unique=True)
     k_rest = int(np.clip(triangle_budget // (2 * max(len(rest), 1)), 3, 14))
     parts = []
-    for pieces, sides, caps in ((thick, 16, True), (rest, k_rest, m <= 5_000)):
+    for pieces, sides, caps in ((thick, 16, True), (rest, k_rest, False)):
         if len(pieces):
             mesh = build_tube_mesh(start[pieces], end[pieces], r0[pieces], r1[pieces], sides=sides,
                                    caps=caps, min_radius=min_radius)

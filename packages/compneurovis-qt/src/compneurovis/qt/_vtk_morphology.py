@@ -1,13 +1,18 @@
-"""Pure-VTK morphology renderer: one mesh for all pieces, coloured through one scalar array.
+"""Pure-VTK morphology renderer: one static mesh for all pieces, coloured through a texture.
 
-Usable without Qt (offscreen) and inside the Qt window. A colour update
-rewrites one float32 point array in place; nothing else is rebuilt.
+Usable without Qt (offscreen) and inside the Qt window. Every vertex carries
+a fixed texture coordinate naming its entity; a colour update maps the
+entity values through the colour map in numpy and rewrites one small RGB
+texture (one texel per entity). The mesh itself never changes, so the
+renderer uploads a few hundred kilobytes per frame instead of rebuilding
+vertex and index buffers.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from vtkmodules.util.numpy_support import numpy_to_vtk
+from vtkmodules.vtkCommonDataModel import vtkImageData, vtkPolyData
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
@@ -15,18 +20,51 @@ from vtkmodules.vtkRenderingCore import (
     vtkPolyDataMapper,
     vtkRenderer,
     vtkTextActor,
+    vtkTexture,
 )
 
 from compneurovis.core import MorphologyGeometry
 
-from ._colormaps import ColorScale, make_lookup_table
+from ._colormaps import NAN_COLOR, ColorScale, make_lookup_table, map_colors_u8
 from ._tube_mesh import build_lod_mesh, build_tube_mesh
-from ._vtk_scene import HIGHLIGHT_COLOR, TEXT_COLOR, frame_bounds, style_renderer, triangles_polydata
+from ._vtk_scene import (
+    HIGHLIGHT_COLOR,
+    TEXT_COLOR,
+    frame_bounds,
+    lines_polydata,
+    style_renderer,
+    triangles_polydata,
+)
+
+#: Texels per row of the entity colour texture.
+TEXTURE_WIDTH = 2048
+
+
+#: Above this many pieces, pieces thinner than about two pixels at full view are drawn as lines.
+LINE_LOD_PIECES = 5_000
 
 
 def _min_radius(geometry: MorphologyGeometry) -> float:
     lo, hi = geometry.bounds()
     return 0.0015 * float(np.linalg.norm(hi - lo))
+
+
+def _split_lod(geometry: MorphologyGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Piece indices drawn as tubes, and (for huge morphologies) as lines.
+
+    A framed view shows the bounding-box diagonal across roughly 1000 pixels; a
+    piece narrower than 2 pixels there looks the same as a line and costs far less
+    on a software renderer. Small morphologies are all tubes.
+    """
+    m = len(geometry.piece_entity)  # type: ignore[arg-type]
+    everything = np.arange(m)
+    if m <= LINE_LOD_PIECES:
+        return everything, everything[:0]
+    lo, hi = geometry.bounds()
+    pixel = float(np.linalg.norm(hi - lo)) / 1000.0
+    r = np.maximum(geometry.piece_start_radius, geometry.piece_end_radius)  # type: ignore[arg-type]
+    thin = 2.0 * r < 2.0 * pixel
+    return everything[~thin], everything[thin]
 
 
 class MorphologyRenderer:
@@ -51,39 +89,94 @@ class MorphologyRenderer:
         self.scale = ColorScale(color_limits, color_norm)
         self.limits = (0.0, 1.0)
         self.selected: int | None = None
-        mesh = build_lod_mesh(geometry.piece_start, geometry.piece_end, geometry.piece_start_radius,
-                              geometry.piece_end_radius, min_radius=_min_radius(geometry))
+        self.values: np.ndarray | None = None
+        self._build_texture()
         piece_entity = np.asarray(geometry.piece_entity, dtype=np.int64)
-        self.point_entity = piece_entity[mesh.point_piece]
-        self.triangle_entity = piece_entity[mesh.triangle_piece]
+        tube_pieces, line_pieces = _split_lod(geometry)
+        mesh = build_lod_mesh(geometry.piece_start[tube_pieces], geometry.piece_end[tube_pieces],
+                              geometry.piece_start_radius[tube_pieces], geometry.piece_end_radius[tube_pieces],
+                              min_radius=_min_radius(geometry))
+        self.point_entity = piece_entity[tube_pieces][mesh.point_piece]
+        self.triangle_entity = piece_entity[tube_pieces][mesh.triangle_piece]
         self.polydata, self._keep = triangles_polydata(mesh.points, mesh.triangles, mesh.normals)
-        self._scalars = np.full(self.point_entity.shape[0], np.nan, dtype=np.float32)
-        self._scalar_array = numpy_to_vtk(self._scalars, deep=0)
-        self._scalar_array.SetName("value")
-        self.polydata.GetPointData().SetScalars(self._scalar_array)
+        self._set_uv(self.polydata, self.point_entity)
         self.lut = make_lookup_table(color_map)
         self.color_map = color_map
-        self.mapper = vtkPolyDataMapper()
-        self.mapper.SetInputData(self.polydata)
-        self.mapper.SetLookupTable(self.lut)
-        self.mapper.UseLookupTableScalarRangeOn()
-        self.mapper.SetScalarModeToUsePointData()
-        self.mapper.ScalarVisibilityOn()
-        self.mapper.StaticOn()
-        self.actor = vtkActor()
-        self.actor.SetMapper(self.mapper)
+        self.actor = self._actor(self.polydata)
         prop = self.actor.GetProperty()
         prop.SetAmbient(0.25)
         prop.SetDiffuse(0.8)
         prop.SetSpecular(0.12)
         prop.SetSpecularPower(25)
-        self.renderer.AddActor(self.actor)
+        self.mapper = self.actor.GetMapper()
         self.picker = vtkCellPicker()
         self.picker.SetTolerance(0.002)
         self.picker.PickFromListOn()
         self.picker.AddPickList(self.actor)
+        self._cell_entity = {id(self.actor): self.triangle_entity}
+        self.line_actor: vtkActor | None = None
+        if len(line_pieces):
+            self._build_lines(line_pieces, piece_entity[line_pieces])
         self._build_overlays(unit, title)
         self._highlight_actor: vtkActor | None = None
+
+    def _actor(self, polydata: vtkPolyData) -> vtkActor:
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputData(polydata)
+        mapper.ScalarVisibilityOff()
+        mapper.StaticOn()
+        actor = vtkActor()
+        actor.SetMapper(mapper)
+        actor.SetTexture(self.texture)
+        self.renderer.AddActor(actor)
+        return actor
+
+    def _build_lines(self, pieces: np.ndarray, entity: np.ndarray) -> None:
+        """Pieces too thin to see as tubes at full view: 2-pixel lines (one cell each)."""
+        g = self.geometry
+        m = len(pieces)
+        points = np.empty((2 * m, 3), dtype=np.float32)
+        points[0::2], points[1::2] = g.piece_start[pieces], g.piece_end[pieces]
+        poly, keep = lines_polydata(points)
+        self._keep += keep
+        self._set_uv(poly, np.repeat(entity, 2))
+        self.line_polydata = poly
+        self.line_actor = self._actor(poly)
+        self.line_actor.GetProperty().SetLineWidth(2.0)
+        self.line_actor.GetProperty().LightingOff()
+        self.picker.AddPickList(self.line_actor)
+        self._cell_entity[id(self.line_actor)] = entity
+
+    def _set_uv(self, polydata: vtkPolyData, point_entity: np.ndarray) -> None:
+        row, col = np.divmod(point_entity, self._tex_width)
+        tcoords = np.empty((point_entity.shape[0], 2), dtype=np.float32)
+        tcoords[:, 0] = (col + 0.5) / self._tex_width
+        tcoords[:, 1] = (row + 0.5) / self._tex_height
+        self._uv_keep.append(tcoords)
+        array = numpy_to_vtk(tcoords, deep=0)
+        array.SetName("entity_uv")
+        polydata.GetPointData().SetTCoords(array)
+
+    def _build_texture(self) -> None:
+        n = max(self.geometry.n_entities, 1)
+        width = min(n, TEXTURE_WIDTH)
+        height = -(-n // width)
+        self._tex_width, self._tex_height = width, height
+        self._uv_keep: list[np.ndarray] = []
+        self._texels = np.zeros((width * height, 3), dtype=np.uint8)
+        self._texels[:] = (np.asarray(NAN_COLOR) * 255).astype(np.uint8)
+        self._texel_array = numpy_to_vtk(self._texels, deep=0)
+        image = vtkImageData()
+        image.SetDimensions(width, height, 1)
+        image.GetPointData().SetScalars(self._texel_array)
+        self._image = image
+        self.texture = vtkTexture()
+        self.texture.SetInputData(image)
+        self.texture.InterpolateOff()
+        self.texture.RepeatOff()
+        self.texture.EdgeClampOn()
+        self.texture.MipmapOff()
+        self.texture.SetColorModeToDirectScalars()
 
     # ------------------------------------------------------------ overlays
 
@@ -147,20 +240,25 @@ class MorphologyRenderer:
             return
         self.color_map = name
         self.lut = make_lookup_table(name, self.limits)
-        self.mapper.SetLookupTable(self.lut)
         self.scalar_bar.SetLookupTable(self.lut)
+        if self.values is not None:
+            map_colors_u8(name, self.values, self.limits, out=self._texels[:self.values.shape[0]])
+            self._texel_array.Modified()
+            self._image.Modified()
 
     def set_values(self, values: np.ndarray) -> tuple[float, float]:
         """Colour each entity by ``values[entity]``; returns the limits used."""
         values = np.asarray(values, dtype=np.float32).reshape(-1)
         if values.shape[0] != self.geometry.n_entities:
             raise ValueError(f"expected {self.geometry.n_entities} values, got {values.shape[0]}")
-        np.take(values, self.point_entity, out=self._scalars)
-        self._scalar_array.Modified()
+        self.values = values
         limits = self.scale.update(values)
         if limits != self.limits:
             self.limits = limits
             self.lut.SetRange(*limits)
+        map_colors_u8(self.color_map, values, limits, out=self._texels[:values.shape[0]])
+        self._texel_array.Modified()
+        self._image.Modified()
         return limits
 
     # ------------------------------------------------------ camera, picking
@@ -175,9 +273,10 @@ class MorphologyRenderer:
         if not self.picker.Pick(x, y, 0.0, self.renderer):
             return None
         cell = self.picker.GetCellId()
-        if cell < 0 or cell >= self.triangle_entity.shape[0]:
+        entity = self._cell_entity.get(id(self.picker.GetActor()))
+        if entity is None or cell < 0 or cell >= entity.shape[0]:
             return None
-        return int(self.triangle_entity[cell])
+        return int(entity[cell])
 
     def world_to_display(self, points: np.ndarray) -> np.ndarray:
         """Project ``(n, 3)`` world points to ``(n, 3)`` display coordinates (x, y, depth)."""

@@ -45,6 +45,21 @@ def triangles_polydata(points: np.ndarray, triangles: np.ndarray,
     return poly, keep
 
 
+def lines_polydata(points: np.ndarray) -> tuple[vtkPolyData, list[np.ndarray]]:
+    """A `vtkPolyData` of line segments ``points[2i] -> points[2i + 1]`` (one cell each)."""
+    points = np.ascontiguousarray(points, dtype=np.float32)
+    m = points.shape[0] // 2
+    vtk_points = vtkPoints()
+    vtk_points.SetData(numpy_to_vtk(points, deep=0))
+    cells = vtkCellArray()
+    cells.SetData(numpy_to_vtkIdTypeArray(np.arange(0, 2 * m + 1, 2, dtype=np.int64), deep=1),
+                  numpy_to_vtkIdTypeArray(np.arange(2 * m, dtype=np.int64), deep=1))
+    poly = vtkPolyData()
+    poly.SetPoints(vtk_points)
+    poly.SetLines(cells)
+    return poly, [points]
+
+
 def offscreen_render_window(size: tuple[int, int]) -> vtkRenderWindow:
     """An offscreen render window that needs no display: EGL, else OSMesa, else the default."""
     from vtkmodules import vtkRenderingOpenGL2 as gl

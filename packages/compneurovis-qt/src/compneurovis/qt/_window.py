@@ -142,6 +142,8 @@ class CompNeuroVisWindow(QMainWindow):
                 panel = scene.panels.get(pid)
                 if panel is None or not panel.visible:
                     continue
+                if panel.kind == "controls" and not panel.control_ids and not panel.action_ids:
+                    continue  # nothing to show
                 widget = self._build_panel(panel)
                 self.panels[pid] = widget
                 stack.addWidget(widget)

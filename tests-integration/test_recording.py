@@ -171,3 +171,36 @@ def test_recording_session_in_the_worker_records_everything(tmp_path):
     times = replayed.fields["segment_history"].coords["time"]
     assert np.all(np.diff(times) > 0) and len(times) > 50
     np.testing.assert_allclose(np.diff(times), 0.05, rtol=1e-6)  # every step, none coalesced away
+
+
+@pytest.mark.requires("launcher", "qt")
+# imageio-ffmpeg's reader leaves its ffmpeg pipes for the garbage collector
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_render_recording_to_mp4_and_export(tmp_path):
+    import imageio_ffmpeg
+
+    path = tmp_path / "fhn.h5"
+    live = _record(FitzHughNagumoCable(), path, 24, commands=[(1, EntityClicked(entity_id="fhn.trunk[30]"))])
+    movie = tmp_path / "fhn.mp4"
+    result = subprocess.run([sys.executable, "-m", "compneurovis", "render", str(path), "--mp4", str(movie),
+                             "--fps", "12", "--size", "640x360"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "DISPLAY": ""}, check=False)
+    assert result.returncode == 0, result.stderr
+    reader = imageio_ffmpeg.read_frames(str(movie))
+    meta = next(reader)
+    assert tuple(meta["size"]) == (640, 360) and meta["fps"] == 12
+    assert sum(1 for _ in reader) == 24
+    reader.close()
+    csv_path, npz_path = tmp_path / "traces.csv", tmp_path / "history.npz"
+    result = subprocess.run([sys.executable, "-m", "compneurovis", "export", str(path), "--csv", str(csv_path),
+                             "--entity", "fhn.trunk[30]", "--npz", str(npz_path)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = csv_path.read_text().splitlines()
+    history = live.fields["segment_history"]
+    assert rows[0] == "time (ms),fhn.trunk[30] (a.u.)" and len(rows) == 1 + history.shape[1]
+    last = [float(v) for v in rows[-1].split(",")]
+    assert last == [history.coords["time"][-1], float(history.values[1, -1])]
+    with np.load(npz_path) as data:
+        np.testing.assert_array_equal(data["segment_history"], history.values)
+        assert list(data["segment_history__segment"]) == ["fhn.trunk[0]", "fhn.trunk[30]"]

@@ -14,6 +14,7 @@ from typing import Any
 from compneurovis.core import RecordingSession
 
 from ._discovery import KNOWN_DEMOS, LauncherError, find_demo, installed_demos, swc_session_factory
+from ._render import export_recording, render_recording
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,19 @@ def _parser() -> argparse.ArgumentParser:
     view = sub.add_parser("view", help="open an SWC morphology live in a default NEURON session")
     view.add_argument("swc", type=Path, help="path to an .swc file (e.g. from NeuroMorpho.org)")
     _add_window_options(view)
+
+    render = sub.add_parser("render", help="render a recording offscreen to MP4 or PNG frames")
+    render.add_argument("recording", type=Path, help="an .h5 file written with --record")
+    render.add_argument("--mp4", type=Path, help="MP4 file to write (ffmpeg ships with imageio-ffmpeg)")
+    render.add_argument("--png-dir", type=Path, help="folder for numbered PNG frames")
+    render.add_argument("--fps", type=float, default=30.0, help="frames per second of the movie (default 30)")
+    render.add_argument("--size", metavar="WxH", default="1280x720", help="frame size (default 1280x720)")
+
+    export = sub.add_parser("export", help="export a recording's traces to CSV and its history to NPZ")
+    export.add_argument("recording", type=Path, help="an .h5 file written with --record")
+    export.add_argument("--csv", type=Path, help="CSV of the traced entities (time + one column each)")
+    export.add_argument("--entity", action="append", help="entity id to put in the CSV (repeatable)")
+    export.add_argument("--npz", type=Path, help="NPZ of every history field with its coordinates")
     return parser
 
 
@@ -99,6 +113,15 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _open(find_demo(args.name), args)
     if args.command == "view":
         return _open(swc_session_factory(args.swc), args)
+    if args.command == "render":
+        count = render_recording(args.recording, mp4=args.mp4, png_dir=args.png_dir, fps=args.fps,
+                                 size=_size(args.size))
+        print(f"rendered {count} frames from {args.recording}")
+        return 0
+    if args.command == "export":
+        for path in export_recording(args.recording, csv=args.csv, npz=args.npz, entities=args.entity):
+            print(f"wrote {path}")
+        return 0
     _parser().print_help()
     return 0
 

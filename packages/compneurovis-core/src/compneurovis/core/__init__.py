@@ -18,6 +18,7 @@ from ._controls import (
     XYValueSpec,
 )
 from ._errors import SceneError
+from ._export import export_csv, export_npz
 from ._field import Field
 from ._geometry import Geometry, GridGeometry, MorphologyGeometry
 from ._history import HistoryCaptureMode
@@ -109,6 +110,8 @@ __all__ = [
     "__version__",
     "decode",
     "encode",
+    "export_csv",
+    "export_npz",
     "from_plain",
     "import_part",
     "read_recording",

@@ -1,0 +1,103 @@
+"""Render a recording offscreen to MP4 or PNGs; export its traces to CSV or NPZ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from compneurovis.core import SceneError, export_csv, export_npz, read_recording
+
+from ._discovery import LauncherError
+
+
+def _rgb(image: object) -> np.ndarray:
+    """A QImage (RGB888) as an ``(h, w, 3)`` uint8 array."""
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()  # type: ignore[attr-defined]
+    bits = image.constBits()  # type: ignore[attr-defined]
+    bits.setsize(image.sizeInBytes())  # type: ignore[attr-defined]
+    return np.frombuffer(bits, np.uint8).reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
+
+
+def _open(path: Path) -> object:
+    if not path.exists():
+        raise LauncherError(f"{path}: no such file")
+    try:
+        return read_recording(path)
+    except SceneError as exc:
+        raise LauncherError(str(exc)) from None
+
+
+def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | None = None, fps: float = 30.0,
+                     size: tuple[int, int] = (1280, 720), progress: bool = True) -> int:
+    """Draw every recorded display frame offscreen and write an MP4 and/or numbered PNGs.
+
+    Returns:
+        The number of frames written.
+    """
+    if mp4 is None and png_dir is None:
+        raise LauncherError("say where to write: --mp4 out.mp4 and/or --png-dir frames/")
+    if size[0] % 2 or size[1] % 2:
+        raise LauncherError(f"--size must be even in both directions for MP4, got {size[0]}x{size[1]}")
+    recording = _open(path)
+    from PyQt6.QtCore import Qt
+    from tqdm import tqdm
+
+    from compneurovis.qt import CompNeuroVisWindow
+    from compneurovis.qt._app import _application
+
+    app = _application(True, "dark")
+    window = CompNeuroVisWindow(recording.scene, offscreen=True)  # type: ignore[attr-defined]
+    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    window.resize(*size)
+    window.show()
+    app.processEvents()
+    writer = None
+    if mp4 is not None:
+        import imageio_ffmpeg
+
+        writer = imageio_ffmpeg.write_frames(str(mp4), size, fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+                                             macro_block_size=1, quality=7)
+        writer.send(None)
+    if png_dir is not None:
+        png_dir.mkdir(parents=True, exist_ok=True)
+    frames = recording.frames()  # type: ignore[attr-defined]
+    count = 0
+    try:
+        for k, frame in enumerate(tqdm(frames, unit="frame", disable=not progress, desc=path.name)):
+            window.apply_updates(frame)
+            app.processEvents()
+            image = window.grab_image()
+            if png_dir is not None:
+                image.save(str(png_dir / f"frame_{k:05d}.png"), "PNG")
+            if writer is not None:
+                pixels = _rgb(image)
+                if pixels.shape[:2] != (size[1], size[0]):
+                    raise LauncherError(f"rendered {pixels.shape[1]}x{pixels.shape[0]}, expected {size[0]}x{size[1]}")
+                writer.send(np.ascontiguousarray(pixels))
+            count += 1
+    finally:
+        if writer is not None:
+            writer.close()
+        window.close()
+    return count
+
+
+def export_recording(path: Path, *, csv: Path | None = None, npz: Path | None = None,
+                     entities: Sequence[str] | None = None) -> list[Path]:
+    """Write a recording's traces to CSV (selected entities) and/or all history to NPZ."""
+    if csv is None and npz is None:
+        raise LauncherError("say what to write: --csv traces.csv and/or --npz history.npz")
+    recording = _open(path)
+    scene = recording.scene  # type: ignore[attr-defined]
+    scene.apply_all(recording.updates)  # type: ignore[attr-defined]
+    written = []
+    try:
+        if csv is not None:
+            written.append(export_csv(scene, csv, entity_ids=entities or None))
+        if npz is not None:
+            written.append(export_npz(scene, npz))
+    except SceneError as exc:
+        raise LauncherError(str(exc)) from None
+    return written

@@ -7,6 +7,9 @@ segments) headless for a fixed simulated time, twice in one process:
 2. session: ``NeuronSession.advance()`` plus draining ``read_updates()``, FULL
    history, ``display_dt = 4 * dt`` (every step of every segment sampled).
 
+For reference it also times ``h.fadvance()`` followed by the session's
+``PtrVector.gather`` alone: the floor of any per-step PtrVector sampling.
+
 Each is repeated and the best run kept. Prints segments, both throughputs
 (simulated ms per wall-clock second) and their ratio (target >= 0.90).
 
@@ -37,6 +40,18 @@ def bare(session: CA1Session, sim_ms: float) -> float:
     return sim_ms / (time.perf_counter() - start)
 
 
+def gather_only(session: CA1Session, sim_ms: float) -> float:
+    session.handle(Reset())
+    session.read_updates()
+    n = round(sim_ms / DT)
+    fadvance, gather, out = h.fadvance, session._display.ptr_gather, session._display.out
+    start = time.perf_counter()
+    for _ in range(n):
+        fadvance()
+        gather(out)
+    return sim_ms / (time.perf_counter() - start)
+
+
 def live(session: CA1Session, sim_ms: float) -> float:
     session.handle(Reset())
     session.read_updates()
@@ -55,15 +70,18 @@ def main(argv: list[str]) -> int:
     session.initialize()
     n_seg = session.geometry.n_entities
     assert session.steps_per_update() == 4
-    bare_best = live_best = 0.0
+    bare_best = live_best = gather_best = 0.0
     for _ in range(repeats):
         bare_best = max(bare_best, bare(session, sim_ms))
+        gather_best = max(gather_best, gather_only(session, sim_ms))
         live_best = max(live_best, live(session, sim_ms))
     session.shutdown()
     ratio = live_best / bare_best
     print(f"segments: {n_seg}  dt: {DT} ms  display_dt: {4 * DT} ms  history: FULL  simulated: {sim_ms:g} ms "
           f"x {repeats} (best)")
     print(f"bare h.fadvance():            {bare_best:9.1f} simulated ms / s")
+    print(f"h.fadvance() + gather only:   {gather_best:9.1f} simulated ms / s  "
+          f"(ratio {gather_best / bare_best:.3f}: PtrVector floor)")
     print(f"NeuronSession.advance():      {live_best:9.1f} simulated ms / s")
     print(f"ratio session / bare:         {ratio:9.3f}  (target >= 0.90)")
     return 0

@@ -217,25 +217,30 @@ class NeuronSession(LiveMorphologySession, ABC):
 
         display = self._display
         assert display is not None
-        fadvance, gather, out, view = h.fadvance, display.ptr_gather, display.out, display.view
-        values = np.empty((n_steps, display.size))  # last column: t
+        fadvance, gather, out = h.fadvance, display.ptr_gather, display.out
+        seg_view, t_view = display.view[:-1], display.view[-1:]  # last gathered element: t
+        # float32 rows: every value leaves the session as float32 anyway (one cast, here)
+        values = np.empty((n_steps, display.size - 1), dtype=np.float32)
+        times = np.empty(n_steps)
         recorder = self._recorder
         if recorder is None:
             for k in range(n_steps):
                 fadvance()
                 gather(out)
-                values[k] = view
-        else:
-            rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
-            recorded = np.empty((n_steps, recorder.size))
-            for k in range(n_steps):
-                fadvance()
-                gather(out)
-                values[k] = view
-                rec_gather(rec_out)
-                recorded[k] = rec_view
-            self._deliver_recorded(values[:, -1].copy(), recorded)
-        return values[:, -1].copy(), values[:, :-1]
+                values[k] = seg_view
+                times[k:k + 1] = t_view
+            return times, values
+        rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
+        recorded = np.empty((n_steps, recorder.size))
+        for k in range(n_steps):
+            fadvance()
+            gather(out)
+            values[k] = seg_view
+            times[k:k + 1] = t_view
+            rec_gather(rec_out)
+            recorded[k] = rec_view
+        self._deliver_recorded(times.copy(), recorded)
+        return times, values
 
     def _release_model(self) -> None:
         from neuron import h

@@ -87,3 +87,30 @@ def test_lod_mesh_keeps_every_piece_and_its_entity():
     assert set(np.unique(mesh.triangle_piece)) == set(range(40))
     assert mesh.triangles.max() < len(mesh.points)
     assert mesh.point_piece.shape[0] == mesh.points.shape[0]
+
+
+def test_big_morphology_draws_thin_pieces_as_pickable_lines():
+    geometry = branching_geometry(6000, seed=3)
+    window = offscreen_render_window((800, 600))
+    view = MorphologyRenderer(geometry, color_limits=(0.0, 1.0))
+    assert view.line_actor is not None
+    window.AddRenderer(view.renderer)
+    values = np.zeros(geometry.n_entities)
+    values[1::2] = 1.0
+    view.set_values(values)
+    view.reset_camera()
+    window.Render()
+    image = read_pixels(window)
+    line_entities = view._cell_entity[id(view.line_actor)]
+    sample = line_entities[::50]
+    picked_right = coloured_right = 0
+    for entity in sample:
+        xy = view.world_to_display(geometry.centers[entity:entity + 1])[0]
+        picked_right += view.pick(xy[0], xy[1]) == entity
+        pixel = image[image.shape[0] - 1 - round(xy[1]), round(xy[0])].astype(float)
+        expected = map_colors("scalar", values[entity:entity + 1], (0.0, 1.0))[0] * 255
+        coloured_right += np.abs(pixel - expected).max() < 60
+    # Pieces are ~3 px long here and cross each other: a neighbour may cover the centre pixel.
+    assert picked_right >= 0.6 * len(sample)
+    assert coloured_right >= 0.6 * len(sample)
+    window.Finalize()

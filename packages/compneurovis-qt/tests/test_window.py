@@ -141,3 +141,27 @@ def test_light_theme_and_static_window(qtbot):
     win.show()
     image = win.grab_image()
     assert image.width() == 600
+
+
+def test_r_resets_the_camera_and_is_not_sent(window, sent, qtbot):
+    holder, renderer = window.views["m"]
+    camera = renderer.renderer.GetActiveCamera()
+    framed = camera.GetPosition()
+    camera.Dolly(3.0)
+    holder.user_camera = True
+    assert camera.GetPosition() != framed
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    assert camera.GetPosition() == pytest.approx(framed)
+    assert not holder.user_camera
+    assert sent == []
+
+
+def test_grab_image_paints_the_3d_view(window):
+    image = window.grab_image()
+    holder, renderer = window.views["m"]
+    xy = renderer.world_to_display(window.scene.geometries["morph"].centers[:1])[0]
+    origin = holder.mapTo(window, holder.rect().topLeft())
+    ratio = image.devicePixelRatio()
+    top = origin.y() * ratio + holder.height() * ratio - 1
+    px = image.pixelColor(round(origin.x() * ratio + xy[0]), round(top - xy[1]))
+    assert px.blue() > 150 and px.red() < 100  # the blue low end of the "scalar" map

@@ -25,7 +25,7 @@ class YRange:
 
     def update(self, lo: float, hi: float) -> tuple[float, float]:
         """Return the limits to show for data in ``[lo, hi]``."""
-        floor = 0.02 * max(abs(lo), abs(hi), 1e-9)
+        floor = 0.02 * max(abs(lo), abs(hi)) or 1.0
         if hi - lo < floor:
             mid = 0.5 * (lo + hi)
             lo, hi = mid - floor / 2, mid + floor / 2
@@ -67,6 +67,7 @@ class TracePlot(pg.PlotWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(PLOT_FOREGROUND))
             axis.setTextPen(pg.mkPen(PLOT_FOREGROUND))
+            axis.enableAutoSIPrefix(False)  # the unit is in the label; no "(x0.001)"
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         self.configure(spec)

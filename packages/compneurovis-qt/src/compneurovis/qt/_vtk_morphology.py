@@ -144,8 +144,10 @@ class MorphologyRenderer:
         self.line_actor = self._actor(poly)
         self.line_actor.GetProperty().SetLineWidth(2.0)
         self.line_actor.GetProperty().LightingOff()
-        self.picker.AddPickList(self.line_actor)
         self._cell_entity[id(self.line_actor)] = entity
+        self._line_start = g.piece_start[pieces]
+        self._line_end = g.piece_end[pieces]
+        self._line_entity = entity
 
     def _set_uv(self, polydata: vtkPolyData, point_entity: np.ndarray) -> None:
         row, col = np.divmod(point_entity, self._tex_width)
@@ -269,22 +271,53 @@ class MorphologyRenderer:
         frame_bounds(self.renderer, lo, hi)
 
     def pick(self, x: float, y: float) -> int | None:
-        """Entity index under display position ``(x, y)`` (VTK pixels, origin bottom-left)."""
-        if not self.picker.Pick(x, y, 0.0, self.renderer):
+        """Entity index under display position ``(x, y)`` (VTK pixels, origin bottom-left).
+
+        Tubes are picked exactly by `vtkCellPicker`; thin pieces drawn as lines
+        by the nearest one on screen (within 3 pixels); the nearer of the two wins.
+        """
+        hits: list[tuple[float, int]] = []
+        if self.picker.Pick(x, y, 0.0, self.renderer) and self.picker.GetActor() is self.actor:
+            cell = self.picker.GetCellId()
+            if 0 <= cell < self.triangle_entity.shape[0]:
+                depth = self.world_to_display(np.array([self.picker.GetPickPosition()]))[0, 2]
+                hits.append((depth, int(self.triangle_entity[cell])))
+        if self.line_actor is not None:
+            line = self._nearest_line(x, y)
+            if line is not None:
+                hits.append(line)
+        return min(hits)[1] if hits else None
+
+    def _nearest_line(self, x: float, y: float, radius: float = 3.0) -> tuple[float, int] | None:
+        a = self.world_to_display(self._line_start)
+        b = self.world_to_display(self._line_end)
+        ab = b[:, :2] - a[:, :2]
+        ap = np.array([x, y]) - a[:, :2]
+        t = np.clip((ap * ab).sum(1) / np.maximum((ab * ab).sum(1), 1e-12), 0.0, 1.0)
+        dist = np.linalg.norm(ap - t[:, None] * ab, axis=1)
+        near = np.flatnonzero(dist <= radius)
+        if near.size == 0:
             return None
-        cell = self.picker.GetCellId()
-        entity = self._cell_entity.get(id(self.picker.GetActor()))
-        if entity is None or cell < 0 or cell >= entity.shape[0]:
-            return None
-        return int(entity[cell])
+        best = near[dist[near] <= dist[near].min() + 0.75]  # about equally close: the front one
+        depth = a[best, 2] + t[best] * (b[best, 2] - a[best, 2])
+        k = best[int(np.argmin(depth))]
+        return float(a[k, 2] + t[k] * (b[k, 2] - a[k, 2])), int(self._line_entity[k])
 
     def world_to_display(self, points: np.ndarray) -> np.ndarray:
-        """Project ``(n, 3)`` world points to ``(n, 3)`` display coordinates (x, y, depth)."""
-        out = np.empty((len(points), 3))
-        for i, p in enumerate(np.asarray(points, dtype=float)):
-            self.renderer.SetWorldPoint(p[0], p[1], p[2], 1.0)
-            self.renderer.WorldToDisplay()
-            out[i] = self.renderer.GetDisplayPoint()
+        """Project ``(n, 3)`` world points to ``(n, 3)`` display coordinates (x, y, depth in [-1, 1])."""
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        camera = self.renderer.GetActiveCamera()
+        width, height = self.renderer.GetSize()
+        matrix = camera.GetCompositeProjectionTransformMatrix(self.renderer.GetTiledAspectRatio(), -1.0, 1.0)
+        m = np.array([[matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
+        hom = points @ m[:3, :3].T + m[:3, 3]
+        w = points @ m[3, :3] + m[3, 3]
+        ndc = hom / w[:, None]
+        x0, y0 = self.renderer.GetOrigin()
+        out = np.empty_like(ndc)
+        out[:, 0] = (ndc[:, 0] + 1.0) * 0.5 * width + x0
+        out[:, 1] = (ndc[:, 1] + 1.0) * 0.5 * height + y0
+        out[:, 2] = ndc[:, 2]
         return out
 
     def select(self, index: int | None) -> None:

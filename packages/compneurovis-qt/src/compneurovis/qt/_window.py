@@ -90,9 +90,7 @@ class CompNeuroVisWindow(QMainWindow):
         self._sized = False
         self.setCentralWidget(central)
         self._status_label = QLabel()
-        self._selection_label = QLabel()
         self.statusBar().addWidget(self._status_label, 1)
-        self.statusBar().addPermanentWidget(self._selection_label)
         self.setWindowTitle("CompNeuroVis")
         if scene is not None:
             self.set_scene(scene)
@@ -108,8 +106,16 @@ class CompNeuroVisWindow(QMainWindow):
         if event is None or event.key() in _MODIFIER_KEYS or event.isAutoRepeat():
             return
         key = QKeySequence(event.keyCombination()).toString()
-        if key:
+        if key == "R":  # reset the camera of every 3-D view (unless an action claims R)
+            self.reset_cameras()
+        elif key:
             self.send(KeyPressed(key=key))
+
+    def reset_cameras(self) -> None:
+        """Frame every 3-D view's whole content again."""
+        for entry in self.views.values():
+            if isinstance(entry, tuple):
+                entry[0].reset_camera()
 
     # --------------------------------------------------------------- scene
 
@@ -353,6 +359,8 @@ class CompNeuroVisWindow(QMainWindow):
             parts.append(f"t = {self.sim_time:.2f} ms")
         if self.status_text:
             parts.append(self.status_text)
+        if self.selection_text:
+            parts.append(self.selection_text)
         self._status_label.setText("   |   ".join(parts))
 
     # ------------------------------------------------------------- picking
@@ -371,7 +379,7 @@ class CompNeuroVisWindow(QMainWindow):
             self.selection_text = f"Selected: {geometry.labels[index]}"
             renderer.set_info(self.selection_text)
             self.send(EntityClicked(entity_id=entity, view_id=view_id))
-        self._selection_label.setText(self.selection_text)
+        self._show_status()
         self._dirty.add(view_id)
         self.render_due(force=True)
 

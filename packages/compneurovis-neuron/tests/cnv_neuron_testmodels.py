@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from compneurovis.core import ControlSpec, ScalarValueSpec
 from compneurovis.neuron import NeuronSession, SwcCellSession
 
 DT = 0.025
+
+
+def require(module: str) -> Any:
+    """Import an optional test dependency; skip without it, fail when CNV_REQUIRE_ALL=1."""
+    import pytest
+
+    try:
+        return __import__(module)
+    except ImportError as exc:
+        if os.environ.get("CNV_REQUIRE_ALL") == "1":
+            pytest.fail(f"{module} is required when CNV_REQUIRE_ALL=1: {exc}")
+        pytest.skip(f"{module} not installed")
 
 
 def bent_section(name: str = "dend", cell: Any = None) -> Any:

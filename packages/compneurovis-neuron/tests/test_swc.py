@@ -6,8 +6,7 @@ import functools
 import time
 
 import pytest
-from cnv_neuron_testmodels import BadSwcSession
-from conftest import require
+from cnv_neuron_testmodels import BadSwcSession, require
 from neuron import h
 
 from compneurovis.core import Error, SceneReady, WorkerTransport

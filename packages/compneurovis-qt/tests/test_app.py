@@ -139,3 +139,20 @@ def test_cli_writes_a_screenshot_without_a_display(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "first frame" in result.stdout
     assert QImage(str(out)).size().width() == 640
+
+
+def test_replay_session_runs_in_a_worker_and_is_drawn(tmp_path, qtbot):
+    from conftest import make_scene
+
+    from compneurovis.core import ReplaySession
+
+    frames = np.linspace(-60.0, 20.0, 50)[:, None] * np.ones((1, 5))
+    replay = ReplaySession.from_frames(make_scene(), "display", frames.astype(np.float32),
+                                       times=np.arange(50) * 0.5, frame_interval=0.005)
+    seen = []
+    out = tmp_path / "replay.png"
+    assert run_app(replay, screenshot=out, after=0.6, size=(640, 400),
+                   on_window=seen.append) == 0
+    window = seen[0]
+    assert window.scene.fields["display"].values[0] == pytest.approx(20.0)
+    assert QImage(str(out)).width() == 640

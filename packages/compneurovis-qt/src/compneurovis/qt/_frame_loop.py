@@ -38,7 +38,7 @@ class FrameLoop(QObject):
     """
 
     def __init__(self, window: CompNeuroVisWindow, source: UpdateSource, *, budget: float = 0.008,
-                 interval_ms: int = 5) -> None:
+                 interval_ms: int = 8) -> None:
         super().__init__(window)
         self.window = window
         self.source = source

@@ -118,7 +118,7 @@ def test_screenshot_of_fitzhugh_nagumo(tmp_path):
 
 
 def test_screenshot_of_static_scene(tmp_path):
-    from conftest import make_scene
+    from cnv_qt_scenes import make_scene
 
     from compneurovis.qt import render_scene
 
@@ -142,7 +142,7 @@ def test_cli_writes_a_screenshot_without_a_display(tmp_path):
 
 
 def test_replay_session_runs_in_a_worker_and_is_drawn(tmp_path, qtbot):
-    from conftest import make_scene
+    from cnv_qt_scenes import make_scene
 
     from compneurovis.core import ReplaySession
 

@@ -1,5 +1,5 @@
 import numpy as np
-from conftest import line_geometry
+from cnv_qt_scenes import line_geometry
 from PyQt6.QtCore import QPoint, Qt
 
 from compneurovis.core import EntityClicked

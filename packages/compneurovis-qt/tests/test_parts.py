@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import line_geometry
+from cnv_qt_scenes import line_geometry
 
 from compneurovis.core import Field, GridGeometry, LinePlotViewSpec, SurfaceViewSpec
 from compneurovis.qt import ColorScale, color_table, make_lookup_table

@@ -2,7 +2,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import make_scene
+from cnv_qt_scenes import make_scene
 from PyQt6.QtCore import Qt
 
 from compneurovis.core import (

@@ -147,6 +147,6 @@ class Stepper:
             The final states and the ``(n_steps, n_comps)`` recorded values.
         """
         states, values = self._run(
-            states, params, externals, external_inds, jnp.int32(start_step), n_steps=n_steps, loop=loop
+            states, params, externals, external_inds, np.int32(start_step), n_steps=n_steps, loop=loop
         )
         return states, np.asarray(values)

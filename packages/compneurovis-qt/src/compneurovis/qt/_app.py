@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +115,8 @@ def run_app(
         if screenshot is None:
             window.show()
             window.raise_()
-            app.exec()
+            with _quit_on_interrupt(app):
+                app.exec()
             return 0
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         window.show()
@@ -123,6 +127,23 @@ def run_app(
             transport.close()
         window.close()
         window.deleteLater()
+
+
+@contextlib.contextmanager
+def _quit_on_interrupt(app: QApplication) -> Iterator[None]:
+    """Ctrl+C in the terminal closes the window (Qt's loop otherwise hides the signal from Python)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # lets the interpreter run signal handlers
+    wake.start(200)
+    try:
+        yield
+    finally:
+        wake.stop()
+        signal.signal(signal.SIGINT, previous)
 
 
 def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, path: Path,

@@ -1,0 +1,25 @@
+"""Each installed backend's examples run headless from the installed wheels."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def _run_module(module: str, timeout: float = 600) -> str:
+    result = subprocess.run([sys.executable, "-m", module], capture_output=True, text=True, timeout=timeout,
+                            check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.requires("neuron")
+@pytest.mark.parametrize("example", ["hh", "network"])
+def test_neuron_examples_run_headless(example):
+    assert "display frames" in _run_module(f"compneurovis.neuron.examples.{example}")
+
+
+@pytest.mark.requires("jaxley")
+def test_jaxley_network_runs_headless():
+    out = _run_module("compneurovis.jaxley.examples.small_network")
+    assert "Jaxley small network: 18 compartments in 3 cells" in out

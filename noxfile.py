@@ -176,9 +176,9 @@ def docs(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def demo(session: nox.Session) -> None:
     """The main demo: a live NEURON cell (offscreen screenshot when there is no display)."""
-    _install(session, ALL)
-    session.install("-e", ".", "--no-deps")
+    _install(session, ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron"], str(ROOT))
     args = session.posargs or []
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and "--screenshot" not in args:
-        args = [*args, "--screenshot", "compneurovis-demo.png"]
+        args = [*args, "--screenshot", "compneurovis-demo.png", "--after", "2"]
+        session.log("no display: rendering offscreen to compneurovis-demo.png")
     session.run("compneurovis", "demo", "neuron-swc", *args)

@@ -165,3 +165,40 @@ def test_grab_image_paints_the_3d_view(window):
     top = origin.y() * ratio + holder.height() * ratio - 1
     px = image.pixelColor(round(origin.x() * ratio + xy[0]), round(top - xy[1]))
     assert px.blue() > 150 and px.red() < 100  # the blue low end of the "scalar" map
+
+
+class _SlowSource:
+    """Hands out one history append and one display frame per poll, slowly."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+        self.k = 0
+
+    def poll(self, timeout: float = 0.0, *, max_messages: int | None = None):
+        if not self.left:
+            return []
+        self.left -= 1
+        self.k += 1
+        time.sleep(0.002)
+        t = 0.2 + 0.1 * self.k
+        return [FieldReplace(field_id="display", values=np.full(5, float(self.k), np.float32), sim_time=t),
+                FieldAppend(field_id="history", append_dim="time", values=np.full((1, 1), float(self.k), np.float32),
+                            coord_values=np.array([t]))]
+
+
+def test_frame_loop_keeps_to_its_budget_and_drops_no_history(window):
+    from compneurovis.qt import FrameLoop
+
+    source = _SlowSource(60)
+    loop = FrameLoop(window, source, budget=0.01)
+    start = time.perf_counter()
+    loop.tick()
+    assert time.perf_counter() - start < 0.5  # one tick: the budget plus one redraw, not the whole backlog
+    assert source.left > 0
+    while source.left:
+        loop.tick()
+    loop.tick()
+    history = window.scene.fields["history"]
+    assert history.values.shape == (1, 3 + 60)
+    assert history.values[0, -60:].tolist() == [float(k) for k in range(1, 61)]
+    assert window.scene.fields["display"].values[0] == 60.0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonDataModel import vtkImageData, vtkPolyData
-from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
     vtkCellPicker,
@@ -32,6 +31,7 @@ from ._vtk_scene import (
     TEXT_COLOR,
     frame_bounds,
     lines_polydata,
+    make_scalar_bar,
     style_renderer,
     triangles_polydata,
 )
@@ -183,25 +183,7 @@ class MorphologyRenderer:
     # ------------------------------------------------------------ overlays
 
     def _build_overlays(self, unit: str | None, title: str) -> None:
-        bar = vtkScalarBarActor()
-        bar.SetLookupTable(self.lut)
-        bar.SetTitle(unit or "")
-        bar.SetNumberOfLabels(5)
-        bar.SetLabelFormat("%-#6.3g")
-        bar.SetBarRatio(0.3)
-        bar.SetMaximumWidthInPixels(90)
-        bar.SetPosition(0.90, 0.1)
-        bar.SetWidth(0.09)
-        bar.SetHeight(0.8)
-        bar.UnconstrainedFontSizeOn()
-        bar.SetVerticalTitleSeparation(6)
-        for text in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty()):
-            text.SetColor(*TEXT_COLOR)
-            text.SetFontSize(15)
-            text.ShadowOff()
-            text.ItalicOff()
-            text.BoldOff()
-        bar.GetTitleTextProperty().BoldOn()
+        bar = make_scalar_bar(self.lut, unit)
         self.scalar_bar = bar
         self.renderer.AddViewProp(bar)
         self.title_actor = self._text(title, (12, -12), 18, top=True, bold=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray
-from vtkmodules.vtkCommonCore import vtkPoints
+from vtkmodules.vtkCommonCore import vtkLookupTable, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
+from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow
 
 # Register the OpenGL implementations of the rendering classes.
@@ -87,6 +88,30 @@ def offscreen_render_window(size: tuple[int, int]) -> vtkRenderWindow:
         window.SetSize(*size)
     window.SetMultiSamples(0)
     return window
+
+
+def make_scalar_bar(lut: vtkLookupTable, unit: str | None) -> vtkScalarBarActor:
+    """A legible vertical colour bar at the right edge, titled with the unit."""
+    bar = vtkScalarBarActor()
+    bar.SetLookupTable(lut)
+    bar.SetTitle(unit or "")
+    bar.SetNumberOfLabels(5)
+    bar.SetLabelFormat("%-#6.3g")
+    bar.SetBarRatio(0.3)
+    bar.SetMaximumWidthInPixels(90)
+    bar.SetPosition(0.90, 0.08)
+    bar.SetWidth(0.09)
+    bar.SetHeight(0.78)
+    bar.UnconstrainedFontSizeOn()
+    bar.SetVerticalTitleSeparation(8)
+    for text in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty()):
+        text.SetColor(*TEXT_COLOR)
+        text.SetFontSize(15)
+        text.ShadowOff()
+        text.ItalicOff()
+        text.BoldOff()
+    bar.GetTitleTextProperty().BoldOn()
+    return bar
 
 
 def style_renderer(renderer: vtkRenderer) -> None:

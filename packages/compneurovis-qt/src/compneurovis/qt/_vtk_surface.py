@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
-from vtkmodules.vtkRenderingAnnotation import vtkCubeAxesActor, vtkScalarBarActor
+from vtkmodules.vtkRenderingAnnotation import vtkCubeAxesActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer, vtkTextActor
 
 from compneurovis.core import GridGeometry
 
 from ._colormaps import ColorScale, make_lookup_table
-from ._vtk_scene import TEXT_COLOR, style_renderer, triangles_polydata
+from ._vtk_scene import TEXT_COLOR, make_scalar_bar, style_renderer, triangles_polydata
 
 
 def _grid_triangles(nx: int, ny: int) -> np.ndarray:
@@ -61,28 +61,31 @@ class SurfaceRenderer:
         mapper.UseLookupTableScalarRangeOn()
         self.actor = vtkActor()
         self.actor.SetMapper(mapper)
-        self.actor.GetProperty().SetSpecular(0.2)
+        prop = self.actor.GetProperty()
+        prop.SetAmbient(0.3)
+        prop.SetDiffuse(0.75)
+        prop.SetSpecular(0.15)
         self.renderer.AddActor(self.actor)
-        bar = vtkScalarBarActor()
-        bar.SetLookupTable(self.lut)
-        bar.SetTitle(unit or "")
-        bar.SetPosition(0.9, 0.1)
-        bar.SetWidth(0.09)
-        bar.SetHeight(0.8)
-        bar.UnconstrainedFontSizeOn()
-        for text in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty()):
-            text.SetColor(*TEXT_COLOR)
-            text.SetFontSize(15)
-            text.ShadowOff()
-            text.ItalicOff()
+        bar = make_scalar_bar(self.lut, unit)
         self.renderer.AddViewProp(bar)
         self.axes = vtkCubeAxesActor()
         self.axes.SetXTitle(grid.x_label)
         self.axes.SetYTitle(grid.y_label)
-        self.axes.SetZTitle(unit or "value")
         for i in range(3):
             self.axes.GetTitleTextProperty(i).SetColor(*TEXT_COLOR)
             self.axes.GetLabelTextProperty(i).SetColor(*TEXT_COLOR)
+            self.axes.GetTitleTextProperty(i).SetFontSize(14)
+            self.axes.GetLabelTextProperty(i).SetFontSize(12)
+        self.axes.XAxisMinorTickVisibilityOff()
+        self.axes.YAxisMinorTickVisibilityOff()
+        self.axes.ZAxisMinorTickVisibilityOff()
+        self.axes.ZAxisVisibilityOff()  # the colour bar carries the value scale
+        self.axes.ZAxisLabelVisibilityOff()
+        self.axes.ZAxisTickVisibilityOff()
+        self.axes.SetZTitle(" ")
+        self.axes.SetFlyModeToOuterEdges()
+        self.axes.SetLabelOffset(12)
+        self.axes.SetTitleOffset([14.0, 14.0])
         self.axes.SetCamera(self.renderer.GetActiveCamera())
         self.renderer.AddViewProp(self.axes)
         self.title_actor = vtkTextActor()
@@ -117,11 +120,11 @@ class SurfaceRenderer:
     def reset_camera(self) -> None:
         """Look at the surface from an oblique angle."""
         camera = self.renderer.GetActiveCamera()
-        camera.SetPosition(0.0, -1.0, 0.8)
+        camera.SetPosition(0.0, -1.0, 1.1)
         camera.SetFocalPoint(0.0, 0.0, 0.0)
         camera.SetViewUp(0.0, 0.0, 1.0)
         self.renderer.ResetCamera(self.polydata.GetBounds())
-        camera.Zoom(1.1)
+        camera.Zoom(1.05)
         self.renderer.ResetCameraClippingRange()
 
     def pick(self, x: float, y: float) -> int | None:

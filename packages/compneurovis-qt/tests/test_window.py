@@ -202,3 +202,14 @@ def test_frame_loop_keeps_to_its_budget_and_drops_no_history(window):
     assert history.values.shape == (1, 3 + 60)
     assert history.values[0, -60:].tolist() == [float(k) for k in range(1, 61)]
     assert window.scene.fields["display"].values[0] == 60.0
+
+
+def test_control_patches_keep_the_3d_view(window, sent):
+    holder_before = window.views["m"][0]
+    window.apply_updates([ScenePatch(controls={"gain": {"label": "Gain (new)"}})])
+    window.apply_updates([PanelPatch(panel_id="pctl", changes={"control_ids": ("gain",)})])
+    assert window.views["m"][0] is holder_before
+    panel = _controls(window)
+    assert list(panel.controls) == ["gain"]
+    panel.controls["gain"].widget.setValue(0.5)
+    assert sent[-1] == SetControl(control_id="gain", value=pytest.approx(0.5))

@@ -244,6 +244,18 @@ class CompNeuroVisWindow(QMainWindow):
         self.views[spec3d.id] = (holder3d, renderer)
         return holder3d
 
+    def _replace_panel(self, panel_id: str) -> None:
+        """Rebuild one panel in place (e.g. controls after a patch)."""
+        assert self.scene is not None
+        old = self.panels[panel_id]
+        holder = old.parentWidget()
+        new = self._build_panel(self.scene.panels[panel_id])
+        if isinstance(holder, QSplitter):
+            holder.replaceWidget(holder.indexOf(old), new)
+        old.hide()
+        old.deleteLater()
+        self.panels[panel_id] = new
+
     def _make_3d(self, spec: MorphologyViewSpec | SurfaceViewSpec) -> Any:
         scene = self.scene
         assert scene is not None
@@ -311,10 +323,14 @@ class CompNeuroVisWindow(QMainWindow):
         elif isinstance(update, ScenePatch):
             self.setWindowTitle(self.scene.title)
             if update.controls:
-                self._rebuild()
-            else:
-                for vid in update.views:
-                    self._reconfigure(vid)
+                for pid, panel in list(self.panels.items()):
+                    if isinstance(panel, ControlsPanel):
+                        self._replace_panel(pid)
+            for vid in update.views:
+                self._reconfigure(vid)
+        elif isinstance(update, PanelPatch) and set(update.changes) <= {"control_ids", "action_ids", "title"} \
+                and isinstance(self.panels.get(update.panel_id), ControlsPanel):
+            self._replace_panel(update.panel_id)  # the 3-D views keep their cameras
         elif isinstance(update, PanelPatch | LayoutReplace):
             self._rebuild()
         elif isinstance(update, Status):

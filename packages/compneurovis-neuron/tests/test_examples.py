@@ -119,3 +119,34 @@ def test_hh_main_prints_a_summary(capsys):
     assert hh.main() == 0
     out = capsys.readouterr().out
     assert out.startswith("neuron-hh: 22 segments")
+
+
+def test_swc_viewer_entry_point_opens_any_file(tmp_path):
+    import pickle
+
+    (ep,) = [ep for ep in entry_points(group="compneurovis.swc_viewers") if ep.name == "neuron"]
+    path = tmp_path / "my cell.v2.swc"
+    path.write_text("1 1 0 0 0 5 -1\n2 1 0 5 0 5 1\n3 3 0 10 0 1 2\n4 3 5 60 0 0.8 3\n")
+    factory = ep.load()(str(path))
+    session = pickle.loads(pickle.dumps(factory))()
+    try:
+        scene = session.initialize()
+        assert scene.title == "NEURON: my cell.v2.swc"
+        assert scene.geometries["morphology"].entity_ids[0].startswith("my_cell_v2.soma")
+        session.advance()
+    finally:
+        session.shutdown()
+
+
+def test_neuron_runs_with_an_empty_display_variable():
+    """DISPLAY="" made NEURON exit the (worker) process; the package turns its GUI off."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NEURON_MODULE_OPTIONS"}
+    env["DISPLAY"] = ""
+    code = "import compneurovis.neuron; from neuron import h; s = h.Section(name='s'); print('ok', s.nseg)"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok 1" in result.stdout

@@ -77,7 +77,7 @@ def test_malformed_swc_names_file_and_line(tmp_path, kind):
     before = len(list(h.allsec()))
     with pytest.raises(SwcFormatError, match=message) as info:
         load_swc(path)
-    assert str(info.value).startswith(f"{path}:{line}: malformed SWC")
+    assert str(info.value).startswith(f"{path}, line {line}: malformed SWC")
     assert info.value.line == line and info.value.path == str(path)
     assert len(list(h.allsec())) == before, "nothing reached Import3d"
 
@@ -85,7 +85,7 @@ def test_malformed_swc_names_file_and_line(tmp_path, kind):
 def test_other_whole_file_problems(tmp_path):
     with pytest.raises(SwcFormatError, match="no samples"):
         validate_swc(write(tmp_path, "empty.swc", "# nothing\n\n"))
-    with pytest.raises(SwcFormatError, match=r"dup.swc:3: .*repeats the one on line 2"):
+    with pytest.raises(SwcFormatError, match=r"dup.swc, line 3: .*repeats the one on line 2"):
         validate_swc(write(tmp_path, "dup.swc", "# x\n1 1 0 0 0 1 -1\n1 1 0 0 0 1 -1\n"))
 
 
@@ -117,7 +117,7 @@ def test_malformed_swc_through_the_worker_is_a_fatal_error(tmp_path, kind):
     errors = [u for u in updates if isinstance(u, Error)]
     assert errors, "the worker reported nothing (hang?)"
     assert errors[0].fatal
-    assert f"{path}:{line}: malformed SWC" in errors[0].message and message in errors[0].message
+    assert f"{path}, line {line}: malformed SWC" in errors[0].message and message in errors[0].message
     assert "SwcFormatError" in errors[0].message
     assert not any(isinstance(u, SceneReady) for u in updates)
     assert not transport.is_alive()

@@ -1,5 +1,12 @@
 """Public NEURON backend entrypoints for live session authoring."""
 
+import os as _os
+
+# CompNeuroVis draws everything itself: run NEURON without its InterViews GUI, so a
+# set-but-unusable DISPLAY (e.g. DISPLAY="" in a headless worker) cannot make NEURON
+# exit the process. An explicit NEURON_MODULE_OPTIONS is left alone.
+_os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
+
 from ._geometry import segment_centers
 from ._scene_builder import NeuronSceneBuilder
 from ._session import NeuronSession

@@ -29,7 +29,7 @@ class SwcFormatError(ValueError):
     def __init__(self, path: str | os.PathLike[str], line: int, problem: str) -> None:
         self.path = str(path)
         self.line = line
-        where = f"{self.path}:{line}" if line else self.path
+        where = f"{self.path}, line {line}" if line else self.path
         super().__init__(f"{where}: malformed SWC: {problem}")
 
 

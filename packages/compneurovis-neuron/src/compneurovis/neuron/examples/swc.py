@@ -9,8 +9,12 @@ Run it headless (prints a one-line summary)::
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from compneurovis.core import ControlSpec, ScalarValueSpec
@@ -81,6 +85,20 @@ class CA1Session(SwcCellSession):
         soma = [e for e, s in zip(self.geometry.entity_ids, self.geometry.section_names, strict=True)
                 if s.startswith("soma")]
         return soma[len(soma) // 2:][:1] or super().default_trace_entities()
+
+
+def viewer_factory(path: str) -> Callable[[], CA1Session]:
+    """Return a picklable factory of a live session on any SWC file (``compneurovis view``).
+
+    The session is `CA1Session`'s model (HH soma, passive dendrites, periodic
+    pulses into the soma) on the given reconstruction; its cell is named after
+    the file.
+
+    Args:
+        path: The SWC file.
+    """
+    name = re.sub(r"\W", "_", Path(path).stem) or "cell"
+    return functools.partial(CA1Session, swc_path=str(path), cell_name=name, title=f"NEURON: {Path(path).name}")
 
 
 def main() -> int:

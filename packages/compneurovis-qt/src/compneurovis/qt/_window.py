@@ -32,16 +32,14 @@ from compneurovis.core import (
     SessionUpdate,
     StatePatch,
     Status,
-    SurfaceViewSpec,
 )
 
 from ._controls_panel import ControlsPanel
 from ._error_banner import ErrorBanner
+from ._panels import apply_column_sizes, build_panel
 from ._theme import apply_theme
-from ._trace_plot import TracePlot
 from ._view3d_panel import View3DPanel, to_qimage
 from ._vtk_morphology import MorphologyRenderer
-from ._vtk_surface import SurfaceRenderer
 
 log = logging.getLogger("compneurovis.qt")
 
@@ -170,23 +168,8 @@ class CompNeuroVisWindow(QMainWindow):
         self._show_status()
 
     def _apply_sizes(self) -> None:
-        """Column widths from the layout weights; controls panels get their natural height."""
-        body = self._body
-        if body is None or body.count() == 0:
-            return
-        total = sum(self._weights) or 1.0
-        width = max(self.width(), 200)
-        body.setSizes([round(width * w / total) for w in self._weights])
-        for i in range(body.count()):
-            stack = body.widget(i)
-            if not isinstance(stack, QSplitter) or stack.count() < 2:
-                continue
-            height = max(self.height() - 60, 200)
-            fixed = [stack.widget(j).sizeHint().height() if isinstance(stack.widget(j), ControlsPanel)
-                     else None for j in range(stack.count())]
-            free = max(height - sum(f for f in fixed if f is not None), 100)
-            n_free = sum(1 for f in fixed if f is None) or 1
-            stack.setSizes([f if f is not None else free // n_free for f in fixed])
+        if self._body is not None:
+            apply_column_sizes(self._body, self._weights, self.width(), self.height())
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -212,37 +195,11 @@ class CompNeuroVisWindow(QMainWindow):
             self._body = None
 
     def _build_panel(self, panel: PanelSpec) -> QWidget:
-        scene = self.scene
-        assert scene is not None
-        if panel.kind == "controls":
-            return ControlsPanel([scene.controls[c] for c in panel.control_ids],
-                                 [scene.actions[a] for a in panel.action_ids], scene.state, self.send,
-                                 title=panel.title)
-        if panel.kind == "line_plot":
-            specs = [scene.views[v] for v in panel.view_ids if isinstance(scene.views[v], LinePlotViewSpec)]
-            if not specs:
-                return QLabel(f"panel {panel.id!r}: no line plot view")
-            if len(specs) == 1:
-                plot = TracePlot(specs[0])
-                self.views[specs[0].id] = plot
-                return plot
-            holder = QSplitter(Qt.Orientation.Vertical)
-            for spec in specs:
-                plot = TracePlot(spec)
-                self.views[spec.id] = plot
-                holder.addWidget(plot)
-            return holder
-        # view_3d: the first morphology or surface view of the panel
-        spec3d = next((scene.views[v] for v in panel.view_ids
-                       if isinstance(scene.views[v], MorphologyViewSpec | SurfaceViewSpec)), None)
-        holder3d = View3DPanel(offscreen=self.offscreen)
-        if spec3d is None:
-            return holder3d
-        renderer = self._make_3d(spec3d)
-        holder3d.on_pick = lambda index, vid=spec3d.id: self._picked(vid, index)
-        holder3d.set_view(renderer)
-        self.views[spec3d.id] = (holder3d, renderer)
-        return holder3d
+        assert self.scene is not None
+        widget, views = build_panel(self.scene, panel, offscreen=self.offscreen, send=self.send,
+                                    on_pick=self._picked)
+        self.views.update(views)
+        return widget
 
     def _replace_panel(self, panel_id: str) -> None:
         """Rebuild one panel in place (e.g. controls after a patch)."""
@@ -255,19 +212,6 @@ class CompNeuroVisWindow(QMainWindow):
         old.hide()
         old.deleteLater()
         self.panels[panel_id] = new
-
-    def _make_3d(self, spec: MorphologyViewSpec | SurfaceViewSpec) -> Any:
-        scene = self.scene
-        assert scene is not None
-        if isinstance(spec, MorphologyViewSpec):
-            f = scene.fields[spec.color_field_id]
-            return MorphologyRenderer(scene.geometries[spec.geometry_id],  # type: ignore[arg-type]
-                                      color_map=spec.color_map, color_limits=spec.color_limits,
-                                      color_norm=spec.color_norm, unit=f.unit, title=spec.title)
-        f = scene.fields[spec.field_id]
-        return SurfaceRenderer(scene.geometries[spec.geometry_id],  # type: ignore[arg-type]
-                               color_map=spec.color_map, color_limits=spec.color_limits,
-                               z_scale=spec.z_scale, unit=f.unit, title=spec.title)
 
     def _rebuild_shortcuts(self) -> None:
         for shortcut in self._shortcuts:

@@ -134,3 +134,19 @@ def test_updates_are_narrow():
     kinds = [type(u) for u in session.read_updates()]
     assert kinds == [StatePatch, FieldReplace, FieldAppend]
     assert SceneReady not in kinds
+
+
+def test_parameters_are_reread_only_when_the_module_changed(monkeypatch):
+    session = TinyHH()
+    session.initialize()
+    calls = []
+    original = session.refresh_runtime_parameters
+    monkeypatch.setattr(session, "refresh_runtime_parameters",
+                        lambda **kw: (calls.append(kw), original(**kw))[1])
+    session.handle(SetControl(control_id="amp", value=1.0))  # a stimulus: parameters unchanged
+    session.advance()
+    assert calls == []
+    session.handle(SetControl(control_id="gNa", value=0.3))
+    session.advance()
+    assert calls == [{}]
+    np.testing.assert_allclose(np.asarray(session._params["HH_gNa"])[: len(session.network.nodes)], 0.3)

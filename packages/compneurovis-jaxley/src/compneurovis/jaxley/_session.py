@@ -8,6 +8,7 @@ from typing import Any
 
 import jaxley as jx
 import numpy as np
+import pandas as pd
 from jaxley.modules import Module
 
 from compneurovis.core import (
@@ -34,9 +35,9 @@ class JaxleySession(LiveMorphologySession, ABC):
 
     Controls: ``apply_control`` changes the module (``network.set(...)``,
     ``network.delete_stimuli()`` then ``...stimulate(...)``); after every
-    ``SetControl`` the session re-reads parameters and external inputs before
-    the next step, keeping the state (no restart, no recompilation unless
-    shapes change). Call `refresh_runtime_parameters` or
+    ``SetControl`` the session re-reads external inputs, and parameters if the
+    module's nodes or edges changed, before the next step, keeping the state
+    (no restart, no recompilation unless shapes change). Call `refresh_runtime_parameters` or
     `refresh_runtime_externals` yourself when the module changes elsewhere.
     The structure (compartments, channels, synapses) is fixed after
     `initialize`.
@@ -49,7 +50,8 @@ class JaxleySession(LiveMorphologySession, ABC):
         dt: Integration time step, in ms.
         v_init: Initial membrane potential, in mV, set on every compartment
             before `setup_model` (which may override it); channel states then
-            start at their steady state (``init_states``).
+            start at their steady state (``init_states``), recomputed with the
+            current parameters at every reset.
         max_samples: Most history samples kept per traced compartment.
         display_dt: Simulated time per display frame, in ms (``None``: one step).
         history_capture_mode: `HistoryCaptureMode` or its string value.
@@ -94,6 +96,7 @@ class JaxleySession(LiveMorphologySession, ABC):
         self._step_index = 0
         self._params_stale = False
         self._externals_stale = False
+        self._fingerprint: tuple[int, int] | None = None
 
     # ---------------------------------------------------------- model authoring
 
@@ -154,8 +157,18 @@ class JaxleySession(LiveMorphologySession, ABC):
                                 voltage_solver=self.voltage_solver, state=self.recorded_state)
         return geometry
 
+    def _module_fingerprint(self) -> tuple[int, int]:
+        # Parameters live in the module's nodes (compartments) and edges (synapses).
+        return tuple(  # type: ignore[return-value]
+            int(pd.util.hash_pandas_object(frame, index=True).sum())
+            for frame in (self.network.nodes, self.network.edges)
+        )
+
     def _initialize_state(self) -> tuple[float, np.ndarray]:
         assert self._stepper is not None
+        if self._fingerprint is not None:  # a reset: channel steady state at the current parameters
+            self.network.init_states(delta_t=self.dt)
+        self._fingerprint = self._module_fingerprint()
         self._states, self._params = self._stepper.init()
         self._externals, self._external_inds = self._stepper.externals()
         self._params_stale = self._externals_stale = False
@@ -165,7 +178,9 @@ class JaxleySession(LiveMorphologySession, ABC):
     def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
         assert self._stepper is not None and self._states is not None
         if self._params_stale:
-            self.refresh_runtime_parameters()
+            if self._module_fingerprint() != self._fingerprint:
+                self.refresh_runtime_parameters()
+            self._params_stale = False
         if self._externals_stale:
             self.refresh_runtime_externals()
         self._states, values = self._stepper.run(
@@ -188,6 +203,7 @@ class JaxleySession(LiveMorphologySession, ABC):
         """
         if self._stepper is None:
             return
+        self._fingerprint = self._module_fingerprint()
         if preserve_state and self._states is not None:
             _, self._params = self._stepper.init(self._states)
         else:

@@ -102,3 +102,16 @@ def test_surface_view_in_window(qtbot):
     window.show()
     window.apply_updates([FieldReplace(field_id="s", values=np.random.default_rng(0).random((10, 8)))])
     assert window.render_due(force=True) == ["sv"]
+
+
+def test_trace_plot_caps_curves_and_prefers_clicked(qtbot):
+    from compneurovis.qt._trace_plot import MAX_CURVES
+
+    geometry = line_geometry(40)
+    plot = TracePlot(LinePlotViewSpec(id="t", field_id="h", geometry_id="morph"))
+    qtbot.addWidget(plot)
+    f = Field("h", np.random.default_rng(0).random((40, 20)), ("segment", "time"),
+              {"segment": np.array(geometry.entity_ids), "time": np.arange(20.0)})
+    plot.update_from(f, geometry, preferred=["seg39", "seg30"])
+    assert len(plot.curves) == MAX_CURVES
+    assert "seg39" in plot.curves and "seg30" in plot.curves

@@ -15,6 +15,10 @@ def _label(text: str, unit: str | None) -> str:
     return f"{text} ({unit})" if unit else text
 
 
+#: Most curves one plot draws (a FULL-capture history can hold thousands of series).
+MAX_CURVES = 16
+
+
 class YRange:
     """Y limits that expand at once and shrink slowly, so the axis does not jitter."""
 
@@ -94,9 +98,19 @@ class TracePlot(pg.PlotWidget):
         keys = [str(k) for k in f.coord(spec.series_dim)]
         return keys, x, values
 
-    def update_from(self, f: Field, geometry: MorphologyGeometry | None) -> None:
-        """Redraw all curves from field ``f`` (labels from ``geometry`` when given)."""
+    def update_from(self, f: Field, geometry: MorphologyGeometry | None,
+                    preferred: list[str] | None = None) -> None:
+        """Redraw the curves from field ``f`` (labels from ``geometry`` when given).
+
+        At most `MAX_CURVES` series are drawn: those in ``preferred`` (e.g. the
+        clicked segments, most recent first) before the others.
+        """
         keys, x, values = self._series(f)
+        if len(keys) > MAX_CURVES:
+            index = {k: i for i, k in enumerate(keys)}
+            chosen = [index[k] for k in (preferred or []) if k in index][:MAX_CURVES]
+            chosen += [i for i in range(len(keys)) if i not in set(chosen)][:MAX_CURVES - len(chosen)]
+            keys, values = [keys[i] for i in chosen], values[chosen]
         for key in [k for k in self.curves if k not in keys]:
             self.removeItem(self.curves.pop(key))
             self.legend.removeItem(key)

@@ -38,6 +38,7 @@ from ._controls_panel import ControlsPanel
 from ._error_banner import ErrorBanner
 from ._panels import apply_column_sizes, build_panel
 from ._theme import apply_theme
+from ._trace_plot import TracePlot
 from ._view3d_panel import View3DPanel, to_qimage
 from ._vtk_morphology import MorphologyRenderer
 
@@ -77,6 +78,8 @@ class CompNeuroVisWindow(QMainWindow):
         self._shortcuts: list[QShortcut] = []
         self.status_text = ""
         self.selection_text = ""
+        #: Entities clicked in any 3-D view, oldest first (their traces are drawn first).
+        self.clicked_entities: list[str] = []
         apply_theme(self, theme)
         central = QWidget()
         self._column = QVBoxLayout(central)
@@ -337,6 +340,12 @@ class CompNeuroVisWindow(QMainWindow):
             geometry: MorphologyGeometry = renderer.geometry
             entity = geometry.entity_ids[index]
             self.selection_text = f"Selected: {geometry.labels[index]}"
+            if entity in self.clicked_entities:
+                self.clicked_entities.remove(entity)
+            self.clicked_entities.append(entity)
+            for vid, other in self.views.items():
+                if isinstance(other, TracePlot):
+                    self._dirty.add(vid)
             renderer.set_info(self.selection_text)
             self.send(EntityClicked(entity_id=entity, view_id=view_id))
         self._show_status()
@@ -377,7 +386,8 @@ class CompNeuroVisWindow(QMainWindow):
         if isinstance(spec, LinePlotViewSpec):
             geometry = self.scene.geometries.get(spec.geometry_id) if spec.geometry_id else None
             entry.update_from(self.scene.fields[spec.field_id],
-                              geometry if isinstance(geometry, MorphologyGeometry) else None)
+                              geometry if isinstance(geometry, MorphologyGeometry) else None,
+                              preferred=self.clicked_entities[::-1])
             return
         holder, renderer = entry
         field_id = spec.color_field_id if isinstance(spec, MorphologyViewSpec) else spec.field_id

@@ -15,8 +15,15 @@ from compneurovis.qt._controls_panel import ControlsPanel
 
 
 def _children() -> list:
-    return [p for p in psutil.Process().children(recursive=True) if p.is_running()
-            and p.status() != psutil.STATUS_ZOMBIE]
+    """Live child processes, except multiprocessing's resource tracker (one per parent, by design)."""
+    out = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(p.cmdline()):
+                out.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return out
 
 
 @pytest.fixture
@@ -36,12 +43,15 @@ def live(qtbot):
         qtbot.waitUntil(lambda: window.scene is not None, timeout=30_000)
         return transport, loop, window
 
+    before = {p.pid for p in _children()}
     yield start
     for transport, loop, window in made:
         loop.stop()
         transport.close()
         window.close()
         assert not transport.is_alive()
+    time.sleep(0.1)
+    assert [p for p in _children() if p.pid not in before] == []
 
 
 def test_fitzhugh_nagumo_end_to_end_click_adds_a_trace(live, qtbot):

@@ -8,7 +8,7 @@ renders offscreen and writes a PNG instead. From a shell::
     python -m compneurovis.qt module:SessionClass --screenshot out.png --after 2
 """
 
-from ._app import run_app
+from ._app import ensure_application, run_app
 from ._colormaps import ColorScale, color_table, make_lookup_table
 from ._frame_loop import FrameLoop
 from ._offscreen import render_scene
@@ -23,6 +23,7 @@ __all__ = [
     "MorphologyRenderer",
     "SurfaceRenderer",
     "color_table",
+    "ensure_application",
     "make_lookup_table",
     "render_scene",
     "run_app",

@@ -40,6 +40,17 @@ def _transport_for(target: Any) -> WorkerTransport | None:
     raise TypeError(f"run_app needs a Scene, a Session, a Session class or a factory; got {target!r}")
 
 
+def ensure_application(*, offscreen: bool = False, theme: str = "dark") -> QApplication:
+    """Return the running QApplication, creating one if needed.
+
+    Args:
+        offscreen: When creating it, use Qt's ``offscreen`` platform (no display)
+            unless ``QT_QPA_PLATFORM`` is already set.
+        theme: Palette for a new application (``"dark"`` or ``"light"``).
+    """
+    return _application(offscreen, theme)
+
+
 def _application(offscreen: bool, theme: str) -> QApplication:
     app = QApplication.instance()
     if app is None:

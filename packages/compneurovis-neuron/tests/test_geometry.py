@@ -123,3 +123,12 @@ def test_bent_section_and_define_shape():
         assert radii.min() > 0.5 and radii.max() <= 5.0
     finally:
         del soma, dend
+
+
+def test_duplicate_section_names_are_a_clear_error():
+    a, b = h.Section(name="twin"), h.Section(name="twin")
+    try:
+        with pytest.raises(ValueError, match="two sections are named 'twin'"):
+            NeuronSceneBuilder.build_morphology_geometry([a, b])
+    finally:
+        del a, b

@@ -77,8 +77,20 @@ def build_morphology_geometry(sections: Iterable[Any], geometry_id: str = GEOMET
         The geometry; ``parent`` links each segment to the previous one of
         its section, or to the parent section's segment (``-1`` for roots and
         for parents outside ``sections``).
+
+    Raises:
+        ValueError: If two sections share a name (entity ids would clash).
     """
     sections = list(sections)
+    seen: dict[str, Any] = {}
+    for sec in sections:
+        name = sec.name()
+        if name in seen and seen[name] != sec:
+            raise ValueError(
+                f"two sections are named {name!r}; entity ids need unique section names: "
+                "pass name=... to h.Section, or cell=... to tell cells apart"
+            )
+        seen[name] = sec
     if any(int(sec.n3d()) < 2 for sec in sections):
         from neuron import h
 

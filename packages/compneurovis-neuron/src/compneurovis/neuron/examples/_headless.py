@@ -41,6 +41,7 @@ def run_headless(
     """
     scene: Scene | None = None
     count = 0
+    peak = -np.inf
     started = time.monotonic()
     with WorkerTransport(factory) as transport:
         while count < frames and time.monotonic() - started < timeout:
@@ -54,14 +55,16 @@ def run_headless(
                         transport.send(command)
                 elif scene is not None:
                     scene.apply(update)
-                    count += isinstance(update, FieldReplace) and update.field_id == "segment_display"
+                    if isinstance(update, FieldReplace) and update.field_id == "segment_display":
+                        count += 1
+                        peak = max(peak, float(np.nanmax(update.values)))
     if scene is None or count == 0:
         print(f"{name}: no frames within {timeout:.0f} s", file=sys.stderr)
         return 1
     values = scene.fields["segment_display"].values
     times = scene.fields["segment_history"].coords["time"]
     t_end = float(times[-1]) if len(times) else 0.0
-    print(f"{name}: {len(values)} segments, {count} display frames, t = {t_end:.2f} ms, "
-          f"V in [{np.nanmin(values):.1f}, {np.nanmax(values):.1f}] mV, "
+    print(f"{name}: {len(values)} segments, {count} frames received, t = {t_end:.2f} ms, "
+          f"V now in [{np.nanmin(values):.1f}, {np.nanmax(values):.1f}] mV, peak {peak:.1f} mV, "
           f"{time.monotonic() - started:.1f} s wall")
     return 0

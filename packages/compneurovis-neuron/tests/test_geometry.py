@@ -7,7 +7,7 @@ import pytest
 from cnv_neuron_testmodels import bent_section
 from neuron import h
 
-from compneurovis.neuron import NeuronSceneBuilder, load_swc, sample_swc_path, segment_centers
+from compneurovis.neuron import NeuronSceneBuilder, load_swc, sample_swc_path
 
 
 def neuron_segment_points(sec):
@@ -28,7 +28,7 @@ def neuron_segment_points(sec):
 def assert_matches_neuron(geometry, sections):
     centres = np.concatenate([neuron_segment_points(sec)[0] for sec in sections])
     scale = np.abs(centres).max()
-    np.testing.assert_allclose(segment_centers(geometry), centres, rtol=0, atol=1e-4 * scale)
+    np.testing.assert_allclose(geometry.centers, centres, rtol=0, atol=1e-4 * scale)
     np.testing.assert_allclose(geometry.xloc, [seg.x for sec in sections for seg in sec])
 
 

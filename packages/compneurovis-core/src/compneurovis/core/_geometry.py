@@ -66,6 +66,7 @@ class MorphologyGeometry:
     piece_end_radius: np.ndarray | None = None
     piece_entity: np.ndarray | None = None
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
+    _centers: np.ndarray | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         self.entity_ids = tuple(str(e) for e in self.entity_ids)
@@ -121,8 +122,31 @@ class MorphologyGeometry:
 
     @property
     def centers(self) -> np.ndarray:
-        """``(n, 3)`` midpoint of each entity's start and end."""
-        return 0.5 * (self.start + self.end)
+        """``(n, 3)`` centre of each entity: the point at half its arc length along its pieces.
+
+        For a segment inside a bending section this is where the simulator puts
+        the segment's centre, not the midpoint of the straight ``start``-``end`` chord.
+        """
+        if self._centers is None:
+            self._centers = self._arc_midpoints()
+        return self._centers
+
+    def _arc_midpoints(self) -> np.ndarray:
+        assert self.piece_start is not None and self.piece_end is not None and self.piece_entity is not None
+        centers = 0.5 * (self.start + self.end)
+        lengths = np.linalg.norm(self.piece_end - self.piece_start, axis=1)
+        order = np.argsort(self.piece_entity, kind="stable")
+        bounds = np.searchsorted(self.piece_entity[order], np.arange(self.n_entities + 1))
+        for e in np.flatnonzero(np.diff(bounds) > 1):  # single-piece entities keep the chord midpoint
+            pieces = order[bounds[e]:bounds[e + 1]]
+            cumulative = np.cumsum(lengths[pieces])
+            half = cumulative[-1] / 2.0
+            k = min(int(np.searchsorted(cumulative, half)), pieces.size - 1)
+            piece = pieces[k]
+            before = cumulative[k] - lengths[piece]
+            frac = (half - before) / lengths[piece] if lengths[piece] > 0 else 0.0
+            centers[e] = self.piece_start[piece] + frac * (self.piece_end[piece] - self.piece_start[piece])
+        return centers
 
     def index_of(self, entity_id: str) -> int:
         """Return the row of ``entity_id``.

@@ -21,6 +21,7 @@ class TraceBuffer:
         self._times = np.empty(self.capacity, dtype=np.float64)
         self._values = np.empty((self.capacity, self.rows.size), dtype=np.float32)
         self._count = 0  # total samples ever appended
+        self._all_rows: bool | None = None
 
     def __len__(self) -> int:
         return min(self._count, self.capacity)
@@ -31,18 +32,31 @@ class TraceBuffer:
         Returns:
             The ``(n_traced, k)`` float32 block of the traced rows that was added.
         """
-        block = np.asarray(values[:, self.rows], dtype=np.float32)
+        if self._all_rows is None:  # cached until the traced set changes
+            n = self.rows.size
+            self._all_rows = n == values.shape[1] and bool(np.array_equal(self.rows, np.arange(n)))
+        if self._all_rows:  # FULL capture: no fancy indexing over thousands of columns
+            block = np.array(values, dtype=np.float32)
+        else:
+            block = np.take(values, self.rows, axis=1).astype(np.float32, copy=False)
         k = block.shape[0]
-        tail = block[-self.capacity:], np.asarray(times, dtype=np.float64)[-self.capacity:]
-        positions = (self._count + np.arange(k - tail[0].shape[0], k)) % self.capacity
-        self._values[positions] = tail[0]
-        self._times[positions] = tail[1]
+        tail = block[-self.capacity:]
+        tail_times = np.asarray(times, dtype=np.float64)[-self.capacity:]
+        start = (self._count + k - tail.shape[0]) % self.capacity
+        if start + tail.shape[0] <= self.capacity:  # no wrap: plain slices
+            self._values[start:start + tail.shape[0]] = tail
+            self._times[start:start + tail.shape[0]] = tail_times
+        else:
+            positions = (start + np.arange(tail.shape[0])) % self.capacity
+            self._values[positions] = tail
+            self._times[positions] = tail_times
         self._count += k
         return block.T
 
     def add_row(self, row: int) -> None:
         """Start tracing one more entity; its past samples are NaN."""
         self.rows = np.append(self.rows, np.int64(row))
+        self._all_rows = None
         column = np.full((self.capacity, 1), np.nan, dtype=np.float32)
         self._values = np.concatenate([self._values, column], axis=1)
 

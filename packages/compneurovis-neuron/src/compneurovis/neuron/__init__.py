@@ -7,7 +7,6 @@ import os as _os
 # exit the process. An explicit NEURON_MODULE_OPTIONS is left alone.
 _os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
 
-from ._geometry import segment_centers
 from ._scene_builder import NeuronSceneBuilder
 from ._session import NeuronSession
 from ._swc import (
@@ -32,7 +31,6 @@ __all__ = [
     "load_swc",
     "odd_nseg",
     "sample_swc_path",
-    "segment_centers",
     "set_nseg",
     "validate_swc",
 ]

@@ -167,36 +167,3 @@ def build_morphology_geometry(sections: Iterable[Any], geometry_id: str = GEOMET
         piece_start_radius=stack(p_r0, (0,)), piece_end_radius=stack(p_r1, (0,)),
         piece_entity=stack(p_entity, (0,)).astype(np.int64),
     )
-
-
-def segment_centers(geometry: MorphologyGeometry) -> np.ndarray:
-    """Return each entity's centre along its drawn pieces (half its arc length).
-
-    For a segment inside a bending section this is where NEURON places the
-    segment's centre (``x3d`` etc. interpolated at arc ``x * L``), unlike
-    ``geometry.centers``, the midpoint of the straight chord ``start``-``end``.
-
-    Args:
-        geometry: A geometry with pieces (as built by `build_morphology_geometry`).
-
-    Returns:
-        ``(n_entities, 3)`` points.
-    """
-    assert geometry.piece_start is not None and geometry.piece_end is not None
-    assert geometry.piece_entity is not None
-    lengths = np.linalg.norm(geometry.piece_end - geometry.piece_start, axis=1)
-    centers = geometry.centers.copy()
-    order = np.argsort(geometry.piece_entity, kind="stable")
-    entity = geometry.piece_entity[order]
-    bounds = np.searchsorted(entity, np.arange(geometry.n_entities + 1))
-    for e in range(geometry.n_entities):
-        idx = order[bounds[e]:bounds[e + 1]]
-        if idx.size == 0:
-            continue
-        cumulative = np.cumsum(lengths[idx])
-        half = cumulative[-1] / 2.0
-        k = min(int(np.searchsorted(cumulative, half)), idx.size - 1)
-        before = cumulative[k] - lengths[idx[k]]
-        frac = (half - before) / lengths[idx[k]] if lengths[idx[k]] > 0 else 0.0
-        centers[e] = geometry.piece_start[idx[k]] + frac * (geometry.piece_end[idx[k]] - geometry.piece_start[idx[k]])
-    return centers

@@ -12,7 +12,6 @@ from compneurovis.core import HistoryCaptureMode, LiveMorphologySession, Morphol
 
 from ._sampler import RefSampler
 from ._scene_builder import NeuronSceneBuilder
-from ._trace_buffer import FastTraceBuffer
 
 
 def _section_list(built: Any) -> list[Any]:
@@ -194,9 +193,6 @@ class NeuronSession(LiveMorphologySession, ABC):
         # h.t rides along as the last element: one gather per step reads values and time
         self._display = RefSampler([*refs, h._ref_t])
         return geometry
-
-    def _fresh_traces(self, rows: list[int]) -> FastTraceBuffer:
-        return FastTraceBuffer(self.history_length(), rows)
 
     def _initialize_state(self) -> tuple[float, np.ndarray]:
         from neuron import h

@@ -53,14 +53,18 @@ def test_one_entity_per_compartment_on_the_traced_polyline(swc_cell):
         assert geometry.entity_ids[row] == f"cell0.branch{branch}[{k}]"
         np.testing.assert_allclose(geometry.start[row], _point_at(traced, k / ncomp), atol=1e-9)
         np.testing.assert_allclose(geometry.end[row], _point_at(traced, (k + 1) / ncomp), atol=1e-9)
-        np.testing.assert_allclose(_half_way_along_pieces(geometry, row), _point_at(traced, (k + 0.5) / ncomp),
-                                   atol=1e-9)
+        centre = _point_at(traced, (k + 0.5) / ncomp)
+        np.testing.assert_allclose(_half_way_along_pieces(geometry, row), centre, atol=1e-9)
+        np.testing.assert_allclose(geometry.centers[row], centre, atol=1e-9)
         assert geometry.xloc[row] == pytest.approx((k + 0.5) / ncomp)
         bending += int(np.sum(geometry.piece_entity == row) > 1)
     assert bending > 0  # some compartments are drawn along several traced points
     # start/end midpoints are Jaxley's own compartment centres
     swc_cell.compute_compartment_centers()
-    np.testing.assert_allclose(geometry.centers, swc_cell.nodes[["x", "y", "z"]].to_numpy(), atol=1e-6)
+    jaxley_centres = swc_cell.nodes[["x", "y", "z"]].to_numpy()
+    np.testing.assert_allclose(0.5 * (geometry.start + geometry.end), jaxley_centres, atol=1e-5)
+    lengths = np.linalg.norm(geometry.piece_end - geometry.piece_start, axis=1)
+    assert lengths.min() > 0.0  # repeated traced points draw no empty pieces
     np.testing.assert_allclose(geometry.radius, nodes["radius"].to_numpy())
     np.testing.assert_allclose(geometry.length, nodes["length"].to_numpy())
 

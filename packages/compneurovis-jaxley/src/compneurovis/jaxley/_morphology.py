@@ -4,7 +4,8 @@ Compartment ``k`` of a branch with ``ncomp`` compartments spans the arc-length
 fractions ``[k / ncomp, (k + 1) / ncomp]`` of the branch's traced polyline (the
 convention of Jaxley's own ``compute_compartment_centers``); it is drawn as one
 piece per traced segment inside that span, so a compartment on a bending
-branch follows the reconstruction.
+branch follows the reconstruction. The midpoint of its ``start`` and ``end``
+is Jaxley's own compartment centre (``compute_compartment_centers``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def _branch_points(
     if traced is None or traced.ndim != 2 or traced.shape[0] == 0 or not np.all(np.isfinite(traced[:, :3])):
         points = _fallback_branch(lengths, row)
         return points, np.full(len(points), float(np.mean(radii)))
+    # Jaxley's SWC reader repeats points at compartment boundaries: drop repeats so
+    # no zero-length piece is drawn.
+    keep = np.concatenate([[True], np.any(np.diff(traced[:, :3], axis=0) != 0, axis=1)])
+    traced = traced[keep]
     points = traced[:, :3]
     r = traced[:, 3] if traced.shape[1] > 3 else np.full(len(points), np.nan)
     if not np.all(np.isfinite(r)):

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
+import jaxley as jx
+import numpy as np
 import pytest
+from cnv_jaxley_testmodels import assert_same_voltages
 
 from compneurovis.jaxley.examples import small_network, swc_cell
 
@@ -23,3 +26,26 @@ def test_demos_are_registered_entry_points():
     demos = {ep.name: ep for ep in entry_points(group="compneurovis.demos")}
     assert demos["jaxley-swc"].load() is swc_cell.SwcCellSession
     assert demos["jaxley-network"].load() is small_network.SmallNetworkSession
+
+
+def test_network_example_equals_integrate():
+    """Synapses and several cells: entity order follows Jaxley's voltage state."""
+    session = small_network.SmallNetworkSession(history_capture_mode="full", display_dt=0.25)
+    scene = session.initialize()
+    for _ in range(16):  # 160 steps: spikes in all three cells
+        session.advance()
+    for update in session.read_updates():
+        scene.apply(update)
+
+    reference = small_network.SmallNetworkSession()
+    reference.initialize()
+    net = reference.network
+    net.record(verbose=False)
+    net.delete_stimuli()
+    net.cell(0).branch(0).comp(0).stimulate(small_network.pulse_train(0.4, session.dt)[:160], verbose=False)
+    expected = np.asarray(jx.integrate(net, delta_t=session.dt))
+    history = scene.fields["segment_history"].values
+    assert_same_voltages(history, expected)
+    assert list(scene.fields["segment_history"].coords["segment"][[0, 6, 12]]) == [
+        "pre.branch0[0]", "relay.branch0[0]", "post.branch0[0]"]
+    assert history[[0, 6, 12]].max(axis=1).min() > 0.0

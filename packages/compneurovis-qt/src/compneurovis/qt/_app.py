@@ -134,7 +134,7 @@ def run_app(
         return _screenshot(app, window, loop, Path(screenshot), after, timeout, size)
     finally:
         loop.stop()
-        if transport is not None:
+        if transport is not None and transport.pid is not None:  # close() fails on a never-started worker
             transport.close()
         window.close()
         window.deleteLater()

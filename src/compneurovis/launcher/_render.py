@@ -44,10 +44,9 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
     from PyQt6.QtCore import Qt
     from tqdm import tqdm
 
-    from compneurovis.qt import CompNeuroVisWindow
-    from compneurovis.qt._app import _application
+    from compneurovis.qt import CompNeuroVisWindow, ensure_application
 
-    app = _application(True, "dark")
+    app = ensure_application(offscreen=True)
     window = CompNeuroVisWindow(recording.scene, offscreen=True)  # type: ignore[attr-defined]
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.resize(*size)

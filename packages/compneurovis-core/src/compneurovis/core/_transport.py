@@ -206,6 +206,7 @@ class WorkerTransport:
                     break
         except (EOFError, OSError):
             self.finished = True
+            self._fatal_seen |= any(isinstance(u, Error) and u.fatal for u in updates)
             if not self._fatal_seen and not self._closing:
                 updates.append(self._death_notice())
         self._fatal_seen |= any(isinstance(u, Error) and u.fatal for u in updates)
@@ -222,7 +223,7 @@ class WorkerTransport:
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the session and the worker; leaves no child process behind."""
-        if self._process is None:
+        if self._process is None or self._process.pid is None:  # never started
             return
         self._closing = True
         if self._conn is not None:

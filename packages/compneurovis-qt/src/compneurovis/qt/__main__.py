@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds of running session before the screenshot (default 2)")
     parser.add_argument("--size", default="1400x860", help="window size WxH (default 1400x860)")
     parser.add_argument("--theme", default="dark", choices=("dark", "light"))
-    parser.add_argument("--timings", action="store_true", help="print the time to the first frame")
+    parser.add_argument("--timings", action="store_true",
+                        help="print the time to the first frame; show sim rate and display latency "
+                        "in the status bar (F2 toggles it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.timings else logging.WARNING,
                         format="%(name)s: %(message)s")
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"first frame: {seconds:.3f} s", flush=True)
 
     return run_app(target, screenshot=args.screenshot, after=args.after, size=(int(width), int(height)),
-                   theme=args.theme, on_first_frame=report)
+                   theme=args.theme, on_first_frame=report, show_timings=args.timings)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ def run_app(
     timeout: float = 120.0,
     on_first_frame: Callable[[float], None] | None = None,
     on_window: Callable[[CompNeuroVisWindow], None] | None = None,
+    show_timings: bool = False,
 ) -> int:
     """Open a window for ``target`` and return when it closes (or after a screenshot).
 
@@ -96,6 +97,8 @@ def run_app(
             this many seconds.
         on_first_frame: Called with the seconds from `run_app` to the first 3-D frame.
         on_window: Called with the window once it exists (for tests and tools).
+        show_timings: Show sim ms per wall second and display latency in the
+            status bar from the start (F2 toggles it).
 
     Returns:
         ``0`` on success, ``1`` if a screenshot could not be taken.
@@ -106,7 +109,7 @@ def run_app(
     transport = _transport_for(target)
     window = CompNeuroVisWindow(target if isinstance(target, Scene) else None,
                                 send=transport.send if transport is not None else None,
-                                offscreen=offscreen, theme=theme)
+                                offscreen=offscreen, theme=theme, show_timings=show_timings)
     window.resize(*size)
 
     def first_frame(_seconds: float) -> None:

@@ -38,6 +38,7 @@ from ._controls_panel import ControlsPanel
 from ._error_banner import ErrorBanner
 from ._panels import apply_column_sizes, build_panel
 from ._theme import apply_theme
+from ._timings import TimingStats
 from ._trace_plot import TracePlot
 from ._view3d_panel import View3DPanel, to_qimage
 from ._vtk_morphology import MorphologyRenderer
@@ -56,13 +57,15 @@ class CompNeuroVisWindow(QMainWindow):
         send: Where commands go (e.g. ``transport.send``); ``None`` drops them.
         offscreen: Render 3-D views offscreen (no display or OpenGL widget needed).
         theme: ``"dark"`` (default) or ``"light"``.
+        show_timings: Show sim ms per wall second and display latency in the
+            status bar (F2 toggles it).
     """
 
     #: Emitted once, with seconds since the window was created, after the first 3-D frame.
     firstFrame = pyqtSignal(float)
 
     def __init__(self, scene: Scene | None = None, *, send: Callable[[SessionCommand], None] | None = None,
-                 offscreen: bool = False, theme: str = "dark") -> None:
+                 offscreen: bool = False, theme: str = "dark", show_timings: bool = False) -> None:
         super().__init__()
         self.created_at = time.monotonic()
         self.first_frame_seconds: float | None = None
@@ -73,6 +76,10 @@ class CompNeuroVisWindow(QMainWindow):
         self.panels: dict[str, QWidget] = {}
         self.views: dict[str, Any] = {}  # view id -> (View3DPanel, renderer) or TracePlot
         self.render_counts: dict[str, int] = {}
+        #: Simulation rate and display latency (always measured; shown when `show_timings`).
+        self.timings = TimingStats()
+        self.show_timings = show_timings
+        self._produced_at: dict[str, float] = {}  # 3-D view id -> produced_at of the frame to draw
         self._dirty: set[str] = set()
         self._last_draw: dict[str, float] = {}
         self._shortcuts: list[QShortcut] = []
@@ -109,8 +116,15 @@ class CompNeuroVisWindow(QMainWindow):
         key = QKeySequence(event.keyCombination()).toString()
         if key == "R":  # reset the camera of every 3-D view (unless an action claims R)
             self.reset_cameras()
+        elif key == "F2":
+            self.set_show_timings(not self.show_timings)
         elif key:
             self.send(KeyPressed(key=key))
+
+    def set_show_timings(self, show: bool) -> None:
+        """Show (or hide) sim rate and display latency in the status bar."""
+        self.show_timings = show
+        self._show_status()
 
     def reset_cameras(self) -> None:
         """Frame every 3-D view's whole content again."""
@@ -262,7 +276,13 @@ class CompNeuroVisWindow(QMainWindow):
         if isinstance(update, FieldReplace | FieldAppend):
             if update.sim_time is not None:
                 self.sim_time = update.sim_time
-            self._dirty.update(self._views_of_field(update.field_id))
+                self.timings.on_sim_time(update.sim_time)
+            views = self._views_of_field(update.field_id)
+            if isinstance(update, FieldReplace) and update.produced_at is not None:
+                for vid in views:
+                    if isinstance(self.views[vid], tuple):
+                        self._produced_at[vid] = update.produced_at
+            self._dirty.update(views)
         elif isinstance(update, StatePatch):
             for panel in self.panels.values():
                 if isinstance(panel, ControlsPanel):
@@ -324,6 +344,8 @@ class CompNeuroVisWindow(QMainWindow):
             parts.append(self.status_text)
         if self.selection_text:
             parts.append(self.selection_text)
+        if self.show_timings:
+            parts.append(self.timings.text())
         self._status_label.setText("   |   ".join(parts))
 
     # ------------------------------------------------------------- picking
@@ -396,6 +418,9 @@ class CompNeuroVisWindow(QMainWindow):
             info = f"t = {self.sim_time:.1f} ms"
             renderer.set_info(f"{self.selection_text}    {info}" if self.selection_text else info)
         holder.render()
+        produced_at = self._produced_at.pop(view_id, None)
+        if produced_at is not None:
+            self.timings.on_frame_shown(produced_at)
         if self.first_frame_seconds is None:
             self.first_frame_seconds = time.monotonic() - self.created_at
             log.info("first 3-D frame after %.3f s", self.first_frame_seconds)

@@ -65,8 +65,25 @@ def gui_main(backend: str, stats_s: float, run_s: float) -> int:
     state: dict[str, Any] = {"worst_late": 0.0, "last": None, "measuring": False}
     keep: list[Any] = []
 
+    draw_s: dict[str, list[float]] = {}
+
     def on_window(window: Any) -> None:
         state["window"] = window
+        draw, apply = window._draw, window.apply_updates
+
+        def timed_draw(view_id: str, spec: Any) -> None:  # where the frame time goes
+            start = time.perf_counter()
+            draw(view_id, spec)
+            if state["measuring"]:
+                draw_s.setdefault(view_id, []).append(time.perf_counter() - start)
+
+        def timed_apply(updates: Any) -> None:
+            start = time.perf_counter()
+            apply(updates)
+            if state["measuring"]:
+                draw_s.setdefault("(apply updates)", []).append(time.perf_counter() - start)
+
+        window._draw, window.apply_updates = timed_draw, timed_apply
 
     def tick() -> None:  # 10 ms probe: its worst lateness is the longest stall
         now = time.monotonic()
@@ -94,6 +111,8 @@ def gui_main(backend: str, stats_s: float, run_s: float) -> int:
         lat = state["window"].timings.latency()
         result["latency_ms"] = [v * 1000 for v in lat] if lat else None
         result["latency_frames"] = len(state["window"].timings.latencies)
+        result["time_ms"] = {k: [1000 * sorted(v)[len(v) // 2], 1000 * max(v), 1000 * sum(v) / wall]
+                             for k, v in draw_s.items()}
 
     def first_frame(_seconds: float) -> None:
         window = state["window"]
@@ -154,6 +173,8 @@ def bare_jaxley(sim_ms: float = 100.0) -> tuple[float, int]:
     session = SwcCellSession()
     session.initialize()
     module = session.network
+    module.delete_recordings()
+    session._stimulus_site().record("v", verbose=False)  # jx.integrate needs one recording
     jx.integrate(module, t_max=sim_ms, delta_t=session.dt).block_until_ready()  # compile
     start = time.perf_counter()
     jx.integrate(module, t_max=sim_ms, delta_t=session.dt).block_until_ready()
@@ -200,6 +221,8 @@ def report(gui: dict[str, Any], bare_rate: float, bare_segments: int, baseline_n
             lines.append(f"  {_mark(growth < TARGETS['mem_growth'])} {who} RSS {a / 2**20:.0f} MiB at 10 s, "
                          f"{b / 2**20:.0f} MiB at {gui['run_seconds']:.0f} s: {growth:+.1%} "
                          f"(target < {TARGETS['mem_growth']:.0%})")
+    lines.append("  info GUI thread time (median ms, max ms, ms per wall s): " + ", ".join(
+        f"{k} {a:.0f}/{b:.0f}/{c:.0f}" for k, (a, b, c) in sorted(gui["time_ms"].items())))
     lines.append(f"  {_mark(gui['first_frame_s'] <= TARGETS['first_frame_s'])} first frame "
                  f"{gui['first_frame_s']:.2f} s after process start ({gui['first_frame_run_app_s']:.2f} s after "
                  f"run_app) (target <= {TARGETS['first_frame_s']:.0f})")

@@ -1,5 +1,6 @@
 """Each installed backend's examples run headless from the installed wheels."""
 
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,11 @@ def _run_module(module: str, timeout: float = 600) -> str:
 @pytest.mark.requires("neuron")
 @pytest.mark.parametrize("example", ["hh", "network"])
 def test_neuron_examples_run_headless(example):
-    assert "display frames" in _run_module(f"compneurovis.neuron.examples.{example}")
+    out = _run_module(f"compneurovis.neuron.examples.{example}")
+    frames = re.search(r"(\d+) frames received", out)
+    assert frames and int(frames.group(1)) > 0, out
+    if example == "network":  # the ring's synapses drive spikes
+        assert float(re.search(r"peak (-?[\d.]+) mV", out).group(1)) > 0, out
 
 
 @pytest.mark.requires("jaxley")

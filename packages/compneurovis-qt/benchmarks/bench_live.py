@@ -54,7 +54,7 @@ def _worker(gui: Any) -> Any:
     return max(kids, key=lambda p: p.memory_info().rss) if kids else None
 
 
-def gui_main(backend: str, stats_s: float, run_s: float) -> int:
+def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] = (1400, 860)) -> int:
     import psutil
     from PyQt6.QtCore import QTimer
 
@@ -132,8 +132,9 @@ def gui_main(backend: str, stats_s: float, run_s: float) -> int:
         QTimer.singleShot(round(run_s * 1000), lambda: memory("end"))
         QTimer.singleShot(round(run_s * 1000) + 200, window.close)
 
-    run_app(_target(backend), on_window=on_window, on_first_frame=first_frame)
+    run_app(_target(backend), on_window=on_window, on_first_frame=first_frame, size=size)
     result["run_seconds"] = run_s
+    result["size"] = f"{size[0]}x{size[1]}"
     result["segments"] = len(state["window"].scene.geometries[next(iter(state["window"].scene.geometries))]
                              .entity_ids) if state["window"].scene is not None else None
     print("BENCH-JSON " + json.dumps(result), flush=True)
@@ -164,8 +165,13 @@ def bare_neuron(sim_ms: float = 500.0) -> tuple[float, int]:
     return rate, segments
 
 
-def bare_jaxley(sim_ms: float = 100.0) -> tuple[float, int]:
-    """``jx.integrate`` on the Jaxley CA1 demo's module: simulated ms per wall second (after a warm-up)."""
+def bare_jaxley(sim_ms: float = 100.0) -> tuple[float, int, float]:
+    """``jx.integrate`` on the Jaxley CA1 demo's module: simulated ms per wall second (after a warm-up).
+
+    Returns the rate of ``jax.jit``-compiled ``jx.integrate`` (as Jaxley's docs
+    advise), the segment count, and the rate of plain ``jx.integrate``.
+    """
+    import jax
     import jaxley as jx
 
     from compneurovis.jaxley.examples.swc_cell import SwcCellSession
@@ -178,14 +184,20 @@ def bare_jaxley(sim_ms: float = 100.0) -> tuple[float, int]:
     jx.integrate(module, t_max=sim_ms, delta_t=session.dt).block_until_ready()  # compile
     start = time.perf_counter()
     jx.integrate(module, t_max=sim_ms, delta_t=session.dt).block_until_ready()
+    plain = sim_ms / (time.perf_counter() - start)
+    params = module.get_parameters()
+    jitted = jax.jit(lambda p: jx.integrate(module, params=p, t_max=sim_ms, delta_t=session.dt))
+    jitted(params).block_until_ready()  # compile
+    start = time.perf_counter()
+    jitted(params).block_until_ready()
     rate = sim_ms / (time.perf_counter() - start)
     segments = len(session.geometry.entity_ids) if session.geometry is not None else -1
     session.shutdown()
-    return rate, segments
+    return rate, segments, plain
 
 
-def _run_gui(backend: str, stats_s: float, run_s: float) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--gui", backend, "--stats", str(stats_s), "--run", str(run_s)]
+def _run_gui(backend: str, stats_s: float, run_s: float, size: str) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--gui", backend, "--stats", str(stats_s), "--run", str(run_s), "--size", size]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=run_s + 240)
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
@@ -199,7 +211,8 @@ def _mark(ok: bool) -> str:
 
 def report(gui: dict[str, Any], bare_rate: float, bare_segments: int, baseline_name: str) -> list[str]:
     lines = [f"== {gui['backend']}: {gui['segments']} segments in the window ({bare_segments} in the bare model); "
-             f"stats over {gui['stats_seconds']:.1f} s after the first frame, run {gui['run_seconds']:.0f} s"]
+             f"stats over {gui['stats_seconds']:.1f} s after the first frame, run {gui['run_seconds']:.0f} s, "
+             f"window {gui['size']}"]
     ratio = gui["sim_rate"] / bare_rate
     lines.append(f"  {_mark(ratio >= TARGETS['sim_ratio'])} sim rate in window {gui['sim_rate']:8.1f} ms/s   "
                  f"{baseline_name} {bare_rate:8.1f} ms/s   ratio {ratio:.2f} (target >= {TARGETS['sim_ratio']})")
@@ -235,10 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gui", choices=("neuron", "jaxley"), help=argparse.SUPPRESS)
     parser.add_argument("--stats", type=float, default=20.0, help="seconds of stats after the first frame")
     parser.add_argument("--run", type=float, default=62.0, help="seconds to run (memory read at 10 s and here)")
+    parser.add_argument("--size", default="1400x860", help="window size WxH (default: run_app's)")
     parser.add_argument("--jaxley-run", type=float, default=30.0, help="--run for the Jaxley demo")
     args = parser.parse_args(argv)
     if args.gui:
-        return gui_main(args.gui, args.stats, args.run)
+        width, _, height = args.size.lower().partition("x")
+        return gui_main(args.gui, args.stats, args.run, (int(width), int(height)))
     if not os.environ.get("DISPLAY"):
         if shutil.which("xvfb-run") is None:
             print("bench_live: no DISPLAY and no xvfb-run; skipped")
@@ -251,21 +266,22 @@ def main(argv: list[str] | None = None) -> int:
     out: list[str] = []
     if args.backend in ("neuron", "both"):
         rate, segments = bare_neuron()
-        gui = _run_gui("neuron", args.stats, args.run)
+        gui = _run_gui("neuron", args.stats, args.run, args.size)
         out += report(gui, rate, segments, "bare h.fadvance()")
         print("\n".join(out), flush=True)
     if args.backend in ("jaxley", "both"):
         jrun = min(args.jaxley_run, args.run)
-        rate, segments = _in_child_jaxley()
-        gui = _run_gui("jaxley", min(args.stats, jrun - 1), jrun)
-        lines = report(gui, rate, segments, "jx.integrate")
+        rate, segments, plain = _in_child_jaxley()
+        gui = _run_gui("jaxley", min(args.stats, jrun - 1), jrun, args.size)
+        lines = report(gui, rate, segments, "jit(jx.integrate)")
+        lines.insert(2, f"  info plain jx.integrate (not jitted) {plain:.1f} ms/s: ratio {gui['sim_rate'] / plain:.2f}")
         out += lines
         print("\n".join(lines), flush=True)
     print(f"bench_live: load average after {os.getloadavg()[0]:.2f}")
     return 0
 
 
-def _in_child_jaxley() -> tuple[float, int]:
+def _in_child_jaxley() -> tuple[float, int, float]:
     """Bare Jaxley in a child process (keeps JAX's threads out of the GUI run's timings)."""
     here = os.path.dirname(os.path.abspath(__file__))
     code = (f"import json,sys; sys.path.insert(0, {here!r}); import bench_live as b; "
@@ -273,8 +289,8 @@ def _in_child_jaxley() -> tuple[float, int]:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     for line in proc.stdout.splitlines():
         if line.startswith("BARE "):
-            rate, segments = json.loads(line[5:])
-            return rate, segments
+            rate, segments, plain = json.loads(line[5:])
+            return rate, segments, plain
     raise RuntimeError(proc.stderr[-4000:])
 
 

@@ -18,7 +18,7 @@ class RecordingSession(Session):
 
     Recording happens where the updates are made (the worker), before any
     coalescing, so the file holds every sample whatever the frontend shows.
-    A ``record`` action (shortcut R) pauses and resumes writing.
+    A ``record`` action (shortcut Ctrl+R) pauses and resumes writing.
 
     Args:
         factory: Builds the wrapped session (a Session class or top-level callable).
@@ -41,7 +41,7 @@ class RecordingSession(Session):
         self.recorder = Recorder(self.path)
         if scene is not None:
             scene.actions.setdefault("record", ActionSpec(id="record", label="Recording on/off",
-                                                          shortcuts=("R",), help=f"Recording to {self.path}"))
+                                                          shortcuts=("Ctrl+R",), help=f"Recording to {self.path}"))
             for panel_id, panel in scene.panels.items():
                 if panel.kind == "controls" and "record" not in panel.action_ids:
                     scene.panels[panel_id] = dataclasses.replace(panel, action_ids=(*panel.action_ids, "record"))

@@ -2,7 +2,7 @@
 
 ``run_app(target)`` opens a window for a static `Scene`, a `Session` (run in a
 worker process) or a `ReplaySession`; ``run_app(target, screenshot="out.png")``
-renders offscreen and writes a PNG instead. From a shell::
+renders offscreen and writes a PNG instead. From a shell:
 
     python -m compneurovis.qt compneurovis.core.examples.fitzhugh_nagumo:FitzHughNagumoCable
     python -m compneurovis.qt module:SessionClass --screenshot out.png --after 2

@@ -111,6 +111,7 @@ class CompNeuroVisWindow(QMainWindow):
             self.sink(command)
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        """Send keys no shortcut claimed to the session as `KeyPressed` (F2 toggles timings)."""
         if event is None or event.key() in _MODIFIER_KEYS or event.isAutoRepeat():
             return
         key = QKeySequence(event.keyCombination()).toString()
@@ -189,11 +190,13 @@ class CompNeuroVisWindow(QMainWindow):
             apply_column_sizes(self._body, self._weights, self.width(), self.height())
 
     def resizeEvent(self, event: Any) -> None:
+        """Keep the panel proportions of the layout when the window is resized."""
         super().resizeEvent(event)
         if not self._sized and self._body is not None:
             self._apply_sizes()
 
     def showEvent(self, event: Any) -> None:
+        """Apply the layout's column weights once the window has its real size."""
         super().showEvent(event)
         if not self._sized:
             self._apply_sizes()
@@ -448,6 +451,7 @@ class CompNeuroVisWindow(QMainWindow):
         return image
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
+        """Release the VTK views before the window closes."""
         self._clear_panels()
         super().closeEvent(event)
 

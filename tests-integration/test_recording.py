@@ -204,3 +204,18 @@ def test_render_recording_to_mp4_and_export(tmp_path):
     with np.load(npz_path) as data:
         np.testing.assert_array_equal(data["segment_history"], history.values)
         assert list(data["segment_history__segment"]) == ["fhn.trunk[0]", "fhn.trunk[30]"]
+
+
+@pytest.mark.requires("neuron", "launcher")
+def test_recorded_neuron_session_replays_sample_for_sample(tmp_path):
+    from compneurovis.neuron.examples.hh import HHSession
+
+    path = tmp_path / "hh.h5"
+    session = HHSession(history_capture_mode="full", max_samples=100_000)
+    try:
+        live = _record(session, path, 60, commands=[(20, SetControl(control_id="stim_amp", value=0.5))])
+    finally:
+        session.shutdown()
+    assert live.fields["segment_history"].shape[1] == 1 + 60 * session.steps_per_update()
+    _, replayed = _replayed(path)
+    _assert_fields_equal(live, replayed)

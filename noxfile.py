@@ -156,7 +156,9 @@ def lowest(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks of every package, each printed as a ratio against its own baseline."""
     _install(session, ALL, *_group("test"))
-    for path in sorted((ROOT / "packages").glob("*/benchmarks/bench_*.py")):
+    session.install(str(ROOT))  # the app distribution, for the recording/render benchmark
+    for path in [*sorted((ROOT / "packages").glob("*/benchmarks/bench_*.py")),
+                 *sorted((ROOT / "benchmarks").glob("bench_*.py"))]:
         session.run("python", str(path), *session.posargs)
 
 

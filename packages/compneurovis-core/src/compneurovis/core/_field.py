@@ -128,6 +128,44 @@ class Field:
         new_coords.update(coords or {})
         return Field(self.id, values, self.dims, new_coords, self.unit, self.attrs)
 
+    def check_append(
+        self, dim: str, values: np.ndarray, coord_values: Sequence[Any] | np.ndarray | None = None
+    ) -> tuple[int, np.ndarray, np.ndarray | None]:
+        """Check that a block fits an append along ``dim``, without appending it.
+
+        Returns:
+            ``(axis, block, coords)``: the axis of ``dim``, the block as an array,
+            and its coordinates (``None`` when the field has no coordinate for ``dim``).
+
+        Raises:
+            SceneError: For an unknown dim, a shape mismatch or missing coords.
+        """
+        axis = self.axis(dim)
+        block = np.asarray(values)
+        if block.ndim != self.values.ndim:
+            raise SceneError(
+                f"field {self.id!r}: appended block has shape {block.shape}, expected "
+                f"{self.values.ndim} axes for dims {self.dims}"
+            )
+        expected = list(self.values.shape)
+        expected[axis] = block.shape[axis]
+        if list(block.shape) != expected:
+            raise SceneError(
+                f"field {self.id!r}: appended block along {dim!r} has shape "
+                f"{block.shape}, expected {tuple(expected)}"
+            )
+        if dim not in self.coords:
+            return axis, block, None
+        if coord_values is None:
+            raise SceneError(f"field {self.id!r}: append along {dim!r} needs coordinate values")
+        new = np.asarray(coord_values)
+        if new.shape != (block.shape[axis],):
+            raise SceneError(
+                f"field {self.id!r}: {block.shape[axis]} appended entries along "
+                f"{dim!r} but {new.shape} coordinate values"
+            )
+        return axis, block, new
+
     def appended(
         self,
         dim: str,
@@ -149,32 +187,9 @@ class Field:
         Raises:
             SceneError: For an unknown dim, a shape mismatch or missing coords.
         """
-        axis = self.axis(dim)
-        block = np.asarray(values)
-        if block.ndim != self.values.ndim:
-            raise SceneError(
-                f"field {self.id!r}: appended block has shape {block.shape}, expected "
-                f"{self.values.ndim} axes for dims {self.dims}"
-            )
-        expected = list(self.values.shape)
-        expected[axis] = block.shape[axis]
-        if list(block.shape) != expected:
-            raise SceneError(
-                f"field {self.id!r}: appended block along {dim!r} has shape "
-                f"{block.shape}, expected {tuple(expected)}"
-            )
+        axis, block, new = self.check_append(dim, values, coord_values)
         coords = dict(self.coords)
-        if dim in self.coords:
-            if coord_values is None:
-                raise SceneError(
-                    f"field {self.id!r}: append along {dim!r} needs coordinate values"
-                )
-            new = np.asarray(coord_values)
-            if new.shape != (block.shape[axis],):
-                raise SceneError(
-                    f"field {self.id!r}: {block.shape[axis]} appended entries along "
-                    f"{dim!r} but {new.shape} coordinate values"
-                )
+        if new is not None:
             coords[dim] = np.concatenate([self.coords[dim], new.astype(self.coords[dim].dtype)])
         joined = np.concatenate([self.values, block.astype(self.values.dtype, copy=False)], axis=axis)
         if max_length is not None and joined.shape[axis] > max_length:

@@ -16,7 +16,7 @@ The file is readable without CompNeuroVis (h5py, MATLAB, HDFView)::
     /events                   table: wall_time, sim_time, kind, detail (JSON) for control
                               changes, actions, key presses, clicks, status and errors
 
-Everything is flushed at least every ``flush_interval`` seconds, so a recording
+Rows are buffered and written at least every ``flush_interval`` seconds, so a recording
 cut off mid-run stays readable up to its last flush.
 """
 
@@ -114,6 +114,9 @@ class Recorder:
         self._events = self._file.create_dataset("events", shape=(0,), maxshape=(None,), dtype=event_dtype,
                                                  chunks=(256,))
         self._scene: Scene | None = None
+        self._nbytes = 0
+        self._pending: dict[str, tuple[Any, list[np.ndarray]]] = {}  # dataset name -> blocks to write
+        self._datasets: dict[str, Any] = {}  # cached h5py dataset objects by path
         self._parts: dict[str, tuple[Any, int, str]] = {}  # field id -> (part group, number, append dim)
         self._start = time.monotonic()
         self._last_flush = self._start
@@ -146,15 +149,21 @@ class Recorder:
         if self._scene is None:
             raise SceneError(f"{self.path}: the first recorded update must be SceneReady, got {type(update).__name__}")
         before = self._scene.fields.get(getattr(update, "field_id", ""))
-        self._scene.apply(update)  # validates the update and keeps the recorder's view of the fields
+        if isinstance(update, FieldAppend):  # checked, not applied: the file keeps the history
+            if before is None:
+                raise SceneError(f"unknown field id {update.field_id!r}; known: {sorted(self._scene.fields)}")
+            before.check_append(update.append_dim, update.values, update.coord_values)
+        else:
+            self._scene.apply(update)  # validates the update and keeps the recorder's view of the fields
         message = np.frombuffer(encode(update), np.uint8)
-        _grow(self._bytes, message)
-        _grow(self._offsets, np.array([self._bytes.shape[0]], np.int64))
+        self._queue(self._bytes, message)
+        self._nbytes += message.size
+        self._queue(self._offsets, np.array([self._nbytes], np.int64))
         sim_time = getattr(update, "sim_time", None)
         if sim_time is not None:
             self._sim_time = float(sim_time)
-        _grow(self._sim, np.array([np.nan if sim_time is None else sim_time]))
-        _grow(self._wall, np.array([time.monotonic() - self._start]))
+        self._queue(self._sim, np.array([np.nan if sim_time is None else sim_time]))
+        self._queue(self._wall, np.array([time.monotonic() - self._start]))
         if isinstance(update, FieldReplace) and not update.coords:
             self._frame(update)
         elif isinstance(update, FieldReplace):
@@ -172,8 +181,9 @@ class Recorder:
             _growable(group, "values", values.shape, values.dtype)
             _growable(group, "sim_time", (), np.float64)
             group.attrs["unit"] = self._scene.fields[update.field_id].unit or ""  # type: ignore[union-attr]
-        _grow(group["values"], values[None])
-        _grow(group["sim_time"], np.array([np.nan if update.sim_time is None else update.sim_time]))
+        self._queue(self._dataset(group, "values"), values[None])
+        sim_time = np.nan if update.sim_time is None else update.sim_time
+        self._queue(self._dataset(group, "sim_time"), np.array([sim_time]))
 
     def _new_part(self, current: Field) -> None:
         """Start a new history part holding ``current``'s values so far, append dim first."""
@@ -189,10 +199,10 @@ class Recorder:
                 group.create_dataset(dim, data=_coordinate(coord),
                                      dtype=h5py.string_dtype() if coord.dtype.kind in "US" else coord.dtype)
         values = np.moveaxis(np.asarray(current.values), current.axis(append_dim), 0)
-        _grow(_growable(group, "values", values.shape[1:], values.dtype), values)
+        self._queue(_growable(group, "values", values.shape[1:], values.dtype), values)
         if append_dim in current.coords:
             coord = current.coords[append_dim]
-            _grow(_growable(group, append_dim, (), coord.dtype), coord)
+            self._queue(_growable(group, append_dim, (), coord.dtype), coord)
         self._parts[current.id] = (group, number, append_dim)
 
     def _history(self, before: Field, update: FieldAppend) -> None:
@@ -201,9 +211,9 @@ class Recorder:
         group, _, append_dim = self._parts[update.field_id]
         if update.append_dim != append_dim:
             return  # only the update log keeps appends along another dim
-        _grow(group["values"], np.moveaxis(np.asarray(update.values), before.axis(append_dim), 0))
+        self._queue(self._dataset(group, "values"), np.moveaxis(np.asarray(update.values), before.axis(append_dim), 0))
         if update.coord_values is not None and append_dim in group:
-            _grow(group[append_dim], np.asarray(update.coord_values))
+            self._queue(self._dataset(group, append_dim), np.asarray(update.coord_values))
 
     def _event(self, item: Any) -> None:
         detail = {k: v for k, v in asdict(item).items() if k != "traceback"}
@@ -212,16 +222,31 @@ class Recorder:
         row["sim_time"] = self._sim_time
         row["kind"] = type(item).__name__
         row["detail"] = json.dumps(detail, default=lambda v: np.asarray(v).tolist())
-        _grow(self._events, row)
+        self._queue(self._events, row)
+
+    def _queue(self, dataset: Any, block: np.ndarray) -> None:
+        """Buffer rows for ``dataset``; `flush` writes each dataset's rows in one go."""
+        entry = self._pending.setdefault(dataset.name, (dataset, []))
+        entry[1].append(block)
+
+    def _dataset(self, group: Any, name: str) -> Any:
+        path = f"{group.name}/{name}"
+        if path not in self._datasets:
+            self._datasets[path] = group[name]
+        return self._datasets[path]
 
     def flush(self) -> None:
-        """Write everything buffered to disk."""
+        """Write everything buffered to disk (one resize and write per dataset)."""
+        for dataset, blocks in self._pending.values():
+            _grow(dataset, blocks[0] if len(blocks) == 1 else np.concatenate(blocks))
+        self._pending.clear()
         self._file.flush()
         self._last_flush = time.monotonic()
 
     def close(self) -> None:
         """Mark the recording complete and close the file."""
         if self._file.id.valid:
+            self.flush()
             self._file.attrs["complete"] = True
             self._file.close()
 

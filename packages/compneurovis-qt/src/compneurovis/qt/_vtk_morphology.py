@@ -30,6 +30,7 @@ from ._vtk_scene import (
     HIGHLIGHT_COLOR,
     TEXT_COLOR,
     frame_bounds,
+    label_ticks,
     lines_polydata,
     make_scalar_bar,
     style_renderer,
@@ -225,6 +226,7 @@ class MorphologyRenderer:
         self.color_map = name
         self.lut = make_lookup_table(name, self.limits)
         self.scalar_bar.SetLookupTable(self.lut)
+        label_ticks(self.lut)
         if self.values is not None:
             map_colors_u8(name, self.values, self.limits, out=self._texels[:self.values.shape[0]])
             self._texel_array.Modified()
@@ -240,6 +242,7 @@ class MorphologyRenderer:
         if limits != self.limits:
             self.limits = limits
             self.lut.SetRange(*limits)
+            label_ticks(self.lut)
         map_colors_u8(self.color_map, values, limits, out=self._texels[:values.shape[0]])
         self._texel_array.Modified()
         self._image.Modified()

@@ -90,13 +90,25 @@ def offscreen_render_window(size: tuple[int, int]) -> vtkRenderWindow:
     return window
 
 
+def label_ticks(lut: vtkLookupTable, count: int = 5) -> None:
+    """Annotate ``count`` evenly spaced values of the LUT's range as colour-bar tick labels."""
+    low, high = lut.GetRange()
+    lut.ResetAnnotations()
+    for value in np.linspace(low, high, count):
+        lut.SetAnnotation(float(value), f"{value:.3g}")
+
+
 def make_scalar_bar(lut: vtkLookupTable, unit: str | None) -> vtkScalarBarActor:
     """A legible vertical colour bar at the right edge, titled with the unit."""
     bar = vtkScalarBarActor()
     bar.SetLookupTable(lut)
     bar.SetTitle(unit or "")
-    bar.SetNumberOfLabels(5)
-    bar.SetLabelFormat("%-#6.3g")
+    # Tick labels are LUT annotations formatted here, not VTK's printf-style labels:
+    # VTK formats those through std::regex, which aborts (std::bad_alloc) when
+    # NEURON's libraries are loaded first in the same process.
+    bar.SetNumberOfLabels(0)
+    bar.DrawAnnotationsOn()
+    bar.DrawTickLabelsOff()
     bar.SetBarRatio(0.3)
     bar.SetMaximumWidthInPixels(90)
     bar.SetPosition(0.90, 0.08)
@@ -104,7 +116,8 @@ def make_scalar_bar(lut: vtkLookupTable, unit: str | None) -> vtkScalarBarActor:
     bar.SetHeight(0.78)
     bar.UnconstrainedFontSizeOn()
     bar.SetVerticalTitleSeparation(8)
-    for text in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty()):
+    label_ticks(lut)
+    for text in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty(), bar.GetAnnotationTextProperty()):
         text.SetColor(*TEXT_COLOR)
         text.SetFontSize(15)
         text.ShadowOff()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
@@ -11,7 +13,7 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
 from compneurovis.core import GridGeometry
 
 from ._colormaps import ColorScale, make_lookup_table
-from ._vtk_scene import TEXT_COLOR, make_scalar_bar, style_renderer, triangles_polydata
+from ._vtk_scene import TEXT_COLOR, label_ticks, make_scalar_bar, style_renderer, triangles_polydata
 
 
 def _grid_triangles(nx: int, ny: int) -> np.ndarray:
@@ -68,26 +70,12 @@ class SurfaceRenderer:
         self.renderer.AddActor(self.actor)
         bar = make_scalar_bar(self.lut, unit)
         self.renderer.AddViewProp(bar)
-        self.axes = vtkCubeAxesActor()
-        self.axes.SetXTitle(grid.x_label)
-        self.axes.SetYTitle(grid.y_label)
-        for i in range(3):
-            self.axes.GetTitleTextProperty(i).SetColor(*TEXT_COLOR)
-            self.axes.GetLabelTextProperty(i).SetColor(*TEXT_COLOR)
-            self.axes.GetTitleTextProperty(i).SetFontSize(14)
-            self.axes.GetLabelTextProperty(i).SetFontSize(12)
-        self.axes.XAxisMinorTickVisibilityOff()
-        self.axes.YAxisMinorTickVisibilityOff()
-        self.axes.ZAxisMinorTickVisibilityOff()
-        self.axes.ZAxisVisibilityOff()  # the colour bar carries the value scale
-        self.axes.ZAxisLabelVisibilityOff()
-        self.axes.ZAxisTickVisibilityOff()
-        self.axes.SetZTitle(" ")
-        self.axes.SetFlyModeToOuterEdges()
-        self.axes.SetLabelOffset(12)
-        self.axes.SetTitleOffset([14.0, 14.0])
-        self.axes.SetCamera(self.renderer.GetActiveCamera())
-        self.renderer.AddViewProp(self.axes)
+        # vtkCubeAxesActor formats its labels through std::regex, which aborts when
+        # NEURON's libraries were loaded first in this process: then draw no axes.
+        self.axes: vtkCubeAxesActor | None = None
+        if "neuron" not in sys.modules:
+            self.axes = self._make_axes(grid)
+            self.renderer.AddViewProp(self.axes)
         self.title_actor = vtkTextActor()
         self.title_actor.SetInput(title)
         self.title_actor.GetTextProperty().SetFontSize(18)
@@ -114,8 +102,33 @@ class SurfaceRenderer:
         if limits != self.limits:
             self.limits = limits
             self.lut.SetRange(*limits)
-        self.axes.SetBounds(self.polydata.GetBounds())
+            label_ticks(self.lut)
+        if self.axes is not None:
+            self.axes.SetBounds(self.polydata.GetBounds())
         return limits
+
+    def _make_axes(self, grid: GridGeometry) -> vtkCubeAxesActor:
+        """x/y axes with titles around the surface."""
+        axes = vtkCubeAxesActor()
+        axes.SetXTitle(grid.x_label)
+        axes.SetYTitle(grid.y_label)
+        for i in range(3):
+            axes.GetTitleTextProperty(i).SetColor(*TEXT_COLOR)
+            axes.GetLabelTextProperty(i).SetColor(*TEXT_COLOR)
+            axes.GetTitleTextProperty(i).SetFontSize(14)
+            axes.GetLabelTextProperty(i).SetFontSize(12)
+        axes.XAxisMinorTickVisibilityOff()
+        axes.YAxisMinorTickVisibilityOff()
+        axes.ZAxisMinorTickVisibilityOff()
+        axes.ZAxisVisibilityOff()  # the colour bar carries the value scale
+        axes.ZAxisLabelVisibilityOff()
+        axes.ZAxisTickVisibilityOff()
+        axes.SetZTitle(" ")
+        axes.SetFlyModeToOuterEdges()
+        axes.SetLabelOffset(12)
+        axes.SetTitleOffset([14.0, 14.0])
+        axes.SetCamera(self.renderer.GetActiveCamera())
+        return axes
 
     def reset_camera(self) -> None:
         """Look at the surface from an oblique angle."""

@@ -1,0 +1,24 @@
+"""The README's NEURON example works as written (NEURON imported before the window)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@pytest.mark.requires("neuron", "qt")
+def test_readme_neuron_example_runs_with_neuron_imported_first(tmp_path):
+    code = README.read_text().split("## A live NEURON session in a few lines")[1].split("```python")[1].split("```")[0]
+    assert code.index("from neuron import h") < code.index("from compneurovis.qt import run_app")
+    shot = tmp_path / "soma.png"
+    script = tmp_path / "soma.py"
+    script.write_text(code.replace("run_app(Soma)", f"run_app(Soma, screenshot={str(shot)!r}, after=0.5)"))
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env,
+                            check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.stat().st_size > 10_000

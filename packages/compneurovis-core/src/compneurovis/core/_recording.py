@@ -267,6 +267,11 @@ class Recording:
         updates: Every later update, in arrival order.
         sim_times: Simulation time per update (NaN where none).
         complete: Whether the recorder closed the file (False if it was cut off).
+        events: The event table, oldest first: one dict per control change,
+            action, key, click, status or error, with ``wall_time`` and
+            ``sim_time`` (s, ms; NaN before the first timed update), ``kind``
+            (the protocol class name, e.g. ``"SetControl"``) and ``detail``
+            (the message's fields).
     """
 
     path: Path
@@ -274,6 +279,7 @@ class Recording:
     updates: list[SessionUpdate] = field(default_factory=list)
     sim_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     complete: bool = False
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def frames(self) -> list[list[SessionUpdate]]:
         """Updates grouped into display frames: each starts with a display `FieldReplace`."""
@@ -316,6 +322,7 @@ def read_recording(path: str | Path) -> Recording:
         offsets = f["log/offsets"][()]
         sim = f["log/sim_time"][()]
         complete = bool(f.attrs.get("complete", False))
+        events = [_event_row(row) for row in f["events"][()]] if "events" in f else []
     n = min(len(offsets) - 1, len(sim))
     updates = []
     for k in range(n):
@@ -323,4 +330,13 @@ def read_recording(path: str | Path) -> Recording:
         if end > len(data):
             break  # cut off mid-update: keep what was flushed whole
         updates.append(decode(data[start:end].tobytes()))
-    return Recording(path=path, scene=scene, updates=updates, sim_times=sim[:len(updates)], complete=complete)
+    return Recording(path=path, scene=scene, updates=updates, sim_times=sim[:len(updates)], complete=complete,
+                     events=events)
+
+
+def _event_row(row: Any) -> dict[str, Any]:
+    def text(value: Any) -> str:
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    return {"wall_time": float(row["wall_time"]), "sim_time": float(row["sim_time"]),
+            "kind": text(row["kind"]), "detail": json.loads(text(row["detail"]))}

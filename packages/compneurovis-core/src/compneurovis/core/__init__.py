@@ -18,6 +18,7 @@ from ._controls import (
     XYValueSpec,
 )
 from ._errors import SceneError
+from ._event_marks import UNMARKED_ACTIONS, event_mark, marked_frames
 from ._export import export_csv, export_npz
 from ._field import Field
 from ._geometry import Geometry, GridGeometry, MorphologyGeometry
@@ -53,12 +54,14 @@ from ._session import BufferedSession, Session
 from ._trace_buffer import TraceBuffer
 from ._transport import WorkerTransport
 from ._version import __version__
-from ._views import LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
 
 __all__ = [
     "PRESENTATIONS",
     "PROTOCOL_VERSION",
+    "UNMARKED_ACTIONS",
     "ActionSpec",
+    "AxisMark",
     "BoolValueSpec",
     "BufferedSession",
     "ChoiceValueSpec",
@@ -110,10 +113,12 @@ __all__ = [
     "__version__",
     "decode",
     "encode",
+    "event_mark",
     "export_csv",
     "export_npz",
     "from_plain",
     "import_part",
+    "marked_frames",
     "read_recording",
     "register_type",
     "to_plain",

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ._controls import ActionSpec, ControlSpec, ScalarValueSpec
+from ._event_marks import marked_frames
 from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
     FieldReplace,
@@ -105,8 +106,14 @@ class ReplaySession(BufferedSession):
         return cls(scene, updates, **kwargs)  # type: ignore[arg-type]
 
     @classmethod
-    def from_recording(cls, path: str | Path, **kwargs: float | bool) -> ReplaySession:
+    def from_recording(cls, path: str | Path, *, marks: bool = True, **kwargs: float | bool) -> ReplaySession:
         """Replay a file written by `Recorder`, one recorded display frame per step.
+
+        Args:
+            path: The recording.
+            marks: Show the recorded control changes, actions and resets as
+                marks on the time axis of the trace plots (see `marked_frames`).
+            **kwargs: ``frame_interval`` and ``loop``, as for the constructor.
 
         Raises:
             SceneError: For a file that is not a readable recording (named in the message).
@@ -114,7 +121,10 @@ class ReplaySession(BufferedSession):
         from ._recording import read_recording
 
         recording = read_recording(path)
-        return cls(recording.scene, recording.frames(), **kwargs)  # type: ignore[arg-type]
+        frames = recording.frames()
+        if marks:
+            frames = marked_frames(recording.scene, frames, recording.events)
+        return cls(recording.scene, frames, **kwargs)  # type: ignore[arg-type]
 
     def initialize(self) -> Scene:
         """Return the Scene; playback starts at frame 0."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +26,7 @@ from ._protocol import (
     StatePatch,
     Status,
 )
-from ._views import LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
 
 
 def _by_id(items: Iterable[Any] | dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +46,21 @@ def _patched(kind: str, item_id: str, item: Any, changes: dict[str, Any]) -> Any
     if unknown or "id" in changes:
         raise SceneError(f"{kind} {item_id!r}: cannot patch {unknown or ['id']}; attributes are {sorted(names)}")
     return dataclasses.replace(item, **changes)
+
+
+def _validate_marks(view: LinePlotViewSpec) -> None:
+    marks = view.marks
+    if not isinstance(marks, tuple):
+        raise SceneError(f"view {view.id!r}: marks must be a sequence of AxisMark, got {type(marks).__name__}")
+    for k, mark in enumerate(marks):
+        if not isinstance(mark, AxisMark):
+            raise SceneError(f"view {view.id!r}: mark {k} is a {type(mark).__name__}, not an AxisMark "
+                             f"or an (x, label) pair")
+        if isinstance(mark.x, bool) or not isinstance(mark.x, numbers.Real) or not math.isfinite(mark.x):
+            raise SceneError(f"view {view.id!r}: mark {k} has x = {mark.x!r}; it must be a finite number")
+        if not isinstance(mark.label, str) or not isinstance(mark.kind, str):
+            raise SceneError(f"view {view.id!r}: mark {k} needs a str label and kind, got "
+                             f"{mark.label!r}, {mark.kind!r}")
 
 
 @dataclass(eq=False)
@@ -142,6 +159,7 @@ class Scene:
                 f.axis(view.series_dim)
             if view.geometry_id is not None:
                 self._geometry(view.id, view.geometry_id, MorphologyGeometry)
+            _validate_marks(view)
         else:  # pragma: no cover - guarded by the type union
             raise SceneError(f"unknown view type {type(view).__name__}")
 

@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: Default maximum redraws per second of one view.
 DEFAULT_MAX_REFRESH_HZ = 30.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AxisMark:
+    """A labelled position on a line plot's x axis, e.g. when a control changed.
+
+    Args:
+        x: Position in the plot's x units (for a time axis, the simulation time).
+        label: Short text shown beside the mark, e.g. ``"stimulus = 0.3"``.
+        kind: Free-form category a frontend may colour by; CompNeuroVis uses
+            ``"control"``, ``"action"`` and ``"reset"``.
+    """
+
+    x: float
+    label: str = ""
+    kind: str = ""
+
+
+def _as_marks(marks: Sequence[AxisMark | tuple[float, str]]) -> tuple[AxisMark, ...]:
+    """``marks`` as a tuple, ``(x, label)`` pairs turned into `AxisMark`; anything else kept for validation."""
+    out = []
+    for mark in marks:
+        if isinstance(mark, list | tuple) and len(mark) == 2 and isinstance(mark[1], str):
+            try:
+                mark = AxisMark(x=float(mark[0]), label=mark[1])
+            except (TypeError, ValueError):
+                pass  # left as it is: Scene validation names it
+        out.append(mark)
+    return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +80,9 @@ class LinePlotViewSpec:
         y_unit: Y axis unit.
         geometry_id: Geometry whose labels name the series (legend), or ``None``.
         max_refresh_hz: Cap on redraws per second.
+        marks: Labelled x positions drawn as vertical lines (`AxisMark`, or
+            ``(x, label)`` pairs, stored as `AxisMark`), e.g. the control
+            changes of a replayed recording.
     """
 
     id: str
@@ -64,6 +97,11 @@ class LinePlotViewSpec:
     y_unit: str | None = None
     geometry_id: str | None = None
     max_refresh_hz: float = DEFAULT_MAX_REFRESH_HZ
+    marks: tuple[AxisMark, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.marks, str) and isinstance(self.marks, Sequence):
+            object.__setattr__(self, "marks", _as_marks(self.marks))
 
 
 @dataclass(frozen=True, kw_only=True)

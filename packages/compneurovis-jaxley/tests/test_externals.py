@@ -23,6 +23,9 @@ class LoopedPulse(TinyHH):
     def loop_externals(self):
         return self._loop
 
+    def history_every_step(self):
+        return True  # every step of the pulses and the clamp is compared
+
     _loop = True
 
 

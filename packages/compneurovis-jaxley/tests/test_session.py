@@ -40,8 +40,14 @@ def _reference(control_at: int, n_total: int):
     return np.concatenate([np.asarray(first), np.asarray(second)[:, 1:]], axis=1)
 
 
-def test_live_run_equals_integrate_across_control_changes():
-    session = TinyHH(history_capture_mode="full", max_samples=500)
+class EveryStepHH(TinyHH):
+    def history_every_step(self):
+        return True
+
+
+@pytest.mark.parametrize("cls", [TinyHH, EveryStepHH])
+def test_live_run_equals_integrate_across_control_changes(cls):
+    session = cls(history_capture_mode="full", max_samples=500)
     scene = session.initialize()
     steps = session.steps_per_update()
     assert steps == 10
@@ -50,9 +56,12 @@ def test_live_run_equals_integrate_across_control_changes():
     session.handle(SetControl(control_id="amp", value=0.8))
     _run(session, scene, 12)
     history = scene.fields["segment_history"]
-    expected = _reference(8 * steps, 20 * steps)
-    assert history.values.shape == expected.shape == (len(session.network.nodes), 201)
-    np.testing.assert_allclose(history.coords["time"], np.arange(201) * DT, rtol=0, atol=1e-9)
+    # FULL keeps one sample per display frame unless the session asks for every step
+    stride = 1 if cls is EveryStepHH else steps
+    expected = _reference(8 * steps, 20 * steps)[:, ::stride]
+    n = 1 + 20 * steps // stride
+    assert history.values.shape == expected.shape == (len(session.network.nodes), n)
+    np.testing.assert_allclose(history.coords["time"], np.arange(n) * stride * DT, rtol=0, atol=1e-9)
     assert_same_voltages(history.values, expected)
     assert_same_voltages(scene.fields["segment_display"].values, expected[:, -1])
     assert expected.max() > 0.0  # the stimulus made it spike: the comparison is not trivial

@@ -5,10 +5,13 @@ segments) headless for a fixed simulated time, twice in one process:
 
 1. bare: ``h.fadvance()`` in a Python loop, nothing sampled;
 2. session: ``NeuronSession.advance()`` plus draining ``read_updates()``, FULL
-   history, ``display_dt = 4 * dt`` (every step of every segment sampled).
+   history, ``display_dt = 4 * dt`` (every segment sampled once per display
+   frame, the FULL default; `record_many` refs would still be read every step).
 
-For reference it also times ``h.fadvance()`` followed by the session's
-``PtrVector.gather`` alone: the floor of any per-step PtrVector sampling.
+For reference it also times the session with FULL history at every step
+(``history_every_step() -> True``) and ``h.fadvance()`` followed by a
+``PtrVector.gather`` of every segment after each step: the floor of any
+per-step sampling of all segments.
 
 Each is repeated and the best run kept. Prints segments, both throughputs
 (simulated ms per wall-clock second) and their ratio (target >= 0.90).
@@ -63,6 +66,11 @@ def live(session: CA1Session, sim_ms: float) -> float:
     return sim_ms / (time.perf_counter() - start)
 
 
+class EveryStepCA1(CA1Session):
+    def history_every_step(self) -> bool:
+        return True
+
+
 def main(argv: list[str]) -> int:
     sim_ms = float(argv[0]) if argv else 200.0
     repeats = int(argv[1]) if len(argv) > 1 else 3
@@ -70,19 +78,26 @@ def main(argv: list[str]) -> int:
     session.initialize()
     n_seg = session.geometry.n_entities
     assert session.steps_per_update() == 4
-    bare_best = live_best = gather_best = 0.0
+    bare_best = live_best = gather_best = every_best = 0.0
     for _ in range(repeats):
         bare_best = max(bare_best, bare(session, sim_ms))
         gather_best = max(gather_best, gather_only(session, sim_ms))
         live_best = max(live_best, live(session, sim_ms))
     session.shutdown()
+    every = EveryStepCA1(dt=DT, display_dt=4 * DT, history_capture_mode="full", max_samples=1000)
+    every.initialize()
+    for _ in range(repeats):
+        every_best = max(every_best, live(every, sim_ms))
+    every.shutdown()
     ratio = live_best / bare_best
     print(f"segments: {n_seg}  dt: {DT} ms  display_dt: {4 * DT} ms  history: FULL  simulated: {sim_ms:g} ms "
           f"x {repeats} (best)")
     print(f"bare h.fadvance():            {bare_best:9.1f} simulated ms / s")
     print(f"h.fadvance() + gather only:   {gather_best:9.1f} simulated ms / s  "
-          f"(ratio {gather_best / bare_best:.3f}: PtrVector floor)")
-    print(f"NeuronSession.advance():      {live_best:9.1f} simulated ms / s")
+          f"(ratio {gather_best / bare_best:.3f}: floor of per-step sampling)")
+    print(f"session, FULL every step:     {every_best:9.1f} simulated ms / s  "
+          f"(ratio {every_best / bare_best:.3f})")
+    print(f"NeuronSession.advance():      {live_best:9.1f} simulated ms / s  (FULL, once per display frame)")
     print(f"ratio session / bare:         {ratio:9.3f}  (target >= 0.90)")
     return 0
 

@@ -7,7 +7,7 @@ import pytest
 from cnv_neuron_testmodels import DT, BentCell, RecordingCell
 from neuron import h
 
-from compneurovis.core import FieldAppend, FieldReplace, HistoryCaptureMode, Reset, SetControl
+from compneurovis.core import EntityClicked, FieldAppend, FieldReplace, HistoryCaptureMode, Reset, SetControl
 
 
 def _record_all(session):
@@ -45,10 +45,17 @@ def session_factory():
         session.shutdown()
 
 
-@pytest.mark.parametrize("mode", [HistoryCaptureMode.FULL, HistoryCaptureMode.ON_DEMAND])
+class EveryStepCell(BentCell):
+    def history_every_step(self):
+        return True
+
+
+@pytest.mark.parametrize(("mode", "cls"), [(HistoryCaptureMode.FULL, BentCell),
+                                           (HistoryCaptureMode.FULL, EveryStepCell),
+                                           (HistoryCaptureMode.ON_DEMAND, BentCell)])
 @pytest.mark.parametrize("display_dt", [DT, 4 * DT])
-def test_display_and_history_equal_vector_record(session_factory, mode, display_dt):
-    session = session_factory(history_capture_mode=mode, display_dt=display_dt, max_samples=10_000)
+def test_display_and_history_equal_vector_record(session_factory, mode, cls, display_dt):
+    session = session_factory(cls, history_capture_mode=mode, display_dt=display_dt, max_samples=10_000)
     scene = session.initialize()
     session.handle(SetControl(control_id="amp", value=0.8))
     vecs, tvec = _record_all(session)
@@ -56,6 +63,9 @@ def test_display_and_history_equal_vector_record(session_factory, mode, display_
     session.read_updates()
     steps = session.steps_per_update()
     assert steps == round(display_dt / DT)
+    # FULL keeps one sample per display frame unless the session asks for every step
+    stride = 1 if (mode is HistoryCaptureMode.ON_DEMAND or cls is EveryStepCell) else steps
+    assert session.history_interval() == pytest.approx(stride * DT)
     frames = 60
     display, history, times = _run(session, frames)
     recorded = np.array([v.as_numpy() for v in vecs])  # (n_seg, 1 + frames * steps)
@@ -63,12 +73,30 @@ def test_display_and_history_equal_vector_record(session_factory, mode, display_
     assert recorded.max() > 0, "the clamp should make the soma spike"
     np.testing.assert_array_equal(display, recorded[:, steps::steps].T.astype(np.float32))
     rows = session._traces.rows
-    np.testing.assert_array_equal(history, recorded[rows, 1:].astype(np.float32))
-    np.testing.assert_allclose(times, tvec.as_numpy()[1:], rtol=0, atol=1e-9)
+    assert history.shape[1] == frames * steps // stride
+    np.testing.assert_array_equal(history, recorded[rows, stride::stride].astype(np.float32))
+    np.testing.assert_allclose(times, tvec.as_numpy()[stride::stride], rtol=0, atol=1e-9)
     if mode is HistoryCaptureMode.FULL:
         assert history.shape[0] == recorded.shape[0]
     else:
         assert history.shape[0] == 1
+
+
+def test_on_demand_click_samples_the_new_trace_every_step(session_factory):
+    session = session_factory(display_dt=4 * DT, max_samples=10_000)
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, _ = _record_all(session)
+    session.handle(Reset())
+    session.read_updates()
+    _run(session, 5)
+    clicked = session.geometry.entity_ids[-1]
+    session.handle(EntityClicked(entity_id=clicked))
+    session.read_updates()
+    _, history, _ = _run(session, 10)
+    assert list(session._traces.rows) == [0, session.geometry.n_entities - 1]
+    recorded = np.array([v.as_numpy() for v in vecs])
+    np.testing.assert_array_equal(history, recorded[session._traces.rows, 21:].astype(np.float32))
 
 
 def test_reset_midrun_then_continue_matches_fresh_record(session_factory):
@@ -85,10 +113,10 @@ def test_reset_midrun_then_continue_matches_fresh_record(session_factory):
     assert len(vecs[0]) == 1, "finitialize restarted NEURON's recording"
     display, history, times = _run(session, 40)
     recorded = np.array([v.as_numpy() for v in vecs])
-    np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
+    np.testing.assert_array_equal(history, recorded[:, 4::4].astype(np.float32))
     np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
-    np.testing.assert_allclose(times, tvec.as_numpy()[1:], atol=1e-9)
-    np.testing.assert_allclose(times[0], DT)
+    np.testing.assert_allclose(times, tvec.as_numpy()[4::4], atol=1e-9)
+    np.testing.assert_allclose(times[0], 4 * DT)
     # ... and a fresh session gives the very same run
     del vecs, tvec
     session.shutdown()
@@ -164,4 +192,4 @@ def test_display_variable_is_overridable(session_factory):
     session.handle(Reset())
     session.read_updates()
     _, history, _ = _run(session, 20)
-    np.testing.assert_array_equal(history, np.array([v.as_numpy()[1:] for v in vecs], dtype=np.float32))
+    np.testing.assert_array_equal(history, np.array([v.as_numpy()[4::4] for v in vecs], dtype=np.float32))

@@ -29,6 +29,10 @@ class TraceBuffer:
     def append(self, times: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Append ``values[k, row]`` samples (all entities) at ``times[k]``.
 
+        A C-contiguous float32 ``values`` that owns its memory (``values.base is
+        None``) and covers every entity in row order is not copied: the returned
+        block is its transpose, so the caller must not change it afterwards.
+
         Returns:
             The ``(n_traced, k)`` float32 block of the traced rows that was added.
         """
@@ -36,12 +40,15 @@ class TraceBuffer:
             n = self.rows.size
             self._all_rows = n == values.shape[1] and bool(np.array_equal(self.rows, np.arange(n)))
         if self._all_rows:  # FULL capture: no fancy indexing over thousands of columns
-            block = np.array(values, dtype=np.float32)
+            # a fresh float32 array the caller hands over is used as it is (no copy per frame)
+            owned = values.dtype == np.float32 and values.base is None and values.flags.c_contiguous
+            block = values if owned else np.array(values, dtype=np.float32)
         else:
             block = np.take(values, self.rows, axis=1).astype(np.float32, copy=False)
         k = block.shape[0]
-        tail = block[-self.capacity:]
-        tail_times = np.asarray(times, dtype=np.float64)[-self.capacity:]
+        tail, tail_times = block, times
+        if k > self.capacity:
+            tail, tail_times = block[-self.capacity:], times[-self.capacity:]
         start = (self._count + k - tail.shape[0]) % self.capacity
         if start + tail.shape[0] <= self.capacity:  # no wrap: plain slices
             self._values[start:start + tail.shape[0]] = tail

@@ -28,9 +28,12 @@ class NeuronSession(LiveMorphologySession, ABC):
 
     Subclass it, return the model's sections from `build_sections`, insert
     mechanisms and stimuli in `setup_model`, and hand the class to a frontend
-    or a `WorkerTransport`. One entity is shown per NEURON segment; every
-    ``h.fadvance()`` step is sampled (the display quantity of all segments
-    through one ``h.PtrVector``), so history has full time resolution.
+    or a `WorkerTransport`. One entity is shown per NEURON segment, read
+    through one ``h.PtrVector`` gather after the last ``h.fadvance()`` of each
+    display frame. History keeps every step of the traced segments in
+    ``ON_DEMAND`` mode and one sample per display frame of every segment in
+    ``FULL`` mode (see `history_every_step`); `record_many` refs are read
+    after every step.
 
     NEURON is one global simulator per process: the session owns the sections
     it builds and deletes them on `shutdown` and before a re-`initialize`.
@@ -63,6 +66,11 @@ class NeuronSession(LiveMorphologySession, ABC):
         self.sections: list[Any] | None = None
         self.geometry: MorphologyGeometry | None = None
         self._display: RefSampler | None = None
+        self._display_refs: list[Any] = []
+        self._traced: RefSampler | None = None  # the traced segments, for history every step
+        self._sampled_rows: np.ndarray | None = None
+        self._sampled_columns: np.ndarray | slice = slice(None)
+        self._h: Any = None  # neuron.h, once the model is built
         self._record_names: list[str] = []
         self._record_refs: list[Any] = []
         self._recorder: RefSampler | None = None
@@ -192,6 +200,8 @@ class NeuronSession(LiveMorphologySession, ABC):
             raise ValueError(f"display variable {var!r} is not available in every segment: {exc}") from exc
         # h.t rides along as the last element: one gather per step reads values and time
         self._display = RefSampler([*refs, h._ref_t])
+        self._display_refs = refs
+        self._h = h  # the hot loop skips the import statement
         return geometry
 
     def _initialize_state(self) -> tuple[float, np.ndarray]:
@@ -209,39 +219,71 @@ class NeuronSession(LiveMorphologySession, ABC):
         return t0, sample[:-1]
 
     def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        from neuron import h
-
         display = self._display
         assert display is not None
-        fadvance, gather, out = h.fadvance, display.ptr_gather, display.out
-        seg_view, t_view = display.view[:-1], display.view[-1:]  # last gathered element: t
-        # float32 rows: every value leaves the session as float32 anyway (one cast, here)
-        values = np.empty((n_steps, display.size - 1), dtype=np.float32)
-        times = np.empty(n_steps)
+        h = self._h
+        fadvance = h.fadvance
         recorder = self._recorder
-        if recorder is None:
-            for k in range(n_steps):
+        if recorder is None and not self._history_each_step:
+            for _ in range(n_steps):
                 fadvance()
-                gather(out)
-                values[k] = seg_view
-                times[k:k + 1] = t_view
-            return times, values
-        rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
-        recorded = np.empty((n_steps, recorder.size))
-        for k in range(n_steps):
+            return self._sample_display()
+        # history every step: the traced segments each step, every segment after the last one
+        each_step = self._history_each_step
+        values = np.full((n_steps if each_step else 1, display.size - 1), np.nan, dtype=np.float32)
+        times = np.empty(n_steps)
+        if each_step:
+            traced = self._traced_sampler()
+            gather, out, view = traced.ptr_gather, traced.out, traced.view[:-1]
+            rows = self._sampled_columns
+            t_view = traced.view[-1:]  # h.t rides along as the last gathered element
+        if recorder is not None:
+            rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
+            recorded = np.empty((n_steps, recorder.size))
+        for k in range(n_steps - 1):
             fadvance()
-            gather(out)
-            values[k] = seg_view
-            times[k:k + 1] = t_view
+            if each_step:
+                gather(out)
+                values[k, rows] = view
+                times[k:k + 1] = t_view
+            if recorder is not None:
+                rec_gather(rec_out)
+                recorded[k] = rec_view
+                if not each_step:
+                    times[k] = h.t
+        fadvance()
+        times[-1:], values[-1:] = self._sample_display()
+        if recorder is not None:
             rec_gather(rec_out)
-            recorded[k] = rec_view
-        self._deliver_recorded(times.copy(), recorded)
-        return times, values
+            recorded[-1] = rec_view
+            self._deliver_recorded(times.copy(), recorded)
+        return (times, values) if each_step else (times[-1:], values)
+
+    def _sample_display(self) -> tuple[np.ndarray, np.ndarray]:
+        """Gather every segment (and ``t``) once: ``((1,) times, (1, n_segments) float32 values)``."""
+        display = self._display
+        assert display is not None
+        display.ptr_gather(display.out)
+        view = display.view
+        return view[-1:].copy(), view[None, :-1].astype(np.float32)
+
+    def _traced_sampler(self) -> RefSampler:
+        """A sampler of the traced segments' refs (and ``t``), rebuilt when the traced set changes."""
+        h = self._h
+        assert self._traces is not None
+        rows = self._traces.rows
+        if self._traced is None or self._sampled_rows is not rows:
+            self._traced = RefSampler([*(self._display_refs[r] for r in rows), h._ref_t])
+            self._sampled_rows = rows
+            every = np.array_equal(rows, np.arange(len(self._display_refs)))
+            self._sampled_columns = slice(None) if every else rows  # a slice is a plain copy
+        return self._traced
 
     def _release_model(self) -> None:
         from neuron import h
 
-        self._display = None
+        self._display = self._traced = self._sampled_rows = None
+        self._display_refs = []
         self._recorder = None
         self._record_names, self._record_refs = [], []
         self._recorded_latest = {}

@@ -8,6 +8,7 @@ from PyQt6.QtWidgets import QWidget
 
 from compneurovis.core import Field, LinePlotViewSpec, MorphologyGeometry, SceneError
 
+from ._plot_marks import MarkLines
 from ._theme import PLOT_BACKGROUND, PLOT_FOREGROUND, SERIES_COLORS
 
 
@@ -74,16 +75,19 @@ class TracePlot(pg.PlotWidget):
             axis.enableAutoSIPrefix(False)  # the unit is in the label; no "(x0.001)"
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
+        #: The spec's `AxisMark`s as vertical lines at their x (sim time), scrolling with the data.
+        self.mark_lines = MarkLines(item)
         self.configure(spec)
 
     def configure(self, spec: LinePlotViewSpec) -> None:
-        """Apply titles, labels and units of ``spec``."""
+        """Apply titles, labels, units and marks of ``spec``."""
         self.spec = spec
         item = self.getPlotItem()
         style = {"color": PLOT_FOREGROUND, "font-size": "11pt"}
         item.setTitle(spec.title, color=PLOT_FOREGROUND, size="12pt")
         item.setLabel("bottom", _label(spec.x_label, spec.x_unit), **style)
         item.setLabel("left", _label(spec.y_label, spec.y_unit), **style)
+        self.mark_lines.set_marks(spec.marks)
 
     def _series(self, f: Field) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Return series keys, the x coordinates and ``(n_series, n_x)`` values."""

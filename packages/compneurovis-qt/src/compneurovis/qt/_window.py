@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
@@ -34,6 +35,7 @@ from compneurovis.core import (
     Status,
 )
 
+from . import _export_menu
 from ._controls_panel import ControlsPanel
 from ._error_banner import ErrorBanner
 from ._panels import apply_column_sizes, build_panel
@@ -100,6 +102,9 @@ class CompNeuroVisWindow(QMainWindow):
         self._status_label = QLabel()
         self.statusBar().addWidget(self._status_label, 1)
         self.setWindowTitle("CompNeuroVis")
+        #: File menu: export the clicked segments' traces (CSV) or all history (NPZ).
+        self.file_menu = _export_menu.install_export_menu(self)
+        self.menuBar().setVisible(not offscreen)  # no menu bar in screenshots and movies
         if scene is not None:
             self.set_scene(scene)
 
@@ -132,6 +137,14 @@ class CompNeuroVisWindow(QMainWindow):
         for entry in self.views.values():
             if isinstance(entry, tuple):
                 entry[0].reset_camera()
+
+    def export_traces_csv(self, path: str | Path | None = None) -> Path | None:
+        """Write the clicked segments' traces to CSV (``None``: ask where); errors go to the banner."""
+        return _export_menu.export_traces_csv(self, path)
+
+    def export_history_npz(self, path: str | Path | None = None) -> Path | None:
+        """Write all history fields to NPZ (``None``: ask where); errors go to the banner."""
+        return _export_menu.export_history_npz(self, path)
 
     # --------------------------------------------------------------- scene
 

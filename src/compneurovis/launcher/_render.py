@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compneurovis.core import SceneError, export_csv, export_npz, read_recording
+from compneurovis.core import SceneError, export_csv, export_npz, marked_frames, read_recording
 
 from ._discovery import LauncherError
 
@@ -61,7 +61,8 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
         writer.send(None)
     if png_dir is not None:
         png_dir.mkdir(parents=True, exist_ok=True)
-    frames = recording.frames()  # type: ignore[attr-defined]
+    # the recorded control changes as marks on the trace plots, as in a replay
+    frames = marked_frames(recording.scene, recording.frames(), recording.events)  # type: ignore[attr-defined]
     count = 0
     try:
         for k, frame in enumerate(tqdm(frames, unit="frame", disable=not progress, desc=path.name)):

@@ -135,3 +135,12 @@ def test_a_reset_clears_the_run_before_and_is_marked_at_the_restart(tmp_path):
     assert scene.views["trace"].marks == (AxisMark(x=0.0, label="reset", kind="reset"),
                                           AxisMark(x=times[13], label="stimulus = 1", kind="control"))
     assert times[13] < times[9]  # the second run's time axis restarted at 0
+
+
+def test_a_control_change_sent_right_after_a_reset_belongs_to_the_new_run(tmp_path):
+    pytest.importorskip("h5py")
+    path = tmp_path / "reset_then_set.h5"
+    _record(path, 12, {6: [Reset(), SetControl(control_id="stimulus", value=0.8)]})
+    scene = _play(ReplaySession.from_recording(path, frame_interval=0.0))
+    assert scene.views["trace"].marks == (AxisMark(x=0.0, label="reset", kind="reset"),
+                                          AxisMark(x=0.0, label="stimulus = 0.8", kind="control"))

@@ -114,6 +114,7 @@ def marked_frames(scene: Scene, frames: Sequence[Sequence[SessionUpdate]], event
     initial_x = _initial_x(scene, view_ids)
     placed: list[tuple[int, AxisMark]] = []  # (frame from which it shows, mark)
     position = 0
+    reset_after: int | None = None  # frame after which the latest reset happened, until time moves on
     for event in events:
         mark = event_mark(event, scene.actions)
         if mark is None:
@@ -121,12 +122,17 @@ def marked_frames(scene: Scene, frames: Sequence[Sequence[SessionUpdate]], event
         if math.isfinite(mark.x):
             after = next((j for j in range(position, len(out)) if last[j] == mark.x),
                          next((j for j in range(position, len(out)) if last[j] >= mark.x), position))
+            if after != reset_after:
+                reset_after = None
             position = after
         elif initial_x is not None:  # before the first timed update
             after, mark = -1, AxisMark(x=initial_x, label=mark.label, kind=mark.kind)
         else:
             continue
-        if mark.kind == "reset" and after + 1 < len(out) and math.isfinite(first[after + 1]):
+        restart = after + 1 < len(out) and math.isfinite(first[after + 1])
+        if mark.kind == "reset":
+            reset_after = after
+        if restart and (mark.kind == "reset" or reset_after == after):  # the reset, or sent right after it
             placed.append((after + 1, AxisMark(x=first[after + 1], label=mark.label, kind=mark.kind)))
         else:
             placed.append((max(after, 0), mark))

@@ -151,3 +151,4 @@ class TracePlot(pg.PlotWidget):
         if finite.size:
             lo, hi = self.y_range.update(float(finite.min()), float(finite.max()))
             item.setYRange(lo, hi, padding=0.0)
+            self.mark_lines.place_labels(lo, hi)

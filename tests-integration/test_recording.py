@@ -207,15 +207,19 @@ def test_render_recording_to_mp4_and_export(tmp_path):
 
 
 @pytest.mark.requires("neuron", "launcher")
-def test_recorded_neuron_session_replays_sample_for_sample(tmp_path):
+@pytest.mark.parametrize("mode", ["full", "on_demand"])
+def test_recorded_neuron_session_replays_sample_for_sample(tmp_path, mode):
     from compneurovis.neuron.examples.hh import HHSession
 
     path = tmp_path / "hh.h5"
-    session = HHSession(history_capture_mode="full", max_samples=100_000)
+    session = HHSession(history_capture_mode=mode, max_samples=100_000)
     try:
         live = _record(session, path, 60, commands=[(20, SetControl(control_id="stim_amp", value=0.5))])
     finally:
         session.shutdown()
-    assert live.fields["segment_history"].shape[1] == 1 + 60 * session.steps_per_update()
+    # FULL: one sample per display frame; ON_DEMAND: every step of the traced segment
+    per_frame = 1 if mode == "full" else session.steps_per_update()
+    assert session.steps_per_update() > 1
+    assert live.fields["segment_history"].shape[1] == 1 + 60 * per_frame
     _, replayed = _replayed(path)
     _assert_fields_equal(live, replayed)

@@ -130,7 +130,7 @@ class ReplaySession(BufferedSession):
         """Return the Scene; playback starts at frame 0."""
         self.position = 0
         self._next_due = time.monotonic()
-        return self.scene
+        return copy.deepcopy(self.scene)  # the caller may apply updates to it; ours stays as recorded
 
     def is_live(self) -> bool:
         """Whether a frame is due now."""
@@ -160,7 +160,7 @@ class ReplaySession(BufferedSession):
     def seek(self, position: int) -> None:
         """Show frame ``position``: the first Scene, then every frame up to it."""
         position = int(np.clip(position, 0, max(0, len(self.frames) - 1)))
-        self.emit(SceneReady(scene=self.scene))
+        self.emit(SceneReady(scene=copy.deepcopy(self.scene)))
         self.position = 0
         while self.position <= position and self.position < len(self.frames):
             for update in self.frames[self.position]:
@@ -187,7 +187,7 @@ class ReplaySession(BufferedSession):
         elif isinstance(command, StopSession):
             self._stopped = True
         if action == "reset":
-            self.emit(SceneReady(scene=self.scene))
+            self.emit(SceneReady(scene=copy.deepcopy(self.scene)))
             self.position = 0
             self._next_due = time.monotonic()
         elif action == "pause":

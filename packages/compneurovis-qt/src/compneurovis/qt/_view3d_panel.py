@@ -225,7 +225,10 @@ class View3DPanel(QWidget):
         return index
 
     def finalize(self) -> None:
-        """Release the OpenGL context (before the widget is destroyed)."""
+        """Release the OpenGL context (before the widget is destroyed); later renders do nothing."""
+        # a render queued by a resize (QTimer.singleShot) may still arrive: drawing into
+        # a finalized window crashes the process
+        self.view = None
         if not self.offscreen:
             self._vtk.Finalize()
         else:

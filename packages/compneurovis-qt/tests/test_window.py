@@ -213,3 +213,18 @@ def test_control_patches_keep_the_3d_view(window, sent):
     assert list(panel.controls) == ["gain"]
     panel.controls["gain"].widget.setValue(0.5)
     assert sent[-1] == SetControl(control_id="gain", value=pytest.approx(0.5))
+
+
+def test_rebuild_with_a_resize_render_still_queued(window, qtbot):
+    """A resize queues a 3-D render; a SceneReady rebuilds the panels before it runs."""
+    old = [entry[0] for entry in window.views.values() if isinstance(entry, tuple)]
+    assert old
+    window.resize(1100, 700)  # resize events queue QTimer.singleShot(0, render) in each 3-D panel
+    for panel in old:
+        panel.resize(panel.width() + 20, panel.height() + 20)
+    window.apply_updates([SceneReady(scene=make_scene())])  # finalizes the old panels first
+    qtbot.wait(50)  # the queued renders run now: they must not draw into a finalized window
+    assert all(panel.view is None for panel in old)
+    new = [entry[0] for entry in window.views.values() if isinstance(entry, tuple)]
+    assert new and all(panel.view is not None for panel in new)
+    assert window.grab_image().width() > 0

@@ -166,3 +166,23 @@ def test_replay_session_runs_in_a_worker_and_is_drawn(tmp_path, qtbot):
     window = seen[0]
     assert window.scene.fields["display"].values[0] == pytest.approx(20.0)
     assert QImage(str(out)).width() == 640
+
+
+def test_run_app_records_the_session(tmp_path):
+    pytest.importorskip("h5py")
+    from compneurovis.core import FieldReplace, read_recording
+
+    path = tmp_path / "run.h5"
+    assert run_app(FitzHughNagumoCable, screenshot=tmp_path / "shot.png", after=0.5, size=(640, 400),
+                   record=path) == 0
+    recording = read_recording(path)
+    assert recording.complete  # the worker closed the file when the window closed
+    assert "record" in recording.scene.actions  # the window's Ctrl+R toggle
+    frames = [u for u in recording.updates if isinstance(u, FieldReplace) and u.field_id == "segment_display"]
+    assert len(frames) > 5
+    times = [u.sim_time for u in frames]
+    assert times == sorted(times) and times[0] > 0
+    with pytest.raises(ValueError, match="static Scene"):
+        from cnv_qt_scenes import make_scene
+
+        run_app(make_scene(), record=path)

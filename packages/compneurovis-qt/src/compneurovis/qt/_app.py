@@ -16,7 +16,7 @@ from typing import Any
 from PyQt6.QtCore import QEventLoop, Qt, QTimer
 from PyQt6.QtWidgets import QApplication
 
-from compneurovis.core import Scene, Session, SessionUpdate, WorkerTransport
+from compneurovis.core import RecordingSession, Scene, Session, SessionUpdate, WorkerTransport
 
 from ._frame_loop import FrameLoop
 from ._theme import apply_app_palette
@@ -30,14 +30,20 @@ def _same(session: Session) -> Session:
     return session
 
 
-def _transport_for(target: Any) -> WorkerTransport | None:
+def _transport_for(target: Any, record: str | os.PathLike[str] | None = None) -> WorkerTransport | None:
     if isinstance(target, Scene):
+        if record is not None:
+            raise ValueError("run_app(record=...) records a session; a static Scene has nothing to record")
         return None
     if isinstance(target, Session):
-        return WorkerTransport(functools.partial(_same, target))
-    if callable(target):
-        return WorkerTransport(target)
-    raise TypeError(f"run_app needs a Scene, a Session, a Session class or a factory; got {target!r}")
+        factory: Callable[[], Session] = functools.partial(_same, target)
+    elif callable(target):
+        factory = target
+    else:
+        raise TypeError(f"run_app needs a Scene, a Session, a Session class or a factory; got {target!r}")
+    if record is not None:  # recorded inside the worker, before any coalescing
+        factory = functools.partial(RecordingSession, factory, os.fspath(record))
+    return WorkerTransport(factory)
 
 
 def ensure_application(*, offscreen: bool = False, theme: str = "dark") -> QApplication:
@@ -78,6 +84,7 @@ def run_app(
     on_first_frame: Callable[[float], None] | None = None,
     on_window: Callable[[CompNeuroVisWindow], None] | None = None,
     show_timings: bool = False,
+    record: str | os.PathLike[str] | None = None,
 ) -> int:
     """Open a window for ``target`` and return when it closes (or after a screenshot).
 
@@ -99,6 +106,8 @@ def run_app(
         on_window: Called with the window once it exists (for tests and tools).
         show_timings: Show sim ms per wall second and display latency in the
             status bar from the start (F2 toggles it).
+        record: Record the session to this HDF5 file as it runs (a
+            `RecordingSession` in the worker; Ctrl+R pauses and resumes it).
 
     Returns:
         ``0`` on success, ``1`` if a screenshot could not be taken.
@@ -106,7 +115,7 @@ def run_app(
     started = time.monotonic()
     offscreen = screenshot is not None
     app = _application(offscreen, theme)
-    transport = _transport_for(target)
+    transport = _transport_for(target, record)
     window = CompNeuroVisWindow(target if isinstance(target, Scene) else None,
                                 send=transport.send if transport is not None else None,
                                 offscreen=offscreen, theme=theme, show_timings=show_timings)

@@ -1,7 +1,6 @@
 """Axis marks drawn on trace plots (live patches and replayed recordings); the File menu's exports."""
 
 import csv
-import gc
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,17 +27,6 @@ from compneurovis.qt import CompNeuroVisWindow
 from compneurovis.qt._export_menu import CSV_ACTION_TEXT, NPZ_ACTION_TEXT
 from compneurovis.qt._plot_marks import MARK_COLORS
 from compneurovis.qt._trace_plot import TracePlot
-
-
-@pytest.fixture(autouse=True)
-def _collect_earlier_widgets():
-    """Collect the previous test's widget garbage now, not during this test's painting.
-
-    A pyqtgraph plot of a closed window left to the cyclic garbage collector can
-    be collected in the middle of a later paint and crash the process (seen only
-    with other test modules collected alongside).
-    """
-    gc.collect()
 
 
 def _infinite_lines(plot: TracePlot) -> list:

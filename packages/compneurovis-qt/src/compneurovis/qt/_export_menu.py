@@ -83,6 +83,13 @@ def _run(window: CompNeuroVisWindow, what: str, write: Callable[[], Path]) -> Pa
     return out
 
 
+def _target(window: CompNeuroVisWindow, path: str | Path | None, title: str, name: str, filters: str) -> Path | None:
+    """``path``, or the file the user picks in a save dialog (``None`` if cancelled)."""
+    if path is None:
+        path = _ask_path(window, title, _default_name(window, name), filters)
+    return None if path is None else Path(path)
+
+
 def export_traces_csv(window: CompNeuroVisWindow, path: str | Path | None = None) -> Path | None:
     """Write the clicked segments' traces (oldest click first) to a CSV file.
 
@@ -100,12 +107,10 @@ def export_traces_csv(window: CompNeuroVisWindow, path: str | Path | None = None
     except SceneError as exc:
         _failed(window, "traces", exc)
         return None
-    if path is None:
-        path = _ask_path(window, "Export traces of clicked segments", _default_name(window, "traces.csv"),
-                         "CSV files (*.csv);;All files (*)")
-        if path is None:
-            return None
-    target = Path(path)
+    target = _target(window, path, "Export traces of clicked segments", "traces.csv",
+                     "CSV files (*.csv);;All files (*)")
+    if target is None:
+        return None
     return _run(window, "traces", lambda: export_csv(scene, target, field_id=field_id, entity_ids=entities))
 
 
@@ -125,12 +130,9 @@ def export_history_npz(window: CompNeuroVisWindow, path: str | Path | None = Non
     except SceneError as exc:
         _failed(window, "history", exc)
         return None
-    if path is None:
-        path = _ask_path(window, "Export all history", _default_name(window, "history.npz"),
-                         "NumPy archives (*.npz);;All files (*)")
-        if path is None:
-            return None
-    target = Path(path)
+    target = _target(window, path, "Export all history", "history.npz", "NumPy archives (*.npz);;All files (*)")
+    if target is None:
+        return None
     return _run(window, "history", lambda: export_npz(scene, target))
 
 

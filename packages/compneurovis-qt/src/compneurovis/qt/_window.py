@@ -38,6 +38,7 @@ from compneurovis.core import (
 from . import _export_menu
 from ._controls_panel import ControlsPanel
 from ._error_banner import ErrorBanner
+from ._pacing import FramePacer
 from ._panels import apply_column_sizes, build_panel
 from ._theme import apply_theme
 from ._timings import TimingStats
@@ -84,6 +85,8 @@ class CompNeuroVisWindow(QMainWindow):
         self._produced_at: dict[str, float] = {}  # 3-D view id -> produced_at of the frame to draw
         self._dirty: set[str] = set()
         self._last_draw: dict[str, float] = {}
+        #: Draw cost per view; keeps one event-loop step short (see `render_due`).
+        self.pacer = FramePacer()
         self._shortcuts: list[QShortcut] = []
         self.status_text = ""
         self.selection_text = ""
@@ -196,6 +199,7 @@ class CompNeuroVisWindow(QMainWindow):
         self._apply_sizes()
         self._rebuild_shortcuts()
         self._dirty = set(self.views)
+        self.pacer.forget()
         self._show_status()
 
     def _apply_sizes(self) -> None:
@@ -232,7 +236,21 @@ class CompNeuroVisWindow(QMainWindow):
         widget, views = build_panel(self.scene, panel, offscreen=self.offscreen, send=self.send,
                                     on_pick=self._picked)
         self.views.update(views)
+        for vid, entry in views.items():
+            if isinstance(entry, TracePlot):
+                self._time_paints(vid, entry)
         return widget
+
+    def _time_paints(self, view_id: str, plot: TracePlot) -> None:
+        """Count a plot's paint (which Qt runs after the draw call) in its draw cost."""
+        paint = plot.paintEvent
+
+        def timed(event: Any) -> None:
+            start = time.perf_counter()
+            paint(event)
+            self.pacer.record(view_id, time.perf_counter() - start, "paint")
+
+        plot.paintEvent = timed  # type: ignore[method-assign]
 
     def _replace_panel(self, panel_id: str) -> None:
         """Rebuild one panel in place (e.g. controls after a patch)."""
@@ -397,22 +415,47 @@ class CompNeuroVisWindow(QMainWindow):
         self._dirty.update([view_id] if view_id else self.views)
 
     def render_due(self, *, now: float | None = None, force: bool = False) -> list[str]:
-        """Redraw dirty views whose ``max_refresh_hz`` allows it; return the ids drawn."""
+        """Redraw dirty views that are due; return the ids drawn.
+
+        A view is due once its ``max_refresh_hz`` allows, or later when its
+        draws are slow (`FramePacer.interval`). Due views are drawn most
+        overdue first while they fit into the pacer's budget; the rest wait for
+        the next call, so a 3-D draw and a plot repaint that together would
+        stall the event loop go to different steps. ``force`` draws every
+        dirty view now.
+        """
         if self.scene is None:
             return []
         now = time.monotonic() if now is None else now
-        drawn = []
+        due: list[tuple[float, str, Any, float]] = []
         for vid in list(self._dirty):
             spec = self.scene.views.get(vid)
             if spec is None or vid not in self.views:
                 self._dirty.discard(vid)
                 continue
-            interval = 1.0 / spec.max_refresh_hz if spec.max_refresh_hz > 0 else 0.0
-            if not force and now - self._last_draw.get(vid, -1e9) < interval:
+            cap = 1.0 / spec.max_refresh_hz if spec.max_refresh_hz > 0 else 0.0
+            interval = self.pacer.interval(vid, cap)
+            waited = now - self._last_draw.get(vid, -1e9)
+            if not force and waited < interval:
                 continue
+            due.append((waited / interval if interval > 0 else float("inf"), vid, spec, interval))
+        due.sort(key=lambda item: -item[0])
+        drawn = []
+        spent = 0.0
+        for _, vid, spec, interval in due:
+            if not force and not self.pacer.fits(vid, spent):
+                continue
+            start = time.perf_counter()
             self._draw(vid, spec)
+            took = time.perf_counter() - start
+            self.pacer.record(vid, took)
+            spent += took + self.pacer.cost(vid, "paint")  # a plot paints after this call
             self._dirty.discard(vid)
-            self._last_draw[vid] = now
+            # Keep the phase: the timer ticks every few ms, so "now" is up to a tick late, and
+            # restarting the interval from it would draw at a fraction of the cap (25/s for 30).
+            last = self._last_draw.get(vid)
+            on_time = last is not None and not force and now - last < 2 * interval
+            self._last_draw[vid] = last + interval if on_time else now  # type: ignore[operator]
             self.render_counts[vid] = self.render_counts.get(vid, 0) + 1
             drawn.append(vid)
         self._show_status()

@@ -144,3 +144,19 @@ def test_a_control_change_sent_right_after_a_reset_belongs_to_the_new_run(tmp_pa
     scene = _play(ReplaySession.from_recording(path, frame_interval=0.0))
     assert scene.views["trace"].marks == (AxisMark(x=0.0, label="reset", kind="reset"),
                                           AxisMark(x=0.0, label="stimulus = 0.8", kind="control"))
+
+
+def test_clicking_in_a_replay_says_whether_the_recording_has_the_trace(tmp_path):
+    from compneurovis.core import EntityClicked, Status
+
+    pytest.importorskip("h5py")
+    path = tmp_path / "clicked.h5"
+    _record(path, 12, {4: [EntityClicked(entity_id="fhn.branch_up[10]")]})  # ON_DEMAND: two traces
+    replay = ReplaySession.from_recording(path, frame_interval=0.0)
+    assert replay.traced_entities() == {"fhn.trunk[0]", "fhn.branch_up[10]"}
+    replay.handle(EntityClicked(entity_id="fhn.branch_up[10]"))
+    replay.handle(EntityClicked(entity_id="fhn.trunk[30]"))
+    messages = [u.message for u in replay.read_updates() if isinstance(u, Status)]
+    assert messages[0] == "fhn.branch_up[10]: recorded trace shown"
+    assert messages[1].startswith("fhn.trunk[30]: no history in this recording")
+    assert replay.position == 0  # a click changes nothing else

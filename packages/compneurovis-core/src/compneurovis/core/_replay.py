@@ -14,6 +14,7 @@ from ._controls import ActionSpec, ControlSpec, ScalarValueSpec
 from ._event_marks import marked_frames
 from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
+    EntityClicked,
     FieldReplace,
     InvokeAction,
     KeyPressed,
@@ -83,6 +84,7 @@ class ReplaySession(BufferedSession):
         self.paused = False
         self._stopped = False
         self._next_due = 0.0
+        self._traced: set[str] | None = None
 
     @classmethod
     def from_frames(cls, scene: Scene, field_id: str, frames: np.ndarray,
@@ -169,8 +171,33 @@ class ReplaySession(BufferedSession):
         self.emit(StatePatch(values={"position": position}))
         self._next_due = time.monotonic() + self.frame_interval / self.speed
 
+    def traced_entities(self) -> set[str]:
+        """Entities with history somewhere in the replay (the Scene's or a later replaced history field)."""
+        if self._traced is None:
+            fields = [f for f in self.scene.fields.values() if "time" in f.dims and f.values.ndim == 2]
+            traced = {str(e) for f in fields for d, c in f.coords.items() if d != "time" for e in c}
+            for frame in self.frames:
+                for update in frame:
+                    if isinstance(update, FieldReplace) and update.coords:
+                        traced.update(str(e) for d, c in update.coords.items() if d != "time" for e in c)
+            self._traced = traced
+        return self._traced
+
+    def _clicked(self, entity_id: str) -> None:
+        """A click cannot start a trace in a replay: say whether the recording has one."""
+        if entity_id in self.traced_entities():
+            self.emit(Status(message=f"{entity_id}: recorded trace shown"))
+        else:
+            self.emit(Status(message=f"{entity_id}: no history in this recording (it was not traced "
+                                     "while recording; record with FULL history to trace any segment)"))
+
     def handle(self, command: SessionCommand) -> None:
-        """Scrubber commands: seek, speed, restart, play/pause, step; `StopSession` stops."""
+        """Scrubber commands: seek, speed, restart, play/pause, step; `StopSession` stops.
+
+        An `EntityClicked` is answered with a `Status` saying whether the
+        recording holds that entity's history (its trace is then drawn by the
+        frontend from the replayed history field).
+        """
         action = None
         if isinstance(command, InvokeAction):
             action = command.action_id
@@ -184,6 +211,8 @@ class ReplaySession(BufferedSession):
                 self.seek(value)
             else:
                 self.speed = value
+        elif isinstance(command, EntityClicked):
+            self._clicked(command.entity_id)
         elif isinstance(command, StopSession):
             self._stopped = True
         if action == "reset":

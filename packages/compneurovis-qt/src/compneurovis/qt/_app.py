@@ -155,6 +155,9 @@ def run_app(
             transport.close()
         window.close()
         window.deleteLater()
+        # give the window back to the collector: a frozen one outlives the display connection
+        # and its VTK/Qt teardown at interpreter exit then fails on the closed X server
+        gc.unfreeze()
 
 
 @contextlib.contextmanager

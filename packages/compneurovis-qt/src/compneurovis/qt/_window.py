@@ -443,6 +443,8 @@ class CompNeuroVisWindow(QMainWindow):
         drawn = []
         spent = 0.0
         for _, vid, spec, interval in due:
+            if vid not in self.views:
+                continue  # an earlier draw's signal (firstFrame) closed or rebuilt the window
             if not force and not self.pacer.fits(vid, spent):
                 continue
             start = time.perf_counter()

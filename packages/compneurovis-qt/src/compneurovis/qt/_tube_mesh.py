@@ -14,7 +14,7 @@ import numpy as np
 
 def sides_for(n_pieces: int) -> int:
     """Polygon sides per tube: round for small morphologies, lean for huge ones."""
-    if n_pieces <= 5_000:
+    if n_pieces <= 2_000:
         return 14
     if n_pieces <= 30_000:
         return 8

@@ -42,7 +42,8 @@ TEXTURE_WIDTH = 2048
 
 
 #: Above this many pieces, pieces thinner than about two pixels at full view are drawn as lines.
-LINE_LOD_PIECES = 5_000
+#: A reconstructed cell (the CA1 sample: 2,858 pieces from Jaxley, 5,008 from NEURON) is above it.
+LINE_LOD_PIECES = 2_000
 
 
 def _min_radius(geometry: MorphologyGeometry) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import jax.numpy as jnp
@@ -9,7 +10,7 @@ import jaxley as jx
 import numpy as np
 from jaxley.channels import HH
 
-from compneurovis.core import ControlSpec, ScalarValueSpec
+from compneurovis.core import ControlSpec, ScalarValueSpec, Status
 from compneurovis.jaxley import JaxleySession
 
 DT = 0.025
@@ -80,3 +81,16 @@ def assert_same_voltages(actual, expected):
     assert actual.shape == expected.shape
     np.testing.assert_allclose(actual, expected, rtol=0, atol=0.05)
     assert np.mean(np.abs(actual - expected)) < 1e-3
+
+
+class ReportsJaxConfig(TinyHH):
+    """TinyHH that reports, in its first status message, how JAX was set up in its process."""
+
+    def initialize(self):
+        scene = super().initialize()
+        import jax
+
+        x = jax.numpy.ones(3)  # computed after the model: what a session's arrays get
+        worker = os.environ.get("COMPNEUROVIS_WORKER")
+        self.emit(Status(message=f"{os.environ.get('XLA_FLAGS', '')}|{x.dtype}|{worker}"))
+        return scene

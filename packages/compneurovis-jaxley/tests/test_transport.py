@@ -5,9 +5,9 @@ import time
 
 import numpy as np
 import pytest
-from cnv_jaxley_testmodels import NoCells, TinyHH
+from cnv_jaxley_testmodels import NoCells, ReportsJaxConfig, TinyHH
 
-from compneurovis.core import Error, FieldReplace, Reset, SceneReady, SetControl, WorkerTransport
+from compneurovis.core import Error, FieldReplace, Reset, SceneReady, SetControl, Status, WorkerTransport
 
 
 def _collect(transport, until, timeout=120.0):
@@ -63,3 +63,13 @@ def test_empty_cell_list_is_a_fatal_error_not_a_hang():
         pid = transport.pid
     assert not transport.is_alive()
     _assert_gone(pid)
+
+
+def test_worker_runs_jax_in_double_precision_on_one_xla_thread():
+    """JaxleySession's defaults in a worker: float64 (no NaN after seconds of HH), one XLA thread."""
+    with WorkerTransport(ReportsJaxConfig) as transport:
+        seen = _collect(transport, lambda s: any(isinstance(u, Status) and "|" in u.message for u in s))
+    flags, dtype, worker = next(u.message for u in seen if isinstance(u, Status) and "|" in u.message).split("|")
+    assert worker == "1"
+    assert dtype == "float64"
+    assert "intra_op_parallelism_threads=1" in flags and "--xla_cpu_multi_thread_eigen=false" in flags

@@ -52,7 +52,7 @@ from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
 from ._session import BufferedSession, Session
 from ._trace_buffer import TraceBuffer
-from ._transport import WorkerTransport
+from ._transport import WORKER_ENV, WorkerTransport
 from ._version import __version__
 from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
 
@@ -109,6 +109,7 @@ __all__ = [
     "ValueSpec",
     "ViewSpec",
     "WorkerTransport",
+    "WORKER_ENV",
     "XYValueSpec",
     "__version__",
     "decode",

@@ -71,8 +71,13 @@ class _Outbox:
         self._thread.join(timeout)
 
 
+#: Set to ``"1"`` in the environment of every session worker process.
+WORKER_ENV = "COMPNEUROVIS_WORKER"
+
+
 def _worker_main(factory: SessionFactory, conn: Connection) -> None:
     """Entry point of the worker process."""
+    os.environ[WORKER_ENV] = "1"  # lets a backend tune what it owns alone (e.g. its thread pools)
     parent = os.getppid()
     # The simulation loop holds the GIL; a short switch interval lets the sender
     # thread in promptly, so messages leave as soon as the pipe takes them.

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
+import jax
 import jaxley as jx
 import numpy as np
 import pandas as pd
 from jaxley.modules import Module
 
 from compneurovis.core import (
+    WORKER_ENV,
     HistoryCaptureMode,
     LiveMorphologySession,
     MorphologyGeometry,
@@ -64,12 +67,27 @@ class JaxleySession(LiveMorphologySession, ABC):
         solver: Jaxley ODE solver used (class attribute).
         voltage_solver: Jaxley voltage solver used (class attribute).
         recorded_state: The per-compartment state shown (class attribute, ``"v"``).
+        enable_x64: Switch JAX to double precision (``jax_enable_x64``, as
+            Jaxley's documentation sets it) before the model is built (class
+            attribute, ``True``). A live session runs for minutes of simulated
+            time; in float32, Jaxley's HH cells can turn NaN after a few
+            seconds of it (the CA1 demo, and ``jx.integrate`` of the same
+            model, at 3.2 s). The switch is process-wide: set ``False`` to keep
+            JAX's float32 default.
+        worker_xla_threads: In a CompNeuroVis worker process (where `run_app`
+            runs sessions), XLA's CPU thread pool gets this many threads,
+            set before JAX starts (class attribute, ``1``; ``None`` leaves
+            XLA's default of one per core). Models of a few hundred
+            compartments step as fast on one thread, and the other cores
+            stay free to draw the window.
     """
 
     scene_builder = JaxleySceneBuilder
     solver: str = "bwd_euler"
     voltage_solver: str = "jaxley.dhs"
     recorded_state: str = "v"
+    enable_x64: bool = True
+    worker_xla_threads: int | None = 1
 
     def __init__(
         self,
@@ -133,6 +151,10 @@ class JaxleySession(LiveMorphologySession, ABC):
     # -------------------------------------------------------------- hooks
 
     def _build_model(self) -> MorphologyGeometry:
+        if self.worker_xla_threads is not None and os.environ.get(WORKER_ENV) == "1":
+            _limit_xla_threads(self.worker_xla_threads)
+        if self.enable_x64:
+            jax.config.update("jax_enable_x64", True)  # before any array of the model exists
         built = self.build_cells()
         cells = [built] if isinstance(built, Module) else list(built) if built is not None else []
         if not cells:
@@ -236,3 +258,12 @@ class JaxleySession(LiveMorphologySession, ABC):
     ) -> Scene:
         """Build the initial Scene from sampled values and morphology geometry."""
         return super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+
+
+def _limit_xla_threads(threads: int) -> None:
+    """Ask XLA for ``threads`` CPU threads; takes effect only before JAX's first computation."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "intra_op_parallelism_threads" in flags or "xla_cpu_multi_thread_eigen" in flags:
+        return  # the user chose
+    extra = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} intra_op_parallelism_threads={threads}"
+    os.environ["XLA_FLAGS"] = f"{flags} {extra}".strip()

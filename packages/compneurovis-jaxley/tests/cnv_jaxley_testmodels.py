@@ -86,11 +86,14 @@ def assert_same_voltages(actual, expected):
 class ReportsJaxConfig(TinyHH):
     """TinyHH that reports, in its first status message, how JAX was set up in its process."""
 
+    worker_compilation_cache = os.environ.get("CNV_TEST_JAX_CACHE")  # set by the test before the worker starts
+
     def initialize(self):
         scene = super().initialize()
         import jax
 
         x = jax.numpy.ones(3)  # computed after the model: what a session's arrays get
         worker = os.environ.get("COMPNEUROVIS_WORKER")
-        self.emit(Status(message=f"{os.environ.get('XLA_FLAGS', '')}|{x.dtype}|{worker}"))
+        cache = jax.config.jax_compilation_cache_dir
+        self.emit(Status(message=f"{os.environ.get('XLA_FLAGS', '')}|{x.dtype}|{worker}|{cache}"))
         return scene

@@ -65,11 +65,19 @@ def test_empty_cell_list_is_a_fatal_error_not_a_hang():
     _assert_gone(pid)
 
 
-def test_worker_runs_jax_in_double_precision_on_one_xla_thread():
-    """JaxleySession's defaults in a worker: float64 (no NaN after seconds of HH), one XLA thread."""
+def test_worker_runs_jax_in_double_precision_on_one_xla_thread_with_a_cache(tmp_path, monkeypatch):
+    """JaxleySession's defaults in a worker: float64 (no NaN after seconds of HH), one XLA thread,
+    compilations kept on disk for the next start."""
+    # the spawned worker inherits the environment: no cache configured, ours in tmp_path
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("CNV_TEST_JAX_CACHE", str(tmp_path))
     with WorkerTransport(ReportsJaxConfig) as transport:
         seen = _collect(transport, lambda s: any(isinstance(u, Status) and "|" in u.message for u in s))
-    flags, dtype, worker = next(u.message for u in seen if isinstance(u, Status) and "|" in u.message).split("|")
+        _collect(transport, lambda s: sum(isinstance(u, FieldReplace) for u in s) >= 3)  # it steps
+    report = next(u.message for u in seen if isinstance(u, Status) and "|" in u.message)
+    flags, dtype, worker, cache = report.split("|")
     assert worker == "1"
     assert dtype == "float64"
     assert "intra_op_parallelism_threads=1" in flags and "--xla_cpu_multi_thread_eigen=false" in flags
+    assert cache == str(tmp_path)
+    assert any(tmp_path.iterdir()), "the compiled step function was written to the cache"

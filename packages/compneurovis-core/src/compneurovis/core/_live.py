@@ -322,30 +322,30 @@ class LiveMorphologySession(BufferedSession):
 
     def advance(self) -> None:
         """Simulate one display interval and emit the display frame and history."""
-        assert self._traces is not None, "initialize() must run before advance()"
+        traces = self._traces
+        assert traces is not None, "initialize() must run before advance()"
         times, values = self._step(self.steps_per_update())
         if not self._history_each_step and len(times) > 1:
             times, values = times[-1:], values[-1:]
+        if values.dtype != np.float32:  # every value leaves the session as float32
+            with np.errstate(over="ignore"):  # a state beyond float32 becomes inf: reported below
+                values = values.astype(np.float32)
+        if times.dtype != np.float64:
+            times = times.astype(np.float64)
         latest = values[-1]
-        # one sum is far cheaper than isfinite over thousands of entities; NaN/inf survive it
-        if not math.isfinite(float(latest.sum())) and not np.all(np.isfinite(latest)):
+        # one dot product is far cheaper than isfinite over thousands of entities; NaN/inf survive it
+        if not math.isfinite(float(np.dot(latest, latest))) and not np.all(np.isfinite(latest)):
             bad = self.geometry.entity_ids[int(np.flatnonzero(~np.isfinite(latest))[0])]  # type: ignore[union-attr]
             self._running = False
             self.emit(Error(message=(f"simulation state became NaN/inf at t = {times[-1]:.3f} ms "
                                      f"(first at {bad}); paused: change parameters and reset")))
-        self.time = float(times[-1])
-        self._emit_frame(times, values)
-
-    def _emit_frame(self, times: np.ndarray, values: np.ndarray) -> None:
-        assert self._traces is not None
+        self.time = now_sim = float(times[-1])
+        # the frame: the latest display values, then the history block (one update each)
         now = time.monotonic()
-        latest = values[-1] if values.dtype == np.float32 else values[-1].astype(np.float32)
         display_id, history_id = self._field_ids
-        self.emit(FieldReplace(field_id=display_id, values=latest, sim_time=self.time, produced_at=now))
-        block = self._traces.append(times, values)
-        self.emit(FieldAppend(field_id=history_id, append_dim="time", values=block,
-                              coord_values=times if times.dtype == np.float64 else times.astype(np.float64),
-                              max_length=self._traces.capacity, sim_time=self.time, produced_at=now))
+        self.emit(FieldReplace(field_id=display_id, values=latest, sim_time=now_sim, produced_at=now))
+        self.emit(FieldAppend(field_id=history_id, append_dim="time", values=traces.append(times, values),
+                              coord_values=times, max_length=traces.capacity, sim_time=now_sim, produced_at=now))
 
     def _reset(self) -> None:
         assert self._traces is not None

@@ -46,6 +46,12 @@ class TraceBuffer:
         else:
             block = np.take(values, self.rows, axis=1).astype(np.float32, copy=False)
         k = block.shape[0]
+        if k == 1:  # one sample per display frame: the common case, no slicing arithmetic
+            start = self._count % self.capacity
+            self._values[start] = block[0]
+            self._times[start] = times[0]
+            self._count += 1
+            return block.T
         tail, tail_times = block, times
         if k > self.capacity:
             tail, tail_times = block[-self.capacity:], times[-self.capacity:]

@@ -71,6 +71,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._sampled_rows: np.ndarray | None = None
         self._sampled_columns: np.ndarray | slice = slice(None)
         self._h: Any = None  # neuron.h, once the model is built
+        self._fadvance: Any = None
         self._record_names: list[str] = []
         self._record_refs: list[Any] = []
         self._recorder: RefSampler | None = None
@@ -201,7 +202,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         # h.t rides along as the last element: one gather per step reads values and time
         self._display = RefSampler([*refs, h._ref_t])
         self._display_refs = refs
-        self._h = h  # the hot loop skips the import statement
+        self._h, self._fadvance = h, h.fadvance  # the hot loop skips the import and the hoc lookup
         return geometry
 
     def _initialize_state(self) -> tuple[float, np.ndarray]:
@@ -222,7 +223,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         display = self._display
         assert display is not None
         h = self._h
-        fadvance = h.fadvance
+        fadvance = self._fadvance
         recorder = self._recorder
         if recorder is None and not self._history_each_step:
             for _ in range(n_steps):

@@ -228,3 +228,15 @@ def test_rebuild_with_a_resize_render_still_queued(window, qtbot):
     new = [entry[0] for entry in window.views.values() if isinstance(entry, tuple)]
     assert new and all(panel.view is not None for panel in new)
     assert window.grab_image().width() > 0
+
+
+def test_waiting_message_until_the_first_scene(qtbot):
+    win = CompNeuroVisWindow()
+    qtbot.addWidget(win)
+    win.resize(600, 400)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.waiting_label.isVisible() and "Starting the session" in win.waiting_label.text()
+    win.apply_updates([SceneReady(scene=make_scene())])
+    assert not win.waiting_label.isVisible()
+    assert win.views  # the Scene's panels replaced the message

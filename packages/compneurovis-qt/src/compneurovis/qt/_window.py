@@ -99,6 +99,12 @@ class CompNeuroVisWindow(QMainWindow):
         self.error_banner = ErrorBanner()
         self._column.addWidget(self.error_banner)
         self._body: QSplitter | None = None
+        #: Shown until the first Scene arrives (a session may take a while to build its model).
+        self.waiting_label = QLabel("Starting the session…\n(building the model; the first start of "
+                                    "a compiled one can take a while)")
+        self.waiting_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.waiting_label.setEnabled(False)  # the theme's dimmed text colour
+        self._column.addWidget(self.waiting_label, 1)
         self._weights: tuple[float, ...] = ()
         self._sized = False
         self.setCentralWidget(central)
@@ -155,6 +161,7 @@ class CompNeuroVisWindow(QMainWindow):
         """Show ``scene`` (replacing everything shown)."""
         self.scene = scene
         self.setWindowTitle(scene.title)
+        self.waiting_label.hide()
         self._rebuild()
 
     def _rebuild(self) -> None:

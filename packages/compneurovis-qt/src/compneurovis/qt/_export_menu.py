@@ -1,7 +1,8 @@
-"""The window's File menu: export the clicked segments' traces (CSV) or all history (NPZ).
+"""The window's File menu: export the clicked segments' traces (CSV) or all history (NPZ); record.
 
-Both work on the Scene the window shows (live or replayed) through the core's
-`export_csv` / `export_npz`; a failure goes to the error banner.
+The exports work on the Scene the window shows (live or replayed) through the
+core's `export_csv` / `export_npz`; recording goes through `WindowRecording`.
+A failure goes to the error banner.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from PyQt6.QtWidgets import QFileDialog, QMenu
 
 from compneurovis.core import LinePlotViewSpec, Scene, SceneError, export_csv, export_npz
 
+from ._window_recording import START_TEXT, STOP_TEXT
+
 if TYPE_CHECKING:
     from ._window import CompNeuroVisWindow
 
 CSV_ACTION_TEXT = "Export traces of clicked segments (CSV)…"
 NPZ_ACTION_TEXT = "Export all history (NPZ)…"
+RECORD_TOGGLE_TEXT = "Pause / resume the session's recording"
 
 
 def trace_field_id(scene: Scene) -> str:
@@ -136,8 +140,34 @@ def export_history_npz(window: CompNeuroVisWindow, path: str | Path | None = Non
     return _run(window, "history", lambda: export_npz(scene, target))
 
 
+def start_recording(window: CompNeuroVisWindow, path: str | Path | None = None) -> Path | None:
+    """Start the window's own recording to ``path`` (``None``: ask with a save dialog).
+
+    Returns:
+        The file, or ``None`` if cancelled or failed (the error banner says why).
+    """
+    if window.scene is None:
+        window.error_banner.show_error("nothing to record: no scene is shown yet")
+        return None
+    target = _target(window, path, "Record to", "recording.h5", "HDF5 recordings (*.h5);;All files (*)")
+    return None if target is None else window.recording.start(target)
+
+
+def _record_action_text(window: CompNeuroVisWindow) -> str:
+    if window.recording.worker_records():
+        return RECORD_TOGGLE_TEXT
+    return STOP_TEXT if window.recording.active else START_TEXT
+
+
+def _record_triggered(window: CompNeuroVisWindow) -> None:
+    if window.recording.worker_records() or window.recording.active:
+        window.recording.toggle()
+    else:
+        window.start_recording()
+
+
 def install_export_menu(window: CompNeuroVisWindow) -> QMenu:
-    """Add a File menu with the two export actions to ``window``'s menu bar."""
+    """Add a File menu with the two export actions and the recording toggle to ``window``'s menu bar."""
     menu = window.menuBar().addMenu("&File")
     csv_action = QAction(CSV_ACTION_TEXT, window)
     csv_action.triggered.connect(lambda: window.export_traces_csv())
@@ -145,4 +175,9 @@ def install_export_menu(window: CompNeuroVisWindow) -> QMenu:
     npz_action.triggered.connect(lambda: window.export_history_npz())
     menu.addAction(csv_action)
     menu.addAction(npz_action)
+    menu.addSeparator()
+    record_action = QAction(START_TEXT, window)
+    record_action.triggered.connect(lambda: _record_triggered(window))
+    menu.addAction(record_action)
+    menu.aboutToShow.connect(lambda: record_action.setText(_record_action_text(window)))
     return menu

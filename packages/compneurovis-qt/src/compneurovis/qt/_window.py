@@ -45,6 +45,7 @@ from ._timings import TimingStats
 from ._trace_plot import TracePlot
 from ._view3d_panel import View3DPanel, to_qimage
 from ._vtk_morphology import MorphologyRenderer
+from ._window_recording import WindowRecording
 
 log = logging.getLogger("compneurovis.qt")
 
@@ -111,7 +112,9 @@ class CompNeuroVisWindow(QMainWindow):
         self._status_label = QLabel()
         self.statusBar().addWidget(self._status_label, 1)
         self.setWindowTitle("CompNeuroVis")
-        #: File menu: export the clicked segments' traces (CSV) or all history (NPZ).
+        #: The window's own recording (File menu), for sessions that do not record themselves.
+        self.recording = WindowRecording(self)
+        #: File menu: export the clicked segments' traces (CSV) or all history (NPZ); record.
         self.file_menu = _export_menu.install_export_menu(self)
         self.menuBar().setVisible(not offscreen)  # no menu bar in screenshots and movies
         if scene is not None:
@@ -121,6 +124,7 @@ class CompNeuroVisWindow(QMainWindow):
 
     def send(self, command: SessionCommand) -> None:
         """Send ``command`` to the session (through the sink)."""
+        self.recording.command(command)
         if self.sink is not None:
             self.sink(command)
 
@@ -154,6 +158,20 @@ class CompNeuroVisWindow(QMainWindow):
     def export_history_npz(self, path: str | Path | None = None) -> Path | None:
         """Write all history fields to NPZ (``None``: ask where); errors go to the banner."""
         return _export_menu.export_history_npz(self, path)
+
+    def start_recording(self, path: str | Path | None = None) -> Path | None:
+        """Record what the window shows from now on to an HDF5 file (``None``: ask where).
+
+        The file starts with the current Scene and gets every update the
+        window applies and every command it sends, until `stop_recording` or
+        the window closes. Returns the file, or ``None`` (cancelled, or the
+        error banner says why).
+        """
+        return _export_menu.start_recording(self, path)
+
+    def stop_recording(self) -> Path | None:
+        """Finish the window's recording; return its file (``None`` if none was running)."""
+        return self.recording.stop()
 
     # --------------------------------------------------------------- scene
 
@@ -289,12 +307,16 @@ class CompNeuroVisWindow(QMainWindow):
 
     def apply_updates(self, updates: Iterable[SessionUpdate]) -> None:
         """Apply updates in order; one that does not fit shows an error and is skipped."""
+        applied = []
         for update in updates:
             try:
                 self.apply_update(update)
             except SceneError as exc:
                 log.warning("update %s rejected: %s", type(update).__name__, exc)
                 self.error_banner.show_error(f"{type(update).__name__} rejected: {exc}")
+            else:
+                applied.append(update)
+        self.recording.updates(applied)
 
     def apply_update(self, update: SessionUpdate) -> None:
         """Apply one update to the Scene and to the widgets showing it.
@@ -516,7 +538,8 @@ class CompNeuroVisWindow(QMainWindow):
         return image
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
-        """Release the VTK views before the window closes."""
+        """Finish a running recording and release the VTK views before the window closes."""
+        self.recording.stop()
         self._clear_panels()
         super().closeEvent(event)
 

@@ -49,6 +49,8 @@ from ._scene_builder import TRACE_VIEW_ID, MorphologySceneBuilder
 from ._session import BufferedSession
 from ._trace_buffer import TraceBuffer
 
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)  # compared every frame
+
 
 @dataclass
 class CommandContext:
@@ -327,10 +329,10 @@ class LiveMorphologySession(BufferedSession):
         times, values = self._step(self.steps_per_update())
         if not self._history_each_step and len(times) > 1:
             times, values = times[-1:], values[-1:]
-        if values.dtype != np.float32:  # every value leaves the session as float32
+        if values.dtype != _FLOAT32:  # every value leaves the session as float32
             with np.errstate(over="ignore"):  # a state beyond float32 becomes inf: reported below
                 values = values.astype(np.float32)
-        if times.dtype != np.float64:
+        if times.dtype != _FLOAT64:
             times = times.astype(np.float64)
         latest = values[-1]
         # one dot product is far cheaper than isfinite over thousands of entities; NaN/inf survive it

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_FLOAT32 = np.dtype(np.float32)
+
 
 class TraceBuffer:
     """The last ``capacity`` samples of a growing set of traced entities.
@@ -41,7 +43,7 @@ class TraceBuffer:
             self._all_rows = n == values.shape[1] and bool(np.array_equal(self.rows, np.arange(n)))
         if self._all_rows:  # FULL capture: no fancy indexing over thousands of columns
             # a fresh float32 array the caller hands over is used as it is (no copy per frame)
-            owned = values.dtype == np.float32 and values.base is None and values.flags.c_contiguous
+            owned = values.base is None and values.dtype == _FLOAT32 and values.flags.c_contiguous
             block = values if owned else np.array(values, dtype=np.float32)
         else:
             block = np.take(values, self.rows, axis=1).astype(np.float32, copy=False)

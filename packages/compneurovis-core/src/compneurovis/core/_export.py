@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import SceneError
+from ._field import Field
 from ._scene import Scene
 
 
-def _history_fields(scene: Scene) -> dict[str, object]:
+def history_fields(scene: Scene) -> dict[str, Field]:
+    """The Scene's 2-D fields with a ``time`` dim: its traces."""
     return {fid: f for fid, f in scene.fields.items() if "time" in f.dims and f.values.ndim == 2}
 
 
@@ -56,7 +58,7 @@ def export_npz(scene: Scene, path: str | Path) -> Path:
         SceneError: If the scene holds no history.
     """
     arrays: dict[str, np.ndarray] = {}
-    for fid, f in _history_fields(scene).items():
+    for fid, f in history_fields(scene).items():
         arrays[fid] = f.values  # type: ignore[attr-defined]
         for dim in f.dims:  # type: ignore[attr-defined]
             arrays[f"{fid}__{dim}"] = np.asarray(f.coord(dim))  # type: ignore[attr-defined]

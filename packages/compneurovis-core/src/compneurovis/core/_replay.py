@@ -12,6 +12,7 @@ import numpy as np
 
 from ._controls import ActionSpec, ControlSpec, ScalarValueSpec
 from ._event_marks import marked_frames
+from ._export import history_fields
 from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
     EntityClicked,
@@ -174,13 +175,9 @@ class ReplaySession(BufferedSession):
     def traced_entities(self) -> set[str]:
         """Entities with history somewhere in the replay (the Scene's or a later replaced history field)."""
         if self._traced is None:
-            fields = [f for f in self.scene.fields.values() if "time" in f.dims and f.values.ndim == 2]
-            traced = {str(e) for f in fields for d, c in f.coords.items() if d != "time" for e in c}
-            for frame in self.frames:
-                for update in frame:
-                    if isinstance(update, FieldReplace) and update.coords:
-                        traced.update(str(e) for d, c in update.coords.items() if d != "time" for e in c)
-            self._traced = traced
+            coords = [f.coords for f in history_fields(self.scene).values()]
+            coords += [u.coords for frame in self.frames for u in frame if isinstance(u, FieldReplace) and u.coords]
+            self._traced = {str(e) for c in coords for dim, entries in c.items() if dim != "time" for e in entries}
         return self._traced
 
     def _clicked(self, entity_id: str) -> None:

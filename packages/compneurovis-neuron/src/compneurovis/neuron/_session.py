@@ -70,8 +70,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._traced: RefSampler | None = None  # the traced segments, for history every step
         self._sampled_rows: np.ndarray | None = None
         self._sampled_columns: np.ndarray | slice = slice(None)
-        self._h: Any = None  # neuron.h, once the model is built
-        self._fadvance: Any = None
+        self._fadvance: Any = None  # h.fadvance, once the model is built
         self._record_names: list[str] = []
         self._record_refs: list[Any] = []
         self._recorder: RefSampler | None = None
@@ -202,7 +201,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         # h.t rides along as the last element: one gather per step reads values and time
         self._display = RefSampler([*refs, h._ref_t])
         self._display_refs = refs
-        self._h, self._fadvance = h, h.fadvance  # the hot loop skips the import and the hoc lookup
+        self._fadvance = h.fadvance  # the hot loop skips the hoc lookup
         return geometry
 
     def _initialize_state(self) -> tuple[float, np.ndarray]:
@@ -220,20 +219,20 @@ class NeuronSession(LiveMorphologySession, ABC):
         return t0, sample[:-1]
 
     def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        display = self._display
-        assert display is not None
-        h = self._h
+        assert self._display is not None
         fadvance = self._fadvance
         recorder = self._recorder
-        if recorder is None and not self._history_each_step:
+        each_step = self._history_each_step
+        if recorder is None and not each_step:
             for _ in range(n_steps):
                 fadvance()
             return self._sample_display()
-        # history every step: the traced segments each step, every segment after the last one
-        each_step = self._history_each_step
-        values = np.full((n_steps if each_step else 1, display.size - 1), np.nan, dtype=np.float32)
+        from neuron import h
+
+        # history every step: the traced segments each step (NaN elsewhere), every segment after the last
         times = np.empty(n_steps)
         if each_step:
+            values = np.full((n_steps, self._display.size - 1), np.nan, dtype=np.float32)
             traced = self._traced_sampler()
             gather, out, view = traced.ptr_gather, traced.out, traced.view[:-1]
             rows = self._sampled_columns
@@ -253,12 +252,16 @@ class NeuronSession(LiveMorphologySession, ABC):
                 if not each_step:
                     times[k] = h.t
         fadvance()
-        times[-1:], values[-1:] = self._sample_display()
+        last_time, last_values = self._sample_display()
+        times[-1:] = last_time
         if recorder is not None:
             rec_gather(rec_out)
             recorded[-1] = rec_view
             self._deliver_recorded(times.copy(), recorded)
-        return (times, values) if each_step else (times[-1:], values)
+        if not each_step:
+            return last_time, last_values
+        values[-1:] = last_values
+        return times, values
 
     def _sample_display(self) -> tuple[np.ndarray, np.ndarray]:
         """Gather every segment (and ``t``) once: ``((1,) times, (1, n_segments) float32 values)``."""
@@ -270,7 +273,8 @@ class NeuronSession(LiveMorphologySession, ABC):
 
     def _traced_sampler(self) -> RefSampler:
         """A sampler of the traced segments' refs (and ``t``), rebuilt when the traced set changes."""
-        h = self._h
+        from neuron import h
+
         assert self._traces is not None
         rows = self._traces.rows
         if self._traced is None or self._sampled_rows is not rows:

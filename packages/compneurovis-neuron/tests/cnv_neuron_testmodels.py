@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from compneurovis.core import ControlSpec, ScalarValueSpec
+import numpy as np
+
+from compneurovis.core import ControlSpec, FieldAppend, FieldReplace, ScalarValueSpec
 from compneurovis.neuron import NeuronSession, SwcCellSession
 
 DT = 0.025
@@ -34,6 +36,29 @@ def bent_section(name: str = "dend", cell: Any = None) -> Any:
         sec.pt3dadd(x, y, z, 2.0 - 0.1 * k)
     sec.nseg = 5
     return sec
+
+
+def record_all(session: Any) -> tuple[list[Any], Any]:
+    """Vector.record of every segment's v (and t), started by a Reset (finitialize)."""
+    from neuron import h
+
+    vecs = [h.Vector().record(seg._ref_v) for sec in session.sections for seg in sec]
+    tvec = h.Vector().record(h._ref_t)
+    return vecs, tvec
+
+
+def run_frames(session: Any, frames: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Advance ``frames`` frames; return display rows, history blocks and their times."""
+    display, history, times = [], [], []
+    for _ in range(frames):
+        session.advance()
+        for update in session.read_updates():
+            if isinstance(update, FieldReplace) and update.field_id == "segment_display":
+                display.append(np.asarray(update.values))
+            elif isinstance(update, FieldAppend):
+                history.append(np.asarray(update.values))
+                times.append(np.asarray(update.coord_values))
+    return np.array(display), np.concatenate(history, axis=1), np.concatenate(times)
 
 
 class BentCell(NeuronSession):

@@ -4,31 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cnv_neuron_testmodels import DT, BentCell, RecordingCell
+from cnv_neuron_testmodels import DT, BentCell, RecordingCell, record_all, run_frames
 from neuron import h
 
-from compneurovis.core import EntityClicked, FieldAppend, FieldReplace, HistoryCaptureMode, Reset, SetControl
-
-
-def _record_all(session):
-    """Vector.record of every segment's v (and t), started by a Reset (finitialize)."""
-    vecs = [h.Vector().record(seg._ref_v) for sec in session.sections for seg in sec]
-    tvec = h.Vector().record(h._ref_t)
-    return vecs, tvec
-
-
-def _run(session, frames):
-    """Advance ``frames`` frames; return display rows, history blocks and their times."""
-    display, history, times = [], [], []
-    for _ in range(frames):
-        session.advance()
-        for update in session.read_updates():
-            if isinstance(update, FieldReplace) and update.field_id == "segment_display":
-                display.append(np.asarray(update.values))
-            elif isinstance(update, FieldAppend):
-                history.append(np.asarray(update.values))
-                times.append(np.asarray(update.coord_values))
-    return np.array(display), np.concatenate(history, axis=1), np.concatenate(times)
+from compneurovis.core import EntityClicked, FieldReplace, HistoryCaptureMode, Reset, SetControl
 
 
 @pytest.fixture
@@ -58,7 +37,7 @@ def test_display_and_history_equal_vector_record(session_factory, mode, cls, dis
     session = session_factory(cls, history_capture_mode=mode, display_dt=display_dt, max_samples=10_000)
     scene = session.initialize()
     session.handle(SetControl(control_id="amp", value=0.8))
-    vecs, tvec = _record_all(session)
+    vecs, tvec = record_all(session)
     session.handle(Reset())  # finitialize: the recordings start here
     session.read_updates()
     steps = session.steps_per_update()
@@ -67,7 +46,7 @@ def test_display_and_history_equal_vector_record(session_factory, mode, cls, dis
     stride = 1 if (mode is HistoryCaptureMode.ON_DEMAND or cls is EveryStepCell) else steps
     assert session.history_interval() == pytest.approx(stride * DT)
     frames = 60
-    display, history, times = _run(session, frames)
+    display, history, times = run_frames(session, frames)
     recorded = np.array([v.as_numpy() for v in vecs])  # (n_seg, 1 + frames * steps)
     assert recorded.shape == (scene.geometries["morphology"].n_entities, 1 + frames * steps)
     assert recorded.max() > 0, "the clamp should make the soma spike"
@@ -86,14 +65,14 @@ def test_on_demand_click_samples_the_new_trace_every_step(session_factory):
     session = session_factory(display_dt=4 * DT, max_samples=10_000)
     session.initialize()
     session.handle(SetControl(control_id="amp", value=0.8))
-    vecs, _ = _record_all(session)
+    vecs, _ = record_all(session)
     session.handle(Reset())
     session.read_updates()
-    _run(session, 5)
+    run_frames(session, 5)
     clicked = session.geometry.entity_ids[-1]
     session.handle(EntityClicked(entity_id=clicked))
     session.read_updates()
-    _, history, _ = _run(session, 10)
+    _, history, _ = run_frames(session, 10)
     assert list(session._traces.rows) == [0, session.geometry.n_entities - 1]
     recorded = np.array([v.as_numpy() for v in vecs])
     np.testing.assert_array_equal(history, recorded[session._traces.rows, 21:].astype(np.float32))
@@ -103,15 +82,15 @@ def test_reset_midrun_then_continue_matches_fresh_record(session_factory):
     session = session_factory(history_capture_mode="full", max_samples=10_000)
     session.initialize()
     session.handle(SetControl(control_id="amp", value=0.8))
-    vecs, tvec = _record_all(session)
+    vecs, tvec = record_all(session)
     session.handle(Reset())
     session.read_updates()
-    _run(session, 25)  # part of a run, then reset in the middle
+    run_frames(session, 25)  # part of a run, then reset in the middle
     session.handle(Reset())
     updates = session.read_updates()
     assert any(isinstance(u, FieldReplace) and u.field_id == "segment_history" for u in updates)
     assert len(vecs[0]) == 1, "finitialize restarted NEURON's recording"
-    display, history, times = _run(session, 40)
+    display, history, times = run_frames(session, 40)
     recorded = np.array([v.as_numpy() for v in vecs])
     np.testing.assert_array_equal(history, recorded[:, 4::4].astype(np.float32))
     np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
@@ -124,7 +103,7 @@ def test_reset_midrun_then_continue_matches_fresh_record(session_factory):
     fresh.initialize()
     fresh.handle(SetControl(control_id="amp", value=0.8))
     fresh.read_updates()
-    _, fresh_history, _ = _run(fresh, 40)
+    _, fresh_history, _ = run_frames(fresh, 40)
     np.testing.assert_array_equal(fresh_history, history)
 
 
@@ -149,7 +128,7 @@ def test_recorded_refs_match_vector_record(session_factory):
     session.batches.clear()
     session.handle(Reset())
     session.read_updates()
-    _run(session, 30)
+    run_frames(session, 30)
     assert len(session.batches) == 31  # the t0 sample, then one batch per frame
     times = np.concatenate([t for t, _ in session.batches])
     assert times[0] == 0.0 and len(times) == 1 + 30 * 4
@@ -191,5 +170,5 @@ def test_display_variable_is_overridable(session_factory):
     vecs = [h.Vector().record(seg._ref_ina) for sec in session.sections for seg in sec]
     session.handle(Reset())
     session.read_updates()
-    _, history, _ = _run(session, 20)
+    _, history, _ = run_frames(session, 20)
     np.testing.assert_array_equal(history, np.array([v.as_numpy()[4::4] for v in vecs], dtype=np.float32))

@@ -12,6 +12,7 @@ from compneurovis.core import HistoryCaptureMode, LiveMorphologySession, Morphol
 
 from ._sampler import RefSampler
 from ._scene_builder import NeuronSceneBuilder
+from ._voltage_span import VoltageSpan, structure_token
 
 
 def _section_list(built: Any) -> list[Any]:
@@ -28,12 +29,14 @@ class NeuronSession(LiveMorphologySession, ABC):
 
     Subclass it, return the model's sections from `build_sections`, insert
     mechanisms and stimuli in `setup_model`, and hand the class to a frontend
-    or a `WorkerTransport`. One entity is shown per NEURON segment, read
-    through one ``h.PtrVector`` gather after the last ``h.fadvance()`` of each
-    display frame. History keeps every step of the traced segments in
-    ``ON_DEMAND`` mode and one sample per display frame of every segment in
-    ``FULL`` mode (see `history_every_step`); `record_many` refs are read
-    after every step.
+    or a `WorkerTransport`. One entity is shown per NEURON segment, read after
+    the last ``h.fadvance()`` of each display frame: voltages straight from
+    NEURON 9's node storage with one ``Vector.from_double`` while the model's
+    structure is unchanged (a structure change is noticed through NEURON's
+    own counter), any other variable through one ``h.PtrVector`` gather.
+    History keeps every step of the traced segments in ``ON_DEMAND`` mode and
+    one sample per display frame of every segment in ``FULL`` mode (see
+    `history_every_step`); `record_many` refs are read after every step.
 
     NEURON is one global simulator per process: the session owns the sections
     it builds and deletes them on `shutdown` and before a re-`initialize`.
@@ -71,6 +74,10 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._sampled_rows: np.ndarray | None = None
         self._sampled_columns: np.ndarray | slice = slice(None)
         self._fadvance: Any = None  # h.fadvance, once the model is built
+        self._t_ref: Any = None  # h._ref_t, once the model is built
+        self._span: VoltageSpan | None = None  # the display voltages in NEURON's storage
+        self._span_token: int | None = None  # NEURON's structure count when the span was last laid out
+        self._spannable = False  # whether the display variable is the node voltage
         self._record_names: list[str] = []
         self._record_refs: list[Any] = []
         self._recorder: RefSampler | None = None
@@ -202,6 +209,8 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._display = RefSampler([*refs, h._ref_t])
         self._display_refs = refs
         self._fadvance = h.fadvance  # the hot loop skips the hoc lookup
+        self._t_ref = h._ref_t  # ``_ref_t[0]`` reads t without the hoc name lookup of ``h.t``
+        self._span, self._span_token, self._spannable = None, None, var == "v"
         return geometry
 
     def _initialize_state(self) -> tuple[float, np.ndarray]:
@@ -237,15 +246,21 @@ class NeuronSession(LiveMorphologySession, ABC):
             gather, out, view = traced.ptr_gather, traced.out, traced.view[:-1]
             rows = self._sampled_columns
             t_view = traced.view[-1:]  # h.t rides along as the last gathered element
+            span = self._voltage_span() if isinstance(rows, slice) else None  # every segment traced
+            t_ref = self._t_ref
         if recorder is not None:
             rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
             recorded = np.empty((n_steps, recorder.size))
         for k in range(n_steps - 1):
             fadvance()
             if each_step:
-                gather(out)
-                values[k, rows] = view
-                times[k:k + 1] = t_view
+                if span is not None and span.is_current():
+                    values[k] = span.read()
+                    times[k] = t_ref[0]
+                else:
+                    gather(out)
+                    values[k, rows] = view
+                    times[k:k + 1] = t_view
             if recorder is not None:
                 rec_gather(rec_out)
                 recorded[k] = rec_view
@@ -264,12 +279,32 @@ class NeuronSession(LiveMorphologySession, ABC):
         return times, values
 
     def _sample_display(self) -> tuple[np.ndarray, np.ndarray]:
-        """Gather every segment (and ``t``) once: ``((1,) times, (1, n_segments) float32 values)``."""
+        """Read every segment (and ``t``) once: ``((1,) times, (1, n_segments) float32 values)``."""
+        span = self._voltage_span()
+        if span is not None:
+            return np.array([self._t_ref[0]]), span.read()[None, :].astype(np.float32)
         display = self._display
         assert display is not None
         display.ptr_gather(display.out)
         view = display.view
         return view[-1:].copy(), view[None, :-1].astype(np.float32)
+
+    def _voltage_span(self) -> VoltageSpan | None:
+        """The display voltages' storage span while it is valid; laid out again after a structure change.
+
+        ``None`` (read through the PtrVector instead) while a structure change
+        is pending, when the display variable is not ``v``, or when the span
+        could not be laid out at NEURON's current structure count.
+        """
+        span = self._span
+        if span is not None and span.is_current():
+            return span
+        token = structure_token()
+        if not self._spannable or token is None or token == self._span_token:
+            return None
+        self._span_token = token
+        self._span = span = VoltageSpan.build(self._display_refs)
+        return span
 
     def _traced_sampler(self) -> RefSampler:
         """A sampler of the traced segments' refs (and ``t``), rebuilt when the traced set changes."""
@@ -287,7 +322,8 @@ class NeuronSession(LiveMorphologySession, ABC):
     def _release_model(self) -> None:
         from neuron import h
 
-        self._display = self._traced = self._sampled_rows = None
+        self._display = self._traced = self._sampled_rows = self._span = None
+        self._span_token = None
         self._display_refs = []
         self._recorder = None
         self._record_names, self._record_refs = [], []
@@ -295,6 +331,6 @@ class NeuronSession(LiveMorphologySession, ABC):
         for sec in self.sections or ():
             try:
                 h.delete_section(sec=sec)
-            except (RuntimeError, TypeError, ValueError):
+            except (ReferenceError, RuntimeError, TypeError, ValueError):
                 pass  # already deleted
         self.sections = None

@@ -1,0 +1,220 @@
+"""The display voltages read straight from NEURON's node storage stay NEURON's own values.
+
+The fast read trusts the storage rows only while NEURON's structure counter is
+unchanged; these tests move the rows under a running session (a section
+deleted ahead of the cell, one created, a new thread partition) and compare
+every emitted value with ``h.Vector.record``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from cnv_neuron_testmodels import DT, BentCell, record_all, run_frames
+from neuron import h
+
+from compneurovis.core import ActionSpec, InvokeAction, Reset, SetControl
+from compneurovis.neuron._voltage_span import VoltageSpan, structure_token
+
+
+def _voltages(session) -> np.ndarray:
+    return np.array([seg.v for sec in session.sections for seg in sec])
+
+
+class Restructured(BentCell):
+    """`BentCell` whose ``restructure`` action deletes a section stored ahead of it and creates another."""
+
+    ahead: Any = None
+    created: Any = None
+
+    def action_specs(self) -> dict[str, ActionSpec]:
+        return {**super().action_specs(), "restructure": ActionSpec(id="restructure", label="Restructure")}
+
+    def apply_action(self, action_id: str, payload: dict[str, Any]) -> bool:
+        if action_id == "restructure":
+            h.delete_section(sec=type(self).ahead)  # moves the rows of the sections stored after it at once
+            type(self).created = h.Section(name="created_midrun")
+            type(self).created.nseg = 7
+            return True
+        return super().apply_action(action_id, payload)
+
+
+@pytest.fixture
+def restructured():
+    Restructured.ahead = h.Section(name="ahead")  # created first: stored before the cell's nodes
+    Restructured.ahead.nseg = 11
+    session = Restructured(history_capture_mode="full", max_samples=10_000)
+    yield session
+    session.shutdown()
+    for sec in (Restructured.ahead, Restructured.created):
+        try:
+            h.delete_section(sec=sec)
+        except (ReferenceError, RuntimeError, TypeError, ValueError):
+            pass  # deleted by the action
+    Restructured.ahead = Restructured.created = None
+
+
+def test_the_display_is_read_from_node_storage(restructured):
+    session = restructured
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    run_frames(session, 10)
+    span = session._voltage_span()
+    assert span is not None, "NEURON 9 shows storage rows: the display should not need the PtrVector"
+    np.testing.assert_array_equal(span.read(), _voltages(session))
+
+
+def test_values_stay_neurons_own_when_the_rows_move_midrun(restructured):
+    session = restructured
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, _ = record_all(session)
+    session.handle(Reset())
+    session.read_updates()
+    first_display, first_history, _ = run_frames(session, 15)
+    token = structure_token()
+    session.handle(InvokeAction(action_id="restructure"))
+    assert structure_token() is None, "the deletion leaves a structure change pending"
+    second_display, second_history, times = run_frames(session, 15)
+    assert structure_token() != token, "the next fadvance re-sorted NEURON's storage"
+    assert session._voltage_span() is not None and session._span_token == structure_token()
+    recorded = np.array([v.as_numpy() for v in vecs])
+    assert recorded.max() > 0, "the clamp should make the soma spike"
+    np.testing.assert_array_equal(np.concatenate([first_display, second_display]),
+                                  recorded[:, 4::4].T.astype(np.float32))
+    np.testing.assert_array_equal(np.concatenate([first_history, second_history], axis=1),
+                                  recorded[:, 4::4].astype(np.float32))
+    # (NEURON 9.0's Vector.record of t stops at a structure change; the voltage recordings go on)
+    np.testing.assert_allclose(times, DT * np.arange(64, 121, 4), atol=1e-9)
+
+
+class TwoCells(BentCell):
+    """Two unconnected copies of `BentCell`'s cell, so that NEURON can give each its own thread."""
+
+    def build_sections(self) -> list[Any]:
+        first = super().build_sections()
+        second = [h.Section(name="soma2"), h.Section(name="dend2")]
+        second[0].L = second[0].diam = 15.0
+        second[1].L, second[1].diam, second[1].nseg = 200.0, 2.0, 9
+        second[1].connect(second[0](1))
+        return first + second
+
+    def setup_model(self, sections: list[Any]) -> None:
+        super().setup_model(sections[:2])
+        sections[2].insert("hh")
+        sections[3].insert("pas")
+
+
+def test_a_new_thread_partition_on_reset_keeps_values_right():
+    session = TwoCells(history_capture_mode="full", max_samples=10_000)
+    pc = h.ParallelContext()
+    try:
+        session.initialize()
+        session.handle(SetControl(control_id="amp", value=0.8))
+        vecs, _ = record_all(session)
+        before = session._voltage_span()
+        pc.nthread(2)  # NEURON re-sorts the nodes by thread at the next finitialize
+        session.handle(Reset())
+        session.read_updates()
+        display, history, _ = run_frames(session, 20)
+        assert session._voltage_span() is not None and session._voltage_span() is not before
+        recorded = np.array([v.as_numpy() for v in vecs])
+        np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
+        np.testing.assert_array_equal(history, recorded[:, 4::4].astype(np.float32))
+    finally:
+        session.shutdown()
+        pc.nthread(1)
+
+
+def test_a_pending_structure_change_reads_through_the_ptrvector():
+    session = BentCell(history_capture_mode="full")
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    extra = None
+    try:
+        run_frames(session, 10)
+        span = session._voltage_span()
+        assert span is not None and span.is_current()
+        extra = h.Section(name="extra")  # a structure change, pending until the next fadvance
+        assert not span.is_current() and structure_token() is None
+        assert VoltageSpan.build(session._display_refs) is None
+        _, values = session._sample_display()
+        np.testing.assert_array_equal(values[0], _voltages(session).astype(np.float32))
+        run_frames(session, 2)
+        assert session._voltage_span() is not None
+    finally:
+        session.shutdown()
+        if extra is not None:
+            h.delete_section(sec=extra)
+
+
+def test_only_node_voltages_are_read_from_storage():
+    session = BentCell()
+    session.initialize()
+    try:
+        soma = session.sections[0]
+        assert VoltageSpan.build([seg._ref_m_hh for seg in soma]) is None
+        assert VoltageSpan.build([soma(0.5)._ref_v, soma(0.5)._ref_v]) is None  # one row twice
+        assert VoltageSpan.build([]) is None
+        span = VoltageSpan.build([seg._ref_v for seg in reversed(list(soma))])
+        assert span is not None
+        np.testing.assert_array_equal(span.read(), [seg.v for seg in reversed(list(soma))])
+    finally:
+        session.shutdown()
+
+
+def test_laying_out_the_span_leaves_the_state_unchanged():
+    session = BentCell()
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    try:
+        run_frames(session, 10)
+        before = _voltages(session)
+        assert VoltageSpan.build(session._display_refs) is not None
+        np.testing.assert_array_equal(_voltages(session), before)
+    finally:
+        session.shutdown()
+
+
+def test_other_display_variables_use_the_ptrvector():
+    class ShowM(BentCell):
+        def display_variable(self):
+            return "m_hh"
+
+        def build_sections(self):
+            sections = super().build_sections()
+            sections[1].insert("hh")
+            return sections
+
+    session = ShowM()
+    session.initialize()
+    try:
+        session.advance()
+        assert session._voltage_span() is None
+        _, values = session._sample_display()
+        np.testing.assert_array_equal(values[0], np.array([seg.m_hh for sec in session.sections for seg in sec],
+                                                          dtype=np.float32))
+    finally:
+        session.shutdown()
+
+
+def test_every_step_history_reads_storage_each_step():
+    class EveryStep(BentCell):
+        def history_every_step(self):
+            return True
+
+    session = EveryStep(history_capture_mode="full", max_samples=10_000, display_dt=4 * DT)
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    try:
+        vecs, _ = record_all(session)
+        session.handle(Reset())
+        session.read_updates()
+        _, history, _ = run_frames(session, 20)
+        assert session._voltage_span() is not None
+        recorded = np.array([v.as_numpy() for v in vecs])
+        np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
+    finally:
+        session.shutdown()

@@ -171,10 +171,12 @@ def main(argv: list[str] | None = None) -> int:
                     scene = update.scene
                 elif scene is not None:
                     scene.apply(update)
-                    frames += isinstance(update, FieldReplace)
+                    frames += isinstance(update, FieldReplace) and update.field_id == "segment_display"
                 if isinstance(update, Error):
                     print(update.traceback or update.message, file=sys.stderr)
                     return 1
+                if frames == 200:  # one poll can bring several frames: stop at exactly 200
+                    break
     assert scene is not None
     v = scene.fields["segment_display"].values
     print(f"FitzHugh-Nagumo cable: {len(v)} segments, {frames} display frames, "

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtWidgets import QWidget
@@ -77,7 +81,16 @@ class TracePlot(pg.PlotWidget):
         item.hideButtons()
         #: The spec's `AxisMark`s as vertical lines at their x (sim time), scrolling with the data.
         self.mark_lines = MarkLines(item)
+        #: Called with each paint's duration in seconds (the window's frame pacer counts it).
+        self.on_paint: Callable[[float], None] | None = None
         self.configure(spec)
+
+    def paintEvent(self, event: Any) -> None:
+        """Paint, and report how long it took to `on_paint`."""
+        start = time.perf_counter()
+        super().paintEvent(event)
+        if self.on_paint is not None:
+            self.on_paint(time.perf_counter() - start)
 
     def configure(self, spec: LinePlotViewSpec) -> None:
         """Apply titles, labels, units and marks of ``spec``."""

@@ -268,14 +268,7 @@ class CompNeuroVisWindow(QMainWindow):
 
     def _time_paints(self, view_id: str, plot: TracePlot) -> None:
         """Count a plot's paint (which Qt runs after the draw call) in its draw cost."""
-        paint = plot.paintEvent
-
-        def timed(event: Any) -> None:
-            start = time.perf_counter()
-            paint(event)
-            self.pacer.record(view_id, time.perf_counter() - start, "paint")
-
-        plot.paintEvent = timed  # type: ignore[method-assign]
+        plot.on_paint = lambda seconds: self.pacer.record(view_id, seconds, "paint")
 
     def _replace_panel(self, panel_id: str) -> None:
         """Rebuild one panel in place (e.g. controls after a patch)."""

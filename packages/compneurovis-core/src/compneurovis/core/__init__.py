@@ -19,7 +19,7 @@ from ._controls import (
 )
 from ._errors import SceneError
 from ._event_marks import UNMARKED_ACTIONS, event_mark, marked_frames
-from ._export import export_csv, export_npz
+from ._export import export_csv, export_npz, history_fields
 from ._field import Field
 from ._geometry import Geometry, GridGeometry, MorphologyGeometry
 from ._history import HistoryCaptureMode
@@ -118,6 +118,7 @@ __all__ = [
     "export_csv",
     "export_npz",
     "from_plain",
+    "history_fields",
     "import_part",
     "marked_frames",
     "read_recording",

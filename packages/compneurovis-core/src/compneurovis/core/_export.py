@@ -14,7 +14,11 @@ from ._scene import Scene
 
 
 def history_fields(scene: Scene) -> dict[str, Field]:
-    """The Scene's 2-D fields with a ``time`` dim: its traces."""
+    """The Scene's traces: its 2-D fields with a ``time`` dim, by field id.
+
+    Args:
+        scene: Any Scene (live, replayed or read from a recording).
+    """
     return {fid: f for fid, f in scene.fields.items() if "time" in f.dims and f.values.ndim == 2}
 
 
@@ -59,9 +63,9 @@ def export_npz(scene: Scene, path: str | Path) -> Path:
     """
     arrays: dict[str, np.ndarray] = {}
     for fid, f in history_fields(scene).items():
-        arrays[fid] = f.values  # type: ignore[attr-defined]
-        for dim in f.dims:  # type: ignore[attr-defined]
-            arrays[f"{fid}__{dim}"] = np.asarray(f.coord(dim))  # type: ignore[attr-defined]
+        arrays[fid] = f.values
+        for dim in f.dims:
+            arrays[f"{fid}__{dim}"] = np.asarray(f.coord(dim))
     if not arrays:
         raise SceneError("the scene holds no history (no field with a 'time' dim) to export")
     out = Path(path)

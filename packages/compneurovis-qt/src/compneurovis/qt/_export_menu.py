@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog, QMenu
 
-from compneurovis.core import LinePlotViewSpec, Scene, SceneError, export_csv, export_npz
+from compneurovis.core import LinePlotViewSpec, Scene, SceneError, export_csv, export_npz, history_fields
 
 from ._window_recording import START_TEXT, STOP_TEXT
 
@@ -33,11 +33,10 @@ def trace_field_id(scene: Scene) -> str:
     Raises:
         SceneError: If the Scene has no 2-D field with a ``time`` dim.
     """
+    traces = history_fields(scene)
     candidates = [v.field_id for v in scene.views.values() if isinstance(v, LinePlotViewSpec)]
-    candidates += ["segment_history", *scene.fields]
-    for fid in candidates:
-        f = scene.fields.get(fid)
-        if f is not None and "time" in f.dims and f.values.ndim == 2:
+    for fid in [*candidates, "segment_history", *traces]:
+        if fid in traces:
             return fid
     raise SceneError("nothing to export: the scene holds no traces (no 2-D field with a 'time' dim)")
 

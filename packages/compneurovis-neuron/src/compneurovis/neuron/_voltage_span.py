@@ -72,8 +72,7 @@ class VoltageSpan:
         self._token = self._count.value
         self._column_vector = h.Vector(self._span)
         self._from_double = self._column_vector.from_double
-        self._from_double(self._span, base)
-        self._column: np.ndarray = self._column_vector.as_numpy()
+        self._column: np.ndarray = self._column_vector.as_numpy()  # `build` checks reads keep this memory
 
     @classmethod
     def build(cls, refs: Sequence[Any]) -> VoltageSpan | None:

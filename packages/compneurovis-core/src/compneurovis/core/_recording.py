@@ -205,9 +205,11 @@ class Recorder:
         """
         for update in updates:
             kind = type(update)
-            buffered = ((kind is FieldReplace and not update.coords and self._frame(update))
-                        or (kind is FieldAppend and self._append(update)))
-            if not buffered:
+            if kind is FieldReplace and not update.coords and self._frame(update):
+                pass
+            elif kind is FieldAppend and self._append(update):
+                pass
+            else:
                 self._write(update)
         if time.monotonic() - self._last_flush >= self.flush_interval:
             self.flush()
@@ -227,7 +229,10 @@ class Recorder:
         stream.values.add(values)
         sim_time = update.sim_time
         stream.sim_time.add(np.nan if sim_time is None else sim_time)
-        stream.seq.add(self._next_seq(sim_time))
+        stream.seq.add(self._seq)
+        self._seq += 1
+        if sim_time is not None:
+            self._sim_time = sim_time
         return True
 
     def _append(self, update: FieldAppend) -> bool:
@@ -252,17 +257,12 @@ class Recorder:
         if part.coord is not None:
             part.coord.extend(np.asarray(coord))
         sim_time = update.sim_time
-        part.appends.add((self._next_seq(sim_time), k, -1 if update.max_length is None else update.max_length,
+        part.appends.add((self._seq, k, -1 if update.max_length is None else update.max_length,
                           np.nan if sim_time is None else sim_time))
-        return True
-
-    def _next_seq(self, sim_time: float | None) -> int:
-        """The stream position of the update being kept (its sim time, if any, dates later events)."""
-        seq = self._seq
         self._seq += 1
         if sim_time is not None:
-            self._sim_time = float(sim_time)
-        return seq
+            self._sim_time = sim_time
+        return True
 
     def _write(self, update: SessionUpdate) -> None:
         if isinstance(update, SceneReady):
@@ -294,8 +294,11 @@ class Recorder:
         self._log_bytes.extend(message)
         self._nbytes += message.size
         self._log_offsets.add(self._nbytes)
+        self._log_seq.add(self._seq)
+        self._seq += 1
         sim_time = getattr(update, "sim_time", None)
-        self._log_seq.add(self._next_seq(sim_time))
+        if sim_time is not None:
+            self._sim_time = float(sim_time)
         self._log_sim.add(np.nan if sim_time is None else sim_time)
         self._log_wall.add(time.monotonic() - self._start)
         if isinstance(update, FieldReplace) and update.coords:

@@ -12,6 +12,23 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)  # spawned workers inherit sys.path
 
 
+@pytest.fixture
+def session_factory():
+    """``make(cls=BentCell, **kwargs)``: a session, shut down when the test ends."""
+    from cnv_neuron_testmodels import BentCell
+
+    made = []
+
+    def make(cls=BentCell, **kwargs):
+        session = cls(**kwargs)
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        session.shutdown()
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_sections():
     """Every test leaves NEURON with the sections it found."""

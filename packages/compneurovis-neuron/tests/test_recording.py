@@ -10,20 +10,6 @@ from neuron import h
 from compneurovis.core import EntityClicked, FieldReplace, HistoryCaptureMode, Reset, SetControl
 
 
-@pytest.fixture
-def session_factory():
-    made = []
-
-    def make(cls=BentCell, **kwargs):
-        session = cls(**kwargs)
-        made.append(session)
-        return session
-
-    yield make
-    for session in made:
-        session.shutdown()
-
-
 class EveryStepCell(BentCell):
     def history_every_step(self):
         return True

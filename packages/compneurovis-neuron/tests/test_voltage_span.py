@@ -107,8 +107,8 @@ class TwoCells(BentCell):
         sections[3].insert("pas")
 
 
-def test_a_new_thread_partition_on_reset_keeps_values_right():
-    session = TwoCells(history_capture_mode="full", max_samples=10_000)
+def test_a_new_thread_partition_on_reset_keeps_values_right(session_factory):
+    session = session_factory(TwoCells, history_capture_mode="full", max_samples=10_000)
     pc = h.ParallelContext()
     try:
         session.initialize()
@@ -124,12 +124,11 @@ def test_a_new_thread_partition_on_reset_keeps_values_right():
         np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
         np.testing.assert_array_equal(history, recorded[:, 4::4].astype(np.float32))
     finally:
-        session.shutdown()
         pc.nthread(1)
 
 
-def test_a_pending_structure_change_reads_through_the_ptrvector():
-    session = BentCell(history_capture_mode="full")
+def test_a_pending_structure_change_reads_through_the_ptrvector(session_factory):
+    session = session_factory(history_capture_mode="full")
     session.initialize()
     session.handle(SetControl(control_id="amp", value=0.8))
     extra = None
@@ -145,40 +144,33 @@ def test_a_pending_structure_change_reads_through_the_ptrvector():
         run_frames(session, 2)
         assert session._voltage_span() is not None
     finally:
-        session.shutdown()
         if extra is not None:
             h.delete_section(sec=extra)
 
 
-def test_only_node_voltages_are_read_from_storage():
-    session = BentCell()
+def test_only_node_voltages_are_read_from_storage(session_factory):
+    session = session_factory()
     session.initialize()
-    try:
-        soma = session.sections[0]
-        assert VoltageSpan.build([seg._ref_m_hh for seg in soma]) is None
-        assert VoltageSpan.build([soma(0.5)._ref_v, soma(0.5)._ref_v]) is None  # one row twice
-        assert VoltageSpan.build([]) is None
-        span = VoltageSpan.build([seg._ref_v for seg in reversed(list(soma))])
-        assert span is not None
-        np.testing.assert_array_equal(span.read(), [seg.v for seg in reversed(list(soma))])
-    finally:
-        session.shutdown()
+    soma = session.sections[0]
+    assert VoltageSpan.build([seg._ref_m_hh for seg in soma]) is None
+    assert VoltageSpan.build([soma(0.5)._ref_v, soma(0.5)._ref_v]) is None  # one row twice
+    assert VoltageSpan.build([]) is None
+    span = VoltageSpan.build([seg._ref_v for seg in reversed(list(soma))])
+    assert span is not None
+    np.testing.assert_array_equal(span.read(), [seg.v for seg in reversed(list(soma))])
 
 
-def test_laying_out_the_span_leaves_the_state_unchanged():
-    session = BentCell()
+def test_laying_out_the_span_leaves_the_state_unchanged(session_factory):
+    session = session_factory()
     session.initialize()
     session.handle(SetControl(control_id="amp", value=0.8))
-    try:
-        run_frames(session, 10)
-        before = _voltages(session)
-        assert VoltageSpan.build(session._display_refs) is not None
-        np.testing.assert_array_equal(_voltages(session), before)
-    finally:
-        session.shutdown()
+    run_frames(session, 10)
+    before = _voltages(session)
+    assert VoltageSpan.build(session._display_refs) is not None
+    np.testing.assert_array_equal(_voltages(session), before)
 
 
-def test_other_display_variables_use_the_ptrvector():
+def test_other_display_variables_use_the_ptrvector(session_factory):
     class ShowM(BentCell):
         def display_variable(self):
             return "m_hh"
@@ -188,33 +180,27 @@ def test_other_display_variables_use_the_ptrvector():
             sections[1].insert("hh")
             return sections
 
-    session = ShowM()
+    session = session_factory(ShowM)
     session.initialize()
-    try:
-        session.advance()
-        assert session._voltage_span() is None
-        _, values = session._sample_display()
-        np.testing.assert_array_equal(values[0], np.array([seg.m_hh for sec in session.sections for seg in sec],
-                                                          dtype=np.float32))
-    finally:
-        session.shutdown()
+    session.advance()
+    assert session._voltage_span() is None
+    _, values = session._sample_display()
+    np.testing.assert_array_equal(values[0], np.array([seg.m_hh for sec in session.sections for seg in sec],
+                                                      dtype=np.float32))
 
 
-def test_every_step_history_reads_storage_each_step():
+def test_every_step_history_reads_storage_each_step(session_factory):
     class EveryStep(BentCell):
         def history_every_step(self):
             return True
 
-    session = EveryStep(history_capture_mode="full", max_samples=10_000, display_dt=4 * DT)
+    session = session_factory(EveryStep, history_capture_mode="full", max_samples=10_000, display_dt=4 * DT)
     session.initialize()
     session.handle(SetControl(control_id="amp", value=0.8))
-    try:
-        vecs, _ = record_all(session)
-        session.handle(Reset())
-        session.read_updates()
-        _, history, _ = run_frames(session, 20)
-        assert session._voltage_span() is not None
-        recorded = np.array([v.as_numpy() for v in vecs])
-        np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
-    finally:
-        session.shutdown()
+    vecs, _ = record_all(session)
+    session.handle(Reset())
+    session.read_updates()
+    _, history, _ = run_frames(session, 20)
+    assert session._voltage_span() is not None
+    recorded = np.array([v.as_numpy() for v in vecs])
+    np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))

@@ -5,6 +5,16 @@ third-party backend can be written against this package alone.
 """
 
 from ._backends import import_part
+from ._categories import (
+    CATEGORY_COLORS,
+    SECTION_TYPES,
+    category_field,
+    cell_field,
+    check_category_field,
+    population_field,
+    section_type,
+    section_type_field,
+)
 from ._coalesce import UpdateCoalescer
 from ._codec import decode, encode, from_plain, register_type, to_plain
 from ._controls import (
@@ -19,12 +29,23 @@ from ._controls import (
 )
 from ._errors import SceneError
 from ._event_marks import UNMARKED_ACTIONS, event_mark, marked_frames
+from ._events import (
+    DEFAULT_MAX_SPIKES,
+    SPIKE_FIELD_ID,
+    check_spike_field,
+    spike_append,
+    spike_field,
+    spikes_by_cell,
+    threshold_crossings,
+)
 from ._export import export_csv, export_npz, history_fields
 from ._field import Field
 from ._geometry import Geometry, GridGeometry, MorphologyGeometry
 from ._history import HistoryCaptureMode
 from ._layout import LayoutSpec, PanelSpec
 from ._live import CommandContext, LiveMorphologySession
+from ._network_views import KymographViewSpec, SpacePlotViewSpec, SpikeRasterViewSpec, view_field_ids
+from ._paths import default_path, entity_path, path_distances, path_profile
 from ._protocol import (
     PROTOCOL_VERSION,
     EntityClicked,
@@ -57,9 +78,14 @@ from ._version import __version__
 from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
 
 __all__ = [
+    "CATEGORY_COLORS",
+    "DEFAULT_MAX_SPIKES",
     "PRESENTATIONS",
     "PROTOCOL_VERSION",
+    "SECTION_TYPES",
+    "SPIKE_FIELD_ID",
     "UNMARKED_ACTIONS",
+    "WORKER_ENV",
     "ActionSpec",
     "AxisMark",
     "BoolValueSpec",
@@ -77,6 +103,7 @@ __all__ = [
     "HistoryCaptureMode",
     "InvokeAction",
     "KeyPressed",
+    "KymographViewSpec",
     "LayoutReplace",
     "LayoutSpec",
     "LinePlotViewSpec",
@@ -100,6 +127,8 @@ __all__ = [
     "SessionCommand",
     "SessionUpdate",
     "SetControl",
+    "SpacePlotViewSpec",
+    "SpikeRasterViewSpec",
     "StatePatch",
     "Status",
     "StopSession",
@@ -109,11 +138,16 @@ __all__ = [
     "ValueSpec",
     "ViewSpec",
     "WorkerTransport",
-    "WORKER_ENV",
     "XYValueSpec",
     "__version__",
+    "category_field",
+    "cell_field",
+    "check_category_field",
+    "check_spike_field",
     "decode",
+    "default_path",
     "encode",
+    "entity_path",
     "event_mark",
     "export_csv",
     "export_npz",
@@ -121,7 +155,17 @@ __all__ = [
     "history_fields",
     "import_part",
     "marked_frames",
+    "path_distances",
+    "path_profile",
+    "population_field",
     "read_recording",
     "register_type",
+    "section_type",
+    "section_type_field",
+    "spike_append",
+    "spike_field",
+    "spikes_by_cell",
+    "threshold_crossings",
     "to_plain",
+    "view_field_ids",
 ]

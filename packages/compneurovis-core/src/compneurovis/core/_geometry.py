@@ -44,6 +44,11 @@ class MorphologyGeometry:
         piece_start_radius: Radius at each piece's start.
         piece_end_radius: Radius at each piece's end.
         piece_entity: Index of the entity each piece belongs to.
+        attach_offset: Signed distance, in µm, from the parent entity's centre
+            to the point where each entity's start attaches (NEURON:
+            ``(parentseg().x - parent segment's x) * parent section's L``);
+            ``None`` means every entity attaches at its parent's end
+            (``+length[parent] / 2``). Path distances (`path_distances`) use it.
 
     Raises:
         SceneError: If array lengths disagree, ids repeat or parents are out of range.
@@ -65,6 +70,7 @@ class MorphologyGeometry:
     piece_start_radius: np.ndarray | None = None
     piece_end_radius: np.ndarray | None = None
     piece_entity: np.ndarray | None = None
+    attach_offset: np.ndarray | None = None
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
     _centers: np.ndarray | None = field(init=False, repr=False, compare=False, default=None)
 
@@ -111,6 +117,10 @@ class MorphologyGeometry:
         self.piece_end_radius = _column("piece_end_radius", self.piece_end_radius, m, np.float64)
         if m and (self.piece_entity.min() < 0 or self.piece_entity.max() >= n):
             raise SceneError(f"morphology geometry {self.id!r}: piece_entity out of range [0, {n})")
+        if self.attach_offset is None:
+            has_parent = self.parent >= 0
+            self.attach_offset = np.where(has_parent, 0.5 * self.length[np.where(has_parent, self.parent, 0)], 0.0)
+        self.attach_offset = _column("attach_offset", self.attach_offset, n, np.float64)
 
     def __len__(self) -> int:
         return len(self.entity_ids)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._categories import check_category_field
 from ._controls import ActionSpec, ControlSpec
 from ._errors import SceneError
 from ._field import Field
@@ -61,6 +62,16 @@ def _validate_marks(view: LinePlotViewSpec) -> None:
         if not isinstance(mark.label, str) or not isinstance(mark.kind, str):
             raise SceneError(f"view {view.id!r}: mark {k} needs a str label and kind, got "
                              f"{mark.label!r}, {mark.kind!r}")
+
+
+def _validate_categories(scene: Scene, view: MorphologyViewSpec, n_entities: int) -> None:
+    if view.color_by not in ("field", "category"):
+        raise SceneError(f"view {view.id!r}: color_by is {view.color_by!r}, expected 'field' or 'category'")
+    if view.category_field_id is None:
+        if view.color_by == "category":
+            raise SceneError(f"view {view.id!r}: color_by 'category' needs a category_field_id")
+        return
+    check_category_field(scene._field(view.id, view.category_field_id), view.id, n_entities)
 
 
 @dataclass(eq=False)
@@ -145,6 +156,7 @@ class Scene:
                     f"view {view.id!r}: colour field {f.id!r} has shape {f.shape}, "
                     f"expected ({geometry.n_entities},) for geometry {geometry.id!r}"
                 )
+            _validate_categories(self, view, geometry.n_entities)
         elif isinstance(view, SurfaceViewSpec):
             grid = self._geometry(view.id, view.geometry_id, GridGeometry)
             f = self._field(view.id, view.field_id)
@@ -160,7 +172,9 @@ class Scene:
             if view.geometry_id is not None:
                 self._geometry(view.id, view.geometry_id, MorphologyGeometry)
             _validate_marks(view)
-        else:  # pragma: no cover - guarded by the type union
+        elif callable(getattr(view, "validate", None)):  # a view kind that checks itself
+            view.validate(self)
+        else:
             raise SceneError(f"unknown view type {type(view).__name__}")
 
     # ----------------------------------------------------------------- updates

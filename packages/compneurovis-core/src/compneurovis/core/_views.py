@@ -51,6 +51,9 @@ class MorphologyViewSpec:
         color_norm: ``"auto"``, ``"linear"`` or ``"symmetric"`` (centred at 0).
         title: Title shown above the view.
         max_refresh_hz: Cap on redraws per second.
+        category_field_id: A category field (see `category_field`) the view can
+            be coloured by instead, with a legend, or ``None``.
+        color_by: ``"field"`` (the colour field) or ``"category"`` (the category field).
     """
 
     id: str
@@ -61,6 +64,8 @@ class MorphologyViewSpec:
     color_norm: str = "auto"
     title: str = ""
     max_refresh_hz: float = DEFAULT_MAX_REFRESH_HZ
+    category_field_id: str | None = None
+    color_by: str = "field"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -75,6 +75,7 @@ from ._session import BufferedSession, Session
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
 from ._version import __version__
+from ._view_panels import add_view
 from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
 
 __all__ = [
@@ -140,6 +141,7 @@ __all__ = [
     "WorkerTransport",
     "XYValueSpec",
     "__version__",
+    "add_view",
     "category_field",
     "cell_field",
     "check_category_field",

@@ -135,8 +135,10 @@ def build_morphology_geometry(sections: Iterable[Any], geometry_id: str = GEOMET
         if parent_seg is not None and parent_seg.sec in first_row:
             k = segment_index(parent_seg.sec, parent_seg.x)
             root_parent = first_row[parent_seg.sec] + k
-            # where the section joins its parent, from the parent segment's centre (h.distance's geometry)
-            root_attach = (parent_seg.x - (k + 0.5) / parent_seg.sec.nseg) * parent_seg.sec.L
+            # where the section joins its parent, from the parent segment's centre: NEURON joins it to a
+            # node, the parent's end for x = 0 or 1 and the centre of the segment holding x otherwise
+            x = parent_seg.x
+            root_attach = (x - (k + 0.5) / parent_seg.sec.nseg) * parent_seg.sec.L if x in (0.0, 1.0) else 0.0
         else:
             root_parent, root_attach = -1, 0.0
         for i, seg in enumerate(sec):

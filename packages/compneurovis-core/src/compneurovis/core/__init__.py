@@ -54,9 +54,11 @@ from ._session import BufferedSession, Session
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
 from ._version import __version__
-from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
+from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec
 
 __all__ = [
+    "DEFAULT_MAX_REFRESH_HZ",
     "PRESENTATIONS",
     "PROTOCOL_VERSION",
     "UNMARKED_ACTIONS",

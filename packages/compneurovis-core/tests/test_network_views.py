@@ -33,7 +33,6 @@ from compneurovis.core import (
     spike_field,
     spikes_by_cell,
     threshold_crossings,
-    view_field_ids,
 )
 
 
@@ -195,7 +194,7 @@ def test_good_views_validate_round_trip_and_report_their_fields():
              KymographViewSpec(id="ky2", geometry_id="morphology", field_id="v"),
              SpikeRasterViewSpec(id="r", field_id="spikes")]  # an empty raster is fine
     scene = _scene(views)
-    assert [view_field_ids(v) for v in views] == [("v",), ("h",), ("v",), ("spikes",)]
+    assert [v.field_ids() for v in views] == [("v",), ("h",), ("v",), ("spikes",)]
     rows, distance = views[0].path(scene.geometries["morphology"])
     assert rows.tolist() == [0, 1, 2] and distance.tolist() == [0.0, 2.0, 4.0]
     back = decode(encode(scene))

@@ -88,7 +88,7 @@ def test_trace_plot_draws_one_line_per_mark_that_scrolls_with_sim_time(qtbot):
 def test_scene_patch_replaces_the_marks_of_a_window_plot(window, qtbot):
     marks = [AxisMark(x=0.05, label="a"), AxisMark(x=0.1, label="b", kind="reset"), AxisMark(x=0.15, label="c")]
     window.apply_updates([ScenePatch(views={"t": {"marks": marks}})])
-    plot = window.views["t"]
+    plot = window.views["t"].plot
     assert [line.value() for line in plot.mark_lines.lines] == [0.05, 0.1, 0.15]
     assert plot.mark_lines.label_texts() == ["a", "b", "c"]
     window.apply_updates([ScenePatch(views={"t": {"marks": [(0.2, "d {x}")]}})])
@@ -134,7 +134,7 @@ def test_replayed_recording_draws_its_control_change_on_the_trace_plot(qtbot, tm
     path = tmp_path / "fhn.h5"
     times = _record_fhn(path)
     window = _replay_window(qtbot, path)
-    plot = window.views["trace"]
+    plot = window.views["trace"].plot
     assert [line.value() for line in plot.mark_lines.lines] == [times[11]]
     assert plot.mark_lines.label_texts() == ["stimulus = 0.3"]
     x_lo, x_hi = plot.getPlotItem().viewRange()[0]
@@ -155,7 +155,7 @@ def test_export_actions_write_the_clicked_traces_and_all_history(qtbot, tmp_path
     window.show()
     qtbot.waitExposed(window)
     window.render_due(force=True)
-    holder, renderer = window.views["morphology"]
+    holder, renderer = window.views["morphology"].panel, window.views["morphology"].renderer
     geometry = window.scene.geometries["morphology"]
     for target in (60, 10):  # click two segments; the session starts their traces
         xy = renderer.world_to_display(geometry.centers[target:target + 1])[0]

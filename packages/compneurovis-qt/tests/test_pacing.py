@@ -67,7 +67,7 @@ def test_views_that_fit_draw_in_one_step_at_their_cap(window):
 
 
 def test_plot_paints_count_in_its_cost(window, qtbot):
-    plot = window.views["t"]
+    plot = window.views["t"].plot
     window.pacer.forget()
     _dirty_both(window, 1)
     window.render_due(force=True)

@@ -44,7 +44,7 @@ from ._geometry import Geometry, GridGeometry, MorphologyGeometry
 from ._history import HistoryCaptureMode
 from ._layout import LayoutSpec, PanelSpec
 from ._live import CommandContext, LiveMorphologySession
-from ._network_views import KymographViewSpec, SpacePlotViewSpec, SpikeRasterViewSpec, view_field_ids
+from ._network_views import KymographViewSpec, SpacePlotViewSpec, SpikeRasterViewSpec
 from ._paths import default_path, entity_path, path_distances, path_profile
 from ._protocol import (
     PROTOCOL_VERSION,
@@ -75,11 +75,13 @@ from ._session import BufferedSession, Session
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
 from ._version import __version__
+from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
 from ._view_panels import add_view
-from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec
 
 __all__ = [
     "CATEGORY_COLORS",
+    "DEFAULT_MAX_REFRESH_HZ",
     "DEFAULT_MAX_SPIKES",
     "PRESENTATIONS",
     "PROTOCOL_VERSION",
@@ -169,5 +171,4 @@ __all__ = [
     "spikes_by_cell",
     "threshold_crossings",
     "to_plain",
-    "view_field_ids",
 ]

@@ -8,7 +8,7 @@ view, the field and the expected versus actual dims.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from ._events import check_spike_field
 from ._field import Field
 from ._geometry import MorphologyGeometry
 from ._paths import default_path, path_profile
-from ._views import DEFAULT_MAX_REFRESH_HZ
+from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
 
 if TYPE_CHECKING:
     from ._scene import Scene
@@ -40,7 +40,7 @@ def _morphology(scene: Scene, view_id: str, geometry_id: str) -> MorphologyGeome
 
 
 @dataclass(frozen=True, kw_only=True)
-class _PathView:
+class _PathView(ViewSpec):
     """What the path views share: a geometry, a field and the path's two ends."""
 
     id: str
@@ -72,6 +72,7 @@ class _PathView:
             raise SceneError(f"view {self.id!r}: {exc}") from None
 
     def _check_path(self, scene: Scene) -> tuple[MorphologyGeometry, Field]:
+        super().validate(scene)
         geometry = _morphology(scene, self.id, self.geometry_id)
         f = _field(scene, self.id, self.field_id)
         self.path(geometry)
@@ -160,7 +161,7 @@ class KymographViewSpec(_PathView):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SpikeRasterViewSpec:
+class SpikeRasterViewSpec(ViewSpec):
     """Spike times per cell as dots: time along x, one row per cell.
 
     Args:
@@ -193,15 +194,10 @@ class SpikeRasterViewSpec:
         Raises:
             SceneError: Naming the view, the field and expected vs actual dims.
         """
+        super().validate(scene)
         check_spike_field(_field(scene, self.id, self.field_id), self.id)
-
-
-def view_field_ids(view: Any) -> tuple[str, ...]:
-    """The fields a view reads: its ``field_ids()``, or the field attributes of the built-in specs."""
-    if hasattr(view, "field_ids"):
-        return tuple(view.field_ids())
-    ids = [getattr(view, name, None) for name in ("field_id", "color_field_id", "category_field_id")]
-    return tuple(i for i in ids if i)
+        if self.rolling_window is not None and not (self.rolling_window > 0):
+            raise SceneError(f"view {self.id!r}: rolling_window must be None or > 0, got {self.rolling_window!r}")
 
 
 for _cls in (SpacePlotViewSpec, KymographViewSpec, SpikeRasterViewSpec):

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._categories import check_category_field
 from ._controls import ActionSpec, ControlSpec
 from ._errors import SceneError
 from ._field import Field
-from ._geometry import Geometry, GridGeometry, MorphologyGeometry
+from ._geometry import Geometry
 from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
     Error,
@@ -27,7 +24,7 @@ from ._protocol import (
     StatePatch,
     Status,
 )
-from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._view_base import ViewSpec
 
 
 def _by_id(items: Iterable[Any] | dict[str, Any]) -> dict[str, Any]:
@@ -47,31 +44,6 @@ def _patched(kind: str, item_id: str, item: Any, changes: dict[str, Any]) -> Any
     if unknown or "id" in changes:
         raise SceneError(f"{kind} {item_id!r}: cannot patch {unknown or ['id']}; attributes are {sorted(names)}")
     return dataclasses.replace(item, **changes)
-
-
-def _validate_marks(view: LinePlotViewSpec) -> None:
-    marks = view.marks
-    if not isinstance(marks, tuple):
-        raise SceneError(f"view {view.id!r}: marks must be a sequence of AxisMark, got {type(marks).__name__}")
-    for k, mark in enumerate(marks):
-        if not isinstance(mark, AxisMark):
-            raise SceneError(f"view {view.id!r}: mark {k} is a {type(mark).__name__}, not an AxisMark "
-                             f"or an (x, label) pair")
-        if isinstance(mark.x, bool) or not isinstance(mark.x, numbers.Real) or not math.isfinite(mark.x):
-            raise SceneError(f"view {view.id!r}: mark {k} has x = {mark.x!r}; it must be a finite number")
-        if not isinstance(mark.label, str) or not isinstance(mark.kind, str):
-            raise SceneError(f"view {view.id!r}: mark {k} needs a str label and kind, got "
-                             f"{mark.label!r}, {mark.kind!r}")
-
-
-def _validate_categories(scene: Scene, view: MorphologyViewSpec, n_entities: int) -> None:
-    if view.color_by not in ("field", "category"):
-        raise SceneError(f"view {view.id!r}: color_by is {view.color_by!r}, expected 'field' or 'category'")
-    if view.category_field_id is None:
-        if view.color_by == "category":
-            raise SceneError(f"view {view.id!r}: color_by 'category' needs a category_field_id")
-        return
-    check_category_field(scene._field(view.id, view.category_field_id), view.id, n_entities)
 
 
 @dataclass(eq=False)
@@ -112,8 +84,7 @@ class Scene:
         Raises:
             SceneError: Naming the view, panel or field that is wrong.
         """
-        for view in self.views.values():
-            self._validate_view(view)
+        self._validate_views()
         for panel in self.panels.values():
             for kind, ids, pool in (
                 ("view", panel.view_ids, self.views),
@@ -131,51 +102,13 @@ class Scene:
             if cid not in self.controls:
                 raise SceneError(f"state has a value for unknown control {cid!r}")
 
-    def _field(self, view_id: str, field_id: str) -> Field:
-        try:
-            return self.fields[field_id]
-        except KeyError:
-            raise SceneError(
-                f"view {view_id!r} points at missing field {field_id!r}; fields are {sorted(self.fields)}"
-            ) from None
-
-    def _geometry(self, view_id: str, geometry_id: str, kind: type) -> Any:
-        geometry = self.geometries.get(geometry_id)
-        if not isinstance(geometry, kind):
-            raise SceneError(
-                f"view {view_id!r} points at missing {kind.__name__} {geometry_id!r}"
-            )
-        return geometry
-
-    def _validate_view(self, view: ViewSpec) -> None:
-        if isinstance(view, MorphologyViewSpec):
-            geometry = self._geometry(view.id, view.geometry_id, MorphologyGeometry)
-            f = self._field(view.id, view.color_field_id)
-            if f.values.ndim != 1 or f.values.shape[0] != geometry.n_entities:
-                raise SceneError(
-                    f"view {view.id!r}: colour field {f.id!r} has shape {f.shape}, "
-                    f"expected ({geometry.n_entities},) for geometry {geometry.id!r}"
-                )
-            _validate_categories(self, view, geometry.n_entities)
-        elif isinstance(view, SurfaceViewSpec):
-            grid = self._geometry(view.id, view.geometry_id, GridGeometry)
-            f = self._field(view.id, view.field_id)
-            if f.shape != grid.shape:
-                raise SceneError(
-                    f"view {view.id!r}: field {f.id!r} has shape {f.shape}, expected {grid.shape}"
-                )
-        elif isinstance(view, LinePlotViewSpec):
-            f = self._field(view.id, view.field_id)
-            f.axis(view.x_dim)
-            if view.series_dim is not None:
-                f.axis(view.series_dim)
-            if view.geometry_id is not None:
-                self._geometry(view.id, view.geometry_id, MorphologyGeometry)
-            _validate_marks(view)
-        elif callable(getattr(view, "validate", None)):  # a view kind that checks itself
-            view.validate(self)
-        else:
-            raise SceneError(f"unknown view type {type(view).__name__}")
+    def _validate_views(self, field_id: str | None = None) -> None:
+        """Each view (those reading ``field_id`` when given) checks itself: `ViewSpec.validate`."""
+        for view in self.views.values():
+            if not isinstance(view, ViewSpec):
+                raise SceneError(f"view {getattr(view, 'id', view)!r} is a {type(view).__name__}, not a ViewSpec")
+            if field_id is None or field_id in view.field_ids():
+                view.validate(self)
 
     # ----------------------------------------------------------------- updates
 
@@ -223,8 +156,7 @@ class Scene:
         # A replaced or appended field must still fit the views that draw it.
         if isinstance(update, FieldReplace | FieldAppend):
             try:
-                for view in self.views.values():
-                    self._validate_view(view)
+                self._validate_views(old.id)
             except SceneError:
                 self.fields[old.id] = old
                 raise

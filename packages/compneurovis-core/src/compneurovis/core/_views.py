@@ -1,12 +1,20 @@
-"""View specs: what to draw, and from which field."""
+"""The built-in view specs: what to draw, and from which field (see `ViewSpec`)."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-#: Default maximum redraws per second of one view.
-DEFAULT_MAX_REFRESH_HZ = 30.0
+from ._categories import check_category_field
+from ._errors import SceneError
+from ._geometry import GridGeometry, MorphologyGeometry
+from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
+
+if TYPE_CHECKING:
+    from ._scene import Scene
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +47,7 @@ def _as_marks(marks: Sequence[AxisMark | tuple[float, str]]) -> tuple[AxisMark, 
 
 
 @dataclass(frozen=True, kw_only=True)
-class MorphologyViewSpec:
+class MorphologyViewSpec(ViewSpec):
     """A 3-D morphology coloured by a per-entity field.
 
     Args:
@@ -67,9 +75,34 @@ class MorphologyViewSpec:
     category_field_id: str | None = None
     color_by: str = "field"
 
+    def field_ids(self) -> tuple[str, ...]:
+        """The colour field (and the category field, when one is named)."""
+        if self.category_field_id is None:
+            return (self.color_field_id,)
+        return (self.color_field_id, self.category_field_id)
+
+    def validate(self, scene: Scene) -> None:
+        """The geometry is a `MorphologyGeometry`; the colour field holds one number per entity.
+
+        Raises:
+            SceneError: Naming the view, the field and the expected and actual dims.
+        """
+        super().validate(scene)
+        geometry = self.scene_geometry(scene, self.geometry_id, MorphologyGeometry)
+        self.scene_field(scene, self.color_field_id, role="colour field", shape=(geometry.n_entities,),
+                         numeric=True, expected=f"one value per entity of geometry {geometry.id!r}")
+        self.check_color_scale(self.color_limits, self.color_norm)
+        if self.color_by not in ("field", "category"):
+            raise SceneError(f"view {self.id!r}: color_by is {self.color_by!r}, expected 'field' or 'category'")
+        if self.category_field_id is None:
+            if self.color_by == "category":
+                raise SceneError(f"view {self.id!r}: color_by 'category' needs a category_field_id")
+            return
+        check_category_field(scene.fields[self.category_field_id], self.id, geometry.n_entities)
+
 
 @dataclass(frozen=True, kw_only=True)
-class LinePlotViewSpec:
+class LinePlotViewSpec(ViewSpec):
     """Line plot of a field: one curve per entry of ``series_dim`` against ``x_dim``.
 
     Args:
@@ -108,9 +141,31 @@ class LinePlotViewSpec:
         if not isinstance(self.marks, str) and isinstance(self.marks, Sequence):
             object.__setattr__(self, "marks", _as_marks(self.marks))
 
+    def field_ids(self) -> tuple[str, ...]:
+        """The plotted field."""
+        return (self.field_id,)
+
+    def validate(self, scene: Scene) -> None:
+        """The field is numeric with ``x_dim`` (and ``series_dim``) among its dims; the marks are sane.
+
+        Raises:
+            SceneError: Naming the view, the field and the expected and actual dims.
+        """
+        super().validate(scene)
+        ndim = 1 if self.series_dim is None else 2
+        f = self.scene_field(scene, self.field_id, ndim=ndim, numeric=True,
+                             expected=f"x_dim {self.x_dim!r}" + (f" and series_dim {self.series_dim!r}"
+                                                                  if self.series_dim is not None else ""))
+        self.scene_dim(f, self.x_dim, "x_dim")
+        if self.series_dim is not None:
+            self.scene_dim(f, self.series_dim, "series_dim")
+        if self.geometry_id is not None:
+            self.scene_geometry(scene, self.geometry_id, MorphologyGeometry)
+        _validate_marks(self)
+
 
 @dataclass(frozen=True, kw_only=True)
-class SurfaceViewSpec:
+class SurfaceViewSpec(ViewSpec):
     """A field on a `GridGeometry` drawn as a 3-D height surface.
 
     Args:
@@ -133,5 +188,33 @@ class SurfaceViewSpec:
     title: str = ""
     max_refresh_hz: float = DEFAULT_MAX_REFRESH_HZ
 
+    def field_ids(self) -> tuple[str, ...]:
+        """The surface's field."""
+        return (self.field_id,)
 
-ViewSpec = MorphologyViewSpec | LinePlotViewSpec | SurfaceViewSpec
+    def validate(self, scene: Scene) -> None:
+        """The geometry is a `GridGeometry` and the field numeric with its shape.
+
+        Raises:
+            SceneError: Naming the view, the field and the expected and actual shape.
+        """
+        super().validate(scene)
+        grid = self.scene_geometry(scene, self.geometry_id, GridGeometry)
+        self.scene_field(scene, self.field_id, shape=grid.shape, numeric=True,
+                         expected=f"the shape of grid {grid.id!r}")
+        self.check_color_scale(self.color_limits)
+
+
+def _validate_marks(view: LinePlotViewSpec) -> None:
+    marks = view.marks
+    if not isinstance(marks, tuple):
+        raise SceneError(f"view {view.id!r}: marks must be a sequence of AxisMark, got {type(marks).__name__}")
+    for k, mark in enumerate(marks):
+        if not isinstance(mark, AxisMark):
+            raise SceneError(f"view {view.id!r}: mark {k} is a {type(mark).__name__}, not an AxisMark "
+                             f"or an (x, label) pair")
+        if isinstance(mark.x, bool) or not isinstance(mark.x, numbers.Real) or not math.isfinite(mark.x):
+            raise SceneError(f"view {view.id!r}: mark {k} has x = {mark.x!r}; it must be a finite number")
+        if not isinstance(mark.label, str) or not isinstance(mark.kind, str):
+            raise SceneError(f"view {view.id!r}: mark {k} needs a str label and kind, got "
+                             f"{mark.label!r}, {mark.kind!r}")

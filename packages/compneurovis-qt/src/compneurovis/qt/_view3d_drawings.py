@@ -12,6 +12,7 @@ from compneurovis.core import MorphologyGeometry, MorphologyViewSpec, Scene, Sur
 from ._selection import Selection
 from ._view3d_panel import View3DPanel
 from ._view_registry import S, ViewContext, ViewDrawing, register_view
+from ._vtk_legend import CategoryLegend, hex_rgb
 from ._vtk_morphology import MorphologyRenderer
 from ._vtk_surface import SurfaceRenderer
 
@@ -49,7 +50,10 @@ class View3DDrawing(ViewDrawing[S]):
 
 @register_view(MorphologyViewSpec)
 class MorphologyDrawing(View3DDrawing[MorphologyViewSpec]):
-    """A morphology coloured by its colour field; a click picks a segment."""
+    """A morphology coloured by its colour field, or by its category field with a legend.
+
+    ``color_by="category"`` shows the category field; a click picks a segment.
+    """
 
     def __init__(self, spec: MorphologyViewSpec, scene: Scene, context: ViewContext) -> None:
         f = scene.fields[spec.color_field_id]
@@ -58,12 +62,27 @@ class MorphologyDrawing(View3DDrawing[MorphologyViewSpec]):
                                       color_norm=spec.color_norm, unit=f.unit, title=spec.title)
         super().__init__(spec, scene, context, renderer)
         self.panel.on_pick = self._picked
+        #: The category legend (shown while coloured by category).
+        self.legend = CategoryLegend(renderer.renderer)
+        self._coloured_by: str | None = None  # what the colours on screen show
 
     def update(self, scene: Scene, changed_field_ids: frozenset[str]) -> None:
-        """New colours (when the colour field changed); the time and selection in the corner."""
+        """New colours (when the shown field changed); the time and selection in the corner."""
         renderer: MorphologyRenderer = self.renderer
-        if self.spec.color_field_id in changed_field_ids:
-            renderer.set_values(scene.fields[self.spec.color_field_id].values)
+        spec = self.spec
+        by = "category" if spec.color_by == "category" and spec.category_field_id else "field"
+        if by == "category":
+            if by != self._coloured_by or spec.category_field_id in changed_field_ids:
+                f = scene.fields[spec.category_field_id]  # type: ignore[index]
+                palette = np.array([hex_rgb(c) for c in f.attrs["colors"]], dtype=np.uint8)
+                renderer.set_entity_colors(palette[np.asarray(f.values, dtype=np.intp)])
+                self.legend.show(f.attrs["categories"], f.attrs["colors"])
+                renderer.scalar_bar.VisibilityOff()
+        elif by != self._coloured_by or spec.color_field_id in changed_field_ids:
+            renderer.set_values(scene.fields[spec.color_field_id].values)
+            self.legend.hide()
+            renderer.scalar_bar.VisibilityOn()
+        self._coloured_by = by
         context = self.context
         if context.sim_time is not None:
             info = f"t = {context.sim_time:.1f} ms"

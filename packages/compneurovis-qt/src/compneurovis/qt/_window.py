@@ -40,6 +40,7 @@ from ._selection import Selection
 from ._theme import apply_theme
 from ._timings import TimingStats
 from ._view3d_panel import to_qimage
+from ._view_menu import install_view_menu
 from ._view_registry import ViewContext, ViewDrawing
 from ._window_hooks import WindowHooks
 from ._window_recording import WindowRecording
@@ -119,6 +120,8 @@ class CompNeuroVisWindow(QMainWindow):
         self.recording = WindowRecording(self.hooks)
         #: File menu: export the clicked segments' traces (CSV) or all history (NPZ); record.
         self.file_menu = _export_menu.install_export_menu(self.menuBar(), self.hooks, self.recording)
+        #: View menu: colour a morphology by its categories or its live field.
+        self.view_menu = install_view_menu(self.menuBar(), lambda: self.scene, self.apply_updates)
         self.menuBar().setVisible(not offscreen)  # no menu bar in screenshots and movies
         if scene is not None:
             self.set_scene(scene)

@@ -2,6 +2,10 @@
 
 2,536 segments: Hodgkin-Huxley soma, passive dendrites, ``dt`` 0.025 ms, a
 current pulse into the soma every 50 ms, history on demand (click a segment).
+A space plot shows the voltage against path distance from the soma to the
+farthest apical tip (Shift-click a segment to end the path there), a
+kymograph the same path over the last 50 ms, and the View menu colours the
+cell by section type (soma, basal, apical).
 Run it headless (prints a one-line summary)::
 
     python -m compneurovis.neuron.examples.swc
@@ -9,6 +13,7 @@ Run it headless (prints a one-line summary)::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -17,7 +22,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from compneurovis.core import ControlSpec, ScalarValueSpec
+import numpy as np
+
+from compneurovis.core import (
+    ControlSpec,
+    KymographViewSpec,
+    MorphologyGeometry,
+    ScalarValueSpec,
+    Scene,
+    SpacePlotViewSpec,
+    add_view,
+    section_type_field,
+)
 from compneurovis.neuron import SwcCellSession
 
 
@@ -78,6 +94,22 @@ class CA1Session(SwcCellSession):
             self.stim.amp = float(value)
             return True
         return super().apply_control(control_id, value)
+
+    def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
+                    time_value: float) -> Scene:
+        """The default Scene plus section-type colours, a space plot and a kymograph along the default path."""
+        scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        display = self.display_field_id()
+        scene.fields["section_type"] = section_type_field(geometry)
+        scene.views["morphology"] = dataclasses.replace(scene.views["morphology"], category_field_id="section_type")
+        space = SpacePlotViewSpec(id="space", geometry_id=geometry.id, field_id=display,
+                                  title="Voltage along soma → farthest tip", y_label="V",
+                                  y_limits=self.morphology_color_limits())
+        kymograph = KymographViewSpec(id="kymograph", geometry_id=geometry.id, field_id=display,
+                                      color_map=self.morphology_color_map(),
+                                      color_limits=self.morphology_color_limits(), time_window=50.0)
+        scene = add_view(scene, space, column=1, before="controls", title="Space plot")
+        return add_view(scene, kymograph, column=1, before="controls", title="Kymograph")
 
     def default_trace_entities(self) -> list[str]:
         """Trace the soma centre from the start."""

@@ -6,7 +6,7 @@ third-party backend can be written against this package alone.
 
 from ._backends import import_part
 from ._coalesce import UpdateCoalescer
-from ._codec import decode, encode, from_plain, register_type, to_plain
+from ._codec import decode, encode, from_plain, to_plain
 from ._controls import (
     PRESENTATIONS,
     ActionSpec,
@@ -27,6 +27,7 @@ from ._layout import LayoutSpec, PanelSpec
 from ._live import CommandContext, LiveMorphologySession
 from ._protocol import (
     PROTOCOL_VERSION,
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -55,6 +56,7 @@ from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
 from ._version import __version__
 from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._wire import register_type, wire
 
 __all__ = [
     "PRESENTATIONS",
@@ -67,6 +69,7 @@ __all__ = [
     "ChoiceValueSpec",
     "CommandContext",
     "ControlSpec",
+    "DisplayFrame",
     "EntityClicked",
     "Error",
     "Field",
@@ -124,4 +127,5 @@ __all__ = [
     "read_recording",
     "register_type",
     "to_plain",
+    "wire",
 ]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ._wire import wire
+
 #: Default maximum redraws per second of one view.
 DEFAULT_MAX_REFRESH_HZ = 30.0
 
 
+@wire("axis_mark")
 @dataclass(frozen=True, kw_only=True)
 class AxisMark:
     """A labelled position on a line plot's x axis, e.g. when a control changed.
@@ -38,6 +41,7 @@ def _as_marks(marks: Sequence[AxisMark | tuple[float, str]]) -> tuple[AxisMark, 
     return tuple(out)
 
 
+@wire("morphology_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class MorphologyViewSpec:
     """A 3-D morphology coloured by a per-entity field.
@@ -63,6 +67,7 @@ class MorphologyViewSpec:
     max_refresh_hz: float = DEFAULT_MAX_REFRESH_HZ
 
 
+@wire("line_plot_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class LinePlotViewSpec:
     """Line plot of a field: one curve per entry of ``series_dim`` against ``x_dim``.
@@ -104,6 +109,7 @@ class LinePlotViewSpec:
             object.__setattr__(self, "marks", _as_marks(self.marks))
 
 
+@wire("surface_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class SurfaceViewSpec:
     """A field on a `GridGeometry` drawn as a 3-D height surface.

@@ -180,7 +180,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         """Advance the simulation and emit incremental frontend updates.
 
         Runs `steps_per_update` ``h.fadvance()`` steps, then emits one
-        ``FieldReplace`` (display) and one ``FieldAppend`` (history).
+        ``DisplayFrame`` (display) and one ``FieldAppend`` (history).
         """
         super().advance()
 

@@ -88,7 +88,7 @@ def test_history_bounded_by_max_samples(make):
     appends = [u for u in updates if isinstance(u, FieldAppend)]
     assert all(u.max_length == 25 for u in appends)
     times, values = session._traces.snapshot()
-    assert values.shape == (1, 25) and len(times) == 25
+    assert values.shape == (25, 1) and len(times) == 25  # time-major
     np.testing.assert_allclose(np.diff(times), DT)
 
 

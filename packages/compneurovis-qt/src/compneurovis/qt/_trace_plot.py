@@ -102,18 +102,27 @@ class TracePlot(pg.PlotWidget):
         item.setLabel("left", _label(spec.y_label, spec.y_unit), **style)
         self.mark_lines.set_marks(spec.marks)
 
-    def _series(self, f: Field) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Return series keys, the x coordinates and ``(n_series, n_x)`` values."""
+    def _series(self, f: Field, preferred: list[str] | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Return the keys of the series to draw, the x coordinates and their ``(n_drawn, n_x)`` values.
+
+        At most `MAX_CURVES` series, those in ``preferred`` first; only they are
+        converted to float64 (a FULL history holds thousands).
+        """
         spec = self.spec
         x = np.asarray(f.coord(spec.x_dim), dtype=np.float64)
         if spec.series_dim is None:
             values = np.asarray(f.values, dtype=np.float64).reshape(1, -1)
             return [f.id], x, values
-        values = np.moveaxis(np.asarray(f.values, dtype=np.float64),
-                             [f.axis(spec.series_dim), f.axis(spec.x_dim)], [0, 1])
-        values = values.reshape(values.shape[0], values.shape[1])
         keys = [str(k) for k in f.coord(spec.series_dim)]
-        return keys, x, values
+        chosen = list(range(len(keys)))
+        if len(keys) > MAX_CURVES:
+            index = {k: i for i, k in enumerate(keys)}
+            chosen = [index[k] for k in (preferred or []) if k in index][:MAX_CURVES]
+            taken = set(chosen)
+            chosen += [i for i in range(len(keys)) if i not in taken][:MAX_CURVES - len(chosen)]
+        picked = np.take(f.values, chosen, axis=f.axis(spec.series_dim))  # (drawn, x) or (x, drawn)
+        values = np.moveaxis(picked, [f.axis(spec.series_dim), f.axis(spec.x_dim)], [0, 1]).astype(np.float64)
+        return [keys[i] for i in chosen], x, values.reshape(values.shape[0], values.shape[1])
 
     def update_from(self, f: Field, geometry: MorphologyGeometry | None,
                     preferred: list[str] | None = None) -> None:
@@ -122,12 +131,7 @@ class TracePlot(pg.PlotWidget):
         At most `MAX_CURVES` series are drawn: those in ``preferred`` (e.g. the
         clicked segments, most recent first) before the others.
         """
-        keys, x, values = self._series(f)
-        if len(keys) > MAX_CURVES:
-            index = {k: i for i, k in enumerate(keys)}
-            chosen = [index[k] for k in (preferred or []) if k in index][:MAX_CURVES]
-            chosen += [i for i in range(len(keys)) if i not in set(chosen)][:MAX_CURVES - len(chosen)]
-            keys, values = [keys[i] for i in chosen], values[chosen]
+        keys, x, values = self._series(f, preferred)
         for key in [k for k in self.curves if k not in keys]:
             self.removeItem(self.curves.pop(key))
             self.legend.removeItem(key)

@@ -13,6 +13,7 @@ from PyQt6.QtGui import QCloseEvent, QImage, QKeyEvent, QKeySequence, QPainter, 
 from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from compneurovis.core import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -329,12 +330,12 @@ class CompNeuroVisWindow(QMainWindow):
                 self._show_status()
             return
         self.scene.apply(update)
-        if isinstance(update, FieldReplace | FieldAppend):
+        if isinstance(update, DisplayFrame | FieldReplace | FieldAppend):
             if update.sim_time is not None:
                 self.sim_time = update.sim_time
                 self.timings.on_sim_time(update.sim_time)
             views = self._views_of_field(update.field_id)
-            if isinstance(update, FieldReplace) and update.produced_at is not None:
+            if isinstance(update, DisplayFrame) and update.produced_at is not None:
                 for vid in views:
                     if isinstance(self.views[vid], tuple):
                         self._produced_at[vid] = update.produced_at

@@ -427,6 +427,10 @@ def read_recording(path: str | Path) -> Recording:
     The update stream is rebuilt in arrival order from the log, the frame
     datasets and the history parts, up to the last flush.
 
+    Files of protocol 1 (before `DisplayFrame` and explicit wire names) open
+    too: their messages are read under their old names, their frames become
+    `DisplayFrame` s, and their history keeps the orientation it was recorded in.
+
     Raises:
         SceneError: Naming the file, for a file that is not a recording, of
             another format or protocol version, or truncated beyond its last flush.

@@ -170,7 +170,7 @@ def test_replay_session_runs_in_a_worker_and_is_drawn(tmp_path, qtbot):
 
 def test_run_app_records_the_session(tmp_path):
     pytest.importorskip("h5py")
-    from compneurovis.core import FieldReplace, read_recording
+    from compneurovis.core import DisplayFrame, read_recording
 
     path = tmp_path / "run.h5"
     assert run_app(FitzHughNagumoCable, screenshot=tmp_path / "shot.png", after=0.5, size=(640, 400),
@@ -178,7 +178,7 @@ def test_run_app_records_the_session(tmp_path):
     recording = read_recording(path)
     assert recording.complete  # the worker closed the file when the window closed
     assert "record" in recording.scene.actions  # the window's Ctrl+R toggle
-    frames = [u for u in recording.updates if isinstance(u, FieldReplace) and u.field_id == "segment_display"]
+    frames = [u for u in recording.updates if isinstance(u, DisplayFrame) and u.field_id == "segment_display"]
     assert len(frames) > 5
     times = [u.sim_time for u in frames]
     assert times == sorted(times) and times[0] > 0

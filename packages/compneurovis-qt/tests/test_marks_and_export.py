@@ -11,8 +11,8 @@ from PyQt6.QtGui import QImage
 
 from compneurovis.core import (
     AxisMark,
+    DisplayFrame,
     Field,
-    FieldReplace,
     LinePlotViewSpec,
     PanelSpec,
     RecordingSession,
@@ -109,7 +109,7 @@ def _record_fhn(path, frames=40, at=12, value=0.3):
             if k == at:
                 session.handle(SetControl(control_id="stimulus", value=value))
             session.advance()
-            times.append([u.sim_time for u in session.read_updates() if isinstance(u, FieldReplace)][-1])
+            times.append([u.sim_time for u in session.read_updates() if isinstance(u, DisplayFrame)][-1])
     finally:
         session.shutdown()
     return times

@@ -32,11 +32,11 @@ def test_segments_have_their_lookup_table_colours(window, scene):
 
 
 def test_colour_update_rewrites_only_the_scalar_array(window, scene, qtbot):
-    from compneurovis.core import FieldReplace
+    from compneurovis.core import DisplayFrame
 
     holder, renderer = window.views["m"].panel, window.views["m"].renderer
     points_mtime = renderer.polydata.GetPoints().GetMTime()
-    window.apply_updates([FieldReplace(field_id="display", values=np.full(5, 20.0, dtype=np.float32))])
+    window.apply_updates([DisplayFrame(field_id="display", values=np.full(5, 20.0, dtype=np.float32))])
     window.render_due(force=True)
     image = holder.image()
     top = color_table("scalar")[-1] * 255

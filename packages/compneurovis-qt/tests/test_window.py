@@ -6,9 +6,9 @@ from cnv_qt_scenes import make_scene
 from PyQt6.QtCore import Qt
 
 from compneurovis.core import (
+    DisplayFrame,
     Error,
     FieldAppend,
-    FieldReplace,
     InvokeAction,
     KeyPressed,
     LayoutReplace,
@@ -89,7 +89,7 @@ def test_state_patch_moves_widgets_without_sending(window, sent):
 
 def test_every_update_type_applies(window, qtbot):
     scene = window.scene
-    window.apply_updates([FieldReplace(field_id="display", values=np.zeros(5, np.float32), sim_time=4.0)])
+    window.apply_updates([DisplayFrame(field_id="display", values=np.zeros(5, np.float32), sim_time=4.0)])
     assert window.sim_time == 4.0
     window.apply_updates([FieldAppend(field_id="history", append_dim="time", values=np.ones((1, 2), np.float32),
                                       coord_values=np.array([0.3, 0.4]), max_length=4, sim_time=0.4)])
@@ -117,7 +117,7 @@ def test_every_update_type_applies(window, qtbot):
 
 
 def test_bad_update_shows_error_and_keeps_scene(window):
-    window.apply_updates([FieldReplace(field_id="display", values=np.zeros(3, np.float32))])
+    window.apply_updates([DisplayFrame(field_id="display", values=np.zeros(3, np.float32))])
     assert window.error_banner.isVisible()
     assert window.scene.fields["display"].values.shape == (5,)
 
@@ -128,7 +128,7 @@ def test_redraws_are_capped_per_view(window):
     window.render_due(now=base, force=True)
     drawn = 0
     for k in range(20):
-        window.apply_updates([FieldReplace(field_id="display", values=np.full(5, float(k), np.float32))])
+        window.apply_updates([DisplayFrame(field_id="display", values=np.full(5, float(k), np.float32))])
         drawn += "m" in window.render_due(now=base + 0.1 + k * 0.01)
     assert drawn == 2  # 0.2 s at 10 Hz
     assert window.scene.fields["display"].values[0] == 19.0  # the data is always current
@@ -181,7 +181,7 @@ class _SlowSource:
         self.k += 1
         time.sleep(0.002)
         t = 0.2 + 0.1 * self.k
-        return [FieldReplace(field_id="display", values=np.full(5, float(self.k), np.float32), sim_time=t),
+        return [DisplayFrame(field_id="display", values=np.full(5, float(self.k), np.float32), sim_time=t),
                 FieldAppend(field_id="history", append_dim="time", values=np.full((1, 1), float(self.k), np.float32),
                             coord_values=np.array([t]))]
 

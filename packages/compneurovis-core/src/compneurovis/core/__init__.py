@@ -16,7 +16,7 @@ from ._categories import (
     section_type_field,
 )
 from ._coalesce import UpdateCoalescer
-from ._codec import decode, encode, from_plain, register_type, to_plain
+from ._codec import decode, encode, from_plain, to_plain
 from ._controls import (
     PRESENTATIONS,
     ActionSpec,
@@ -48,6 +48,7 @@ from ._network_views import KymographViewSpec, SpacePlotViewSpec, SpikeRasterVie
 from ._paths import default_path, entity_path, path_distances, path_profile
 from ._protocol import (
     PROTOCOL_VERSION,
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -78,6 +79,7 @@ from ._version import __version__
 from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
 from ._view_panels import add_view
 from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec
+from ._wire import register_type, wire
 
 __all__ = [
     "CATEGORY_COLORS",
@@ -96,6 +98,7 @@ __all__ = [
     "ChoiceValueSpec",
     "CommandContext",
     "ControlSpec",
+    "DisplayFrame",
     "EntityClicked",
     "Error",
     "Field",
@@ -171,4 +174,5 @@ __all__ = [
     "spikes_by_cell",
     "threshold_crossings",
     "to_plain",
+    "wire",
 ]

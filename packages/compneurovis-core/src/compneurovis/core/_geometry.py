@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import SceneError
+from ._wire import wire
 
 
 def _column(name: str, values: Any, n: int, dtype: Any, width: int | None = None) -> np.ndarray:
@@ -18,6 +19,7 @@ def _column(name: str, values: Any, n: int, dtype: Any, width: int | None = None
     return array
 
 
+@wire("morphology_geometry")
 @dataclass(eq=False)
 class MorphologyGeometry:
     """Per-segment morphology: one entry per simulator compartment (an *entity*).
@@ -203,6 +205,7 @@ class MorphologyGeometry:
         return points.min(axis=0), points.max(axis=0)
 
 
+@wire("grid_geometry")
 @dataclass(eq=False)
 class GridGeometry:
     """A regular 2-D grid: ``x`` by ``y`` sample positions.

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._codec import register_type
 from ._errors import SceneError
 from ._events import check_spike_field
 from ._field import Field
 from ._geometry import MorphologyGeometry
 from ._paths import default_path, path_profile
 from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
+from ._wire import wire
 
 if TYPE_CHECKING:
     from ._scene import Scene
@@ -79,6 +79,7 @@ class _PathView(ViewSpec):
         return geometry, f
 
 
+@wire("space_plot_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class SpacePlotViewSpec(_PathView):
     """A per-entity field against path distance along a path (NEURON's ``RangeVarPlot``).
@@ -114,6 +115,7 @@ class SpacePlotViewSpec(_PathView):
                              f"expected ('segment',) and ({geometry.n_entities},)")
 
 
+@wire("kymograph_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class KymographViewSpec(_PathView):
     """The path's values as a heat map: distance along the path by time, scrolling live.
@@ -160,6 +162,7 @@ class KymographViewSpec(_PathView):
             raise SceneError(f"view {self.id!r}: time_window must be > 0, got {self.time_window!r}")
 
 
+@wire("spike_raster_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class SpikeRasterViewSpec(ViewSpec):
     """Spike times per cell as dots: time along x, one row per cell.
@@ -199,6 +202,3 @@ class SpikeRasterViewSpec(ViewSpec):
         if self.rolling_window is not None and not (self.rolling_window > 0):
             raise SceneError(f"view {self.id!r}: rolling_window must be None or > 0, got {self.rolling_window!r}")
 
-
-for _cls in (SpacePlotViewSpec, KymographViewSpec, SpikeRasterViewSpec):
-    register_type(_cls)

@@ -29,7 +29,8 @@ G = TypeVar("G")
 DEFAULT_MAX_REFRESH_HZ = 30.0
 
 
-def _finite_real(value: Any) -> bool:
+def finite_real(value: Any) -> bool:
+    """True for a finite real number that is not a bool."""
     return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
 
 
@@ -61,9 +62,10 @@ class ViewSpec(abc.ABC):
         """
         if not isinstance(self.id, str) or not self.id:
             raise SceneError(f"{type(self).__name__}: id must be a non-empty string, got {self.id!r}")
-        if not _finite_real(self.max_refresh_hz) or self.max_refresh_hz < 0:
+        if not finite_real(self.max_refresh_hz) or self.max_refresh_hz < 0:
             raise SceneError(f"view {self.id!r}: max_refresh_hz must be a finite number >= 0, "
                              f"got {self.max_refresh_hz!r}")
+        self.check_text("title")
         for field_id in self.field_ids():
             self.scene_field(scene, field_id)
 
@@ -121,6 +123,31 @@ class ViewSpec(abc.ABC):
             raise SceneError(f"view {self.id!r} points at {found} {kind.__name__} {geometry_id!r}")
         return geometry
 
+    def check_text(self, *names: str, optional: bool = False) -> None:
+        """Check that each attribute in ``names`` is a str (or ``None`` when ``optional``).
+
+        Raises:
+            SceneError: Naming the view, the attribute and its value.
+        """
+        for name in names:
+            value = getattr(self, name)
+            if not (isinstance(value, str) or (optional and value is None)):
+                kind = "a str or None" if optional else "a str"
+                raise SceneError(f"view {self.id!r}: {name} must be {kind}, got {value!r}")
+
+    def check_positive(self, name: str, *, optional: bool = False) -> None:
+        """Check that attribute ``name`` is a finite number > 0 (or ``None`` when ``optional``).
+
+        Raises:
+            SceneError: Naming the view, the attribute and its value.
+        """
+        value = getattr(self, name)
+        if optional and value is None:
+            return
+        if not finite_real(value) or value <= 0:
+            raise SceneError(f"view {self.id!r}: {name} must be a number > 0{' or None' if optional else ''}, "
+                             f"got {value!r}")
+
     def check_color_scale(self, color_limits: Any, color_norm: str | None = None) -> None:
         """Check ``color_limits`` (``None`` or finite ``(low, high)``, low < high) and ``color_norm``.
 
@@ -129,7 +156,7 @@ class ViewSpec(abc.ABC):
         """
         if color_limits is not None:
             ok = (isinstance(color_limits, Sequence) and not isinstance(color_limits, str)
-                  and len(color_limits) == 2 and all(_finite_real(v) for v in color_limits)
+                  and len(color_limits) == 2 and all(finite_real(v) for v in color_limits)
                   and color_limits[0] < color_limits[1])
             if not ok:
                 raise SceneError(f"view {self.id!r}: color_limits must be None or finite (low, high) "

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 from ._categories import check_category_field
 from ._errors import SceneError
 from ._geometry import GridGeometry, MorphologyGeometry
-from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
+from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec, finite_real
+from ._wire import wire
 
 if TYPE_CHECKING:
     from ._scene import Scene
 
 
+@wire("axis_mark")
 @dataclass(frozen=True, kw_only=True)
 class AxisMark:
     """A labelled position on a line plot's x axis, e.g. when a control changed.
@@ -46,6 +48,7 @@ def _as_marks(marks: Sequence[AxisMark | tuple[float, str]]) -> tuple[AxisMark, 
     return tuple(out)
 
 
+@wire("morphology_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class MorphologyViewSpec(ViewSpec):
     """A 3-D morphology coloured by a per-entity field.
@@ -92,6 +95,7 @@ class MorphologyViewSpec(ViewSpec):
         self.scene_field(scene, self.color_field_id, role="colour field", shape=(geometry.n_entities,),
                          numeric=True, expected=f"one value per entity of geometry {geometry.id!r}")
         self.check_color_scale(self.color_limits, self.color_norm)
+        self.check_text("color_map")
         if self.color_by not in ("field", "category"):
             raise SceneError(f"view {self.id!r}: color_by is {self.color_by!r}, expected 'field' or 'category'")
         if self.category_field_id is None:
@@ -101,6 +105,7 @@ class MorphologyViewSpec(ViewSpec):
         check_category_field(scene.fields[self.category_field_id], self.id, geometry.n_entities)
 
 
+@wire("line_plot_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class LinePlotViewSpec(ViewSpec):
     """Line plot of a field: one curve per entry of ``series_dim`` against ``x_dim``.
@@ -152,6 +157,9 @@ class LinePlotViewSpec(ViewSpec):
             SceneError: Naming the view, the field and the expected and actual dims.
         """
         super().validate(scene)
+        self.check_text("x_dim", "x_label", "y_label")
+        self.check_text("x_unit", "y_unit", "geometry_id", "series_dim", optional=True)
+        self.check_positive("rolling_window", optional=True)
         ndim = 1 if self.series_dim is None else 2
         f = self.scene_field(scene, self.field_id, ndim=ndim, numeric=True,
                              expected=f"x_dim {self.x_dim!r}" + (f" and series_dim {self.series_dim!r}"
@@ -164,6 +172,7 @@ class LinePlotViewSpec(ViewSpec):
         _validate_marks(self)
 
 
+@wire("surface_view_spec")
 @dataclass(frozen=True, kw_only=True)
 class SurfaceViewSpec(ViewSpec):
     """A field on a `GridGeometry` drawn as a 3-D height surface.
@@ -203,6 +212,9 @@ class SurfaceViewSpec(ViewSpec):
         self.scene_field(scene, self.field_id, shape=grid.shape, numeric=True,
                          expected=f"the shape of grid {grid.id!r}")
         self.check_color_scale(self.color_limits)
+        self.check_text("color_map")
+        if not finite_real(self.z_scale):
+            raise SceneError(f"view {self.id!r}: z_scale must be a finite number, got {self.z_scale!r}")
 
 
 def _validate_marks(view: LinePlotViewSpec) -> None:

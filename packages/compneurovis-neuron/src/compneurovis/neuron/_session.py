@@ -253,7 +253,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         """Advance the simulation and emit incremental frontend updates.
 
         Runs `steps_per_update` ``h.fadvance()`` steps, then emits one
-        ``FieldReplace`` (display) and one ``FieldAppend`` (history), and a
+        ``DisplayFrame`` (display) and one ``FieldAppend`` (history), and a
         ``FieldAppend`` of the frame's spikes when there are any.
         """
         super().advance()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from compneurovis.core import (
+    DisplayFrame,
     Error,
     FieldAppend,
     FieldReplace,
@@ -40,7 +41,7 @@ def _scene_ready(window: CompNeuroVisWindow, update: SceneReady) -> None:
     window.set_scene(update.scene)
 
 
-def _field(window: CompNeuroVisWindow, update: FieldReplace | FieldAppend) -> None:
+def _field(window: CompNeuroVisWindow, update: DisplayFrame | FieldReplace | FieldAppend) -> None:
     if window.scene is None:
         return
     window.scene.apply(update)
@@ -106,6 +107,7 @@ def _error(window: CompNeuroVisWindow, update: Error) -> None:
 
 _HANDLERS: dict[type, Handler] = {
     SceneReady: _scene_ready,
+    DisplayFrame: _field,
     FieldReplace: _field,
     FieldAppend: _field,
     StatePatch: _state,

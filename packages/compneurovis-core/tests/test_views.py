@@ -78,7 +78,7 @@ def test_surface_field_must_have_the_grid_shape():
 )
 def test_updates_a_view_cannot_draw_are_refused_at_apply(scene, update):
     before = (scene.fields["segment_display"].values.copy(), dict(scene.views))
-    with pytest.raises(SceneError, match="view '(morphology|trace)'"):
+    with pytest.raises(SceneError, match=r"view '(morphology|trace)'"):
         scene.apply(update)
     np.testing.assert_array_equal(scene.fields["segment_display"].values, before[0])
     assert scene.views == before[1]

@@ -34,7 +34,8 @@ def chain() -> MorphologyGeometry:
     return MorphologyGeometry(
         id="morph", entity_ids=[f"c.dend[{i}]" for i in range(N)], cell_names=["c"] * N,
         section_names=["soma"] + ["dend"] * (N - 1), xloc=np.full(N, 0.5), start=start,
-        end=start + np.array([10.0, 0.0, 0.0]), radius=np.full(N, 3.0), length=np.full(N, 10.0), parent=np.arange(N) - 1)
+        end=start + np.array([10.0, 0.0, 0.0]), radius=np.full(N, 3.0), length=np.full(N, 10.0),
+        parent=np.arange(N) - 1)
 
 
 def scene_with(*views, fields=()) -> Scene:

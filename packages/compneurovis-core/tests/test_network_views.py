@@ -226,3 +226,52 @@ def test_morphology_can_switch_to_categories_and_bad_category_fields_are_named()
         _scene([dataclasses.replace(view, category_field_id="v")])
     with pytest.raises(SceneError, match="color_by 'category' needs a category_field_id"):
         _scene([dataclasses.replace(view, category_field_id=None, color_by="category")])
+
+
+_junk = st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=True), st.text(max_size=5),
+                  st.lists(st.one_of(st.text(max_size=3), st.integers(-2, 5)), max_size=4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True), max_size=6), index=st.lists(st.integers(-3, 6), max_size=6),
+       cells=_junk, populations=_junk, dims=st.sampled_from([("spike",), ("segment",), ("spike", "x")]))
+def test_fuzzed_spike_fields_are_accepted_or_named_never_crash(values, index, cells, populations, dims):
+    from compneurovis.core import Field, check_spike_field
+
+    try:
+        shape = (len(values),) if len(dims) == 1 else (len(values), 1)
+        coords = {"spike": np.asarray(index[:len(values)] + [0] * (len(values) - len(index)))} \
+            if dims[0] == "spike" else {}
+        f = Field("s", np.asarray(values, dtype=float).reshape(shape), dims, coords, None,
+                  {"cells": cells, "populations": populations})
+        check_spike_field(f, "r")
+        _scene([SpikeRasterViewSpec(id="r", field_id="s")], extra=[f])
+    except SceneError as exc:
+        assert "'s'" in str(exc) or "view 'r'" in str(exc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.integers(-3, 6), max_size=6), names=_junk, colors=_junk,
+       dtype=st.sampled_from([np.int32, np.float64, np.uint8]), by=st.sampled_from(["field", "category", "x"]))
+def test_fuzzed_category_fields_are_accepted_or_named_never_crash(values, names, colors, dtype, by):
+    from compneurovis.core import Field, MorphologyViewSpec
+
+    try:
+        f = Field("kinds", np.asarray(values).astype(dtype), ("segment",), {}, None,
+                  {"categories": names, "colors": colors})
+        view = MorphologyViewSpec(id="m", geometry_id="morphology", color_field_id="v",
+                                  category_field_id="kinds", color_by=by)
+        _scene([view], extra=[f])
+    except SceneError as exc:
+        assert "'kinds'" in str(exc) or "view 'm'" in str(exc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=st.one_of(st.none(), st.text(max_size=4), st.sampled_from(["e0", "e1", "e2", "e3"])),
+       end=st.one_of(st.none(), st.text(max_size=4), st.sampled_from(["e0", "e1", "e2", "e3"])))
+def test_fuzzed_path_ends_are_accepted_or_named(start, end):
+    try:
+        _scene([SpacePlotViewSpec(id="sp", geometry_id="morphology", field_id="v", start=start, end=end),
+                KymographViewSpec(id="ky", geometry_id="morphology", field_id="v", start=start, end=end)])
+    except SceneError as exc:
+        assert "view 'sp'" in str(exc) or "view 'ky'" in str(exc)

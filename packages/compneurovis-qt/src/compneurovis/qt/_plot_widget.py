@@ -37,6 +37,7 @@ class ThemedPlot(pg.PlotWidget):
             axis.setPen(pg.mkPen(PLOT_FOREGROUND))
             axis.setTextPen(pg.mkPen(PLOT_FOREGROUND))
             axis.enableAutoSIPrefix(False)
+            axis.setZValue(-1000)  # the grid lines under the data, not over it
 
     def set_labels(self, title: str, x_label: str, y_label: str) -> None:
         """Title and axis labels."""

@@ -179,10 +179,15 @@ def _load_in_children(paths: list[Path], tmp_path: Path) -> tuple[dict[int, str]
     while start < len(paths):
         listing = tmp_path / f"list_{start}.txt"
         listing.write_text("".join(f"{p}\n" for p in paths[start:]))
-        proc = subprocess.run([sys.executable, str(CHILD), str(listing)], capture_output=True, text=True,
-                              timeout=240, check=False)
+        try:
+            proc = subprocess.run([sys.executable, str(CHILD), str(listing)], capture_output=True, text=True,
+                                  timeout=120, check=False, stdin=subprocess.DEVNULL)
+            stdout, stderr, returncode = proc.stdout, proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as exc:  # the child was killed: report the file it hung on
+            stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+            stderr, returncode = "hung for 120 s", "timeout"
         current = None
-        for line in proc.stdout.splitlines():
+        for line in stdout.splitlines():
             tag, _, rest = line.partition(" ")
             number, _, detail = rest.partition(" ")
             if tag == "START":
@@ -190,12 +195,12 @@ def _load_in_children(paths: list[Path], tmp_path: Path) -> tuple[dict[int, str]
             elif tag in ("OK", "ERR", "BAD"):
                 results[start + int(number)] = f"{tag} {detail}"
                 current = None
-        if proc.returncode == 0 and current is None:
+        if returncode == 0 and current is None:
             break
         if current is None:
-            deaths.append(f"child exited {proc.returncode} between files: {proc.stderr[-2000:]}")
+            deaths.append(f"child exited {returncode} between files: {stderr[-2000:]}")
             break
-        deaths.append(f"{paths[current]} killed the child (exit {proc.returncode}): {proc.stderr[-2000:]}")
+        deaths.append(f"{paths[current]} killed the child (exit {returncode}): {stderr[-2000:]}")
         start = current + 1
     return results, deaths
 

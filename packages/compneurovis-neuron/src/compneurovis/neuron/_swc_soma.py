@@ -54,7 +54,8 @@ def merge_coincident(tree: SwcTree, stored: np.ndarray) -> None:
         first = int(tree.lines[np.argmax(merged)])
         parent_of = np.where(tree.parent >= 0, rep[np.maximum(tree.parent, 0)], -1)
         _compact(tree, ~merged, parent_of)
-        tree.fixes.append(f"{int(merged.sum())} point(s) at their parent's place merged into it (first on line {first})")
+        count = int(merged.sum())
+        tree.fixes.append(f"{count} point(s) at their parent's place merged into it (first on line {first})")
 
 
 def _collapse(tree: SwcTree, head: int, drop: np.ndarray, kind: str) -> None:

@@ -34,7 +34,7 @@ from compneurovis.core import (
     add_view,
     section_type_field,
 )
-from compneurovis.neuron import SwcCellSession
+from compneurovis.neuron import SwcCellSession, validate_swc
 
 
 class CA1Session(SwcCellSession):
@@ -113,10 +113,9 @@ class CA1Session(SwcCellSession):
 
     def default_trace_entities(self) -> list[str]:
         """Trace the soma centre from the start."""
-        assert self.geometry is not None
-        soma = [e for e, s in zip(self.geometry.entity_ids, self.geometry.section_names, strict=True)
-                if s.startswith("soma")]
-        return soma[len(soma) // 2:][:1] or super().default_trace_entities()
+        from compneurovis.neuron._geometry import segment_entity_ids
+
+        return segment_entity_ids(self.soma[0])[self.soma[0].nseg // 2:][:1] or super().default_trace_entities()
 
 
 def viewer_factory(path: str) -> Callable[[], CA1Session]:
@@ -124,11 +123,16 @@ def viewer_factory(path: str) -> Callable[[], CA1Session]:
 
     The session is `CA1Session`'s model (HH soma, passive dendrites, periodic
     pulses into the soma) on the given reconstruction; its cell is named after
-    the file.
+    the file. The file is checked here first (`validate_swc`), so a malformed
+    file fails at once, before any window or worker starts.
 
     Args:
         path: The SWC file.
+
+    Raises:
+        SwcFormatError: If the file is malformed (message names file and line).
     """
+    validate_swc(path)
     name = re.sub(r"\W", "_", Path(path).stem) or "cell"
     return functools.partial(CA1Session, swc_path=str(path), cell_name=name, title=f"NEURON: {Path(path).name}")
 

@@ -71,7 +71,7 @@ class RecordingSession(Session):
         recorder, self.recorder, self.recording = self.recorder, None, False
         if recorder is not None:
             recorder.close()  # quiet after a failure: the file keeps what was flushed
-        return Error(message=str(exc))
+        return Error(message=exc.strerror or str(exc))
 
     def handle(self, command: SessionCommand) -> None:
         """Record the command as an event, then pass it on (``record`` toggles writing)."""

@@ -76,7 +76,8 @@ def test_a_copy_cut_anywhere_reads_back_every_whole_block(tmp_path):
         assert not recording.complete
         assert (recording.damage is None) == (size in offsets)
         if recording.damage is not None:
-            assert f"at byte {max(o for o in offsets if o <= size)}" in recording.damage and "cut off" in recording.damage
+            assert f"at byte {max(o for o in offsets if o <= size)}" in recording.damage
+            assert "cut off" in recording.damage
         same_updates(recording.updates, written[:len(recording.updates)])
         assert len(recording.frames()) == min(whole, 12)
 
@@ -233,3 +234,20 @@ def test_recording_session_reports_a_folder_it_cannot_write_before_building_the_
     with pytest.raises(FileNotFoundError, match="cannot record to"):
         session.initialize()
     assert session.recorder is None
+
+
+FUZZ_EXAMPLES = 200
+
+
+def test_damaged_recordings_raise_only_scene_error_or_read_back_a_prefix(tmp_path):
+    """Hypothesis mutations of a real recording (see fuzz_recording.py), in a child process."""
+    result = subprocess.run([sys.executable, str(HERE / "fuzz_recording.py"), str(tmp_path), str(FUZZ_EXAMPLES)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]  # a signal death is negative, an assertion 1
+    counts = json.loads(result.stdout.splitlines()[-1])
+    categories = ("truncated", "bit flips", "block repeated", "garbage", "garbage file", "crafted block",
+                  "wrong shapes")
+    for category in categories:
+        assert counts.get(f"{category}: SceneError", 0) + counts.get(f"{category}: read", 0) >= 0.9 * FUZZ_EXAMPLES
+    for category in ("truncated", "bit flips", "garbage"):  # partial reads happen, and were checked as prefixes
+        assert counts[f"{category}: read"] > 0

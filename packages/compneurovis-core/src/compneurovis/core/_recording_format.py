@@ -1,9 +1,9 @@
-"""The recording file (format 3): a header, then self-delimiting, checksummed blocks.
+r"""The recording file (format 3): a header, then self-delimiting, checksummed blocks.
 
 ::
 
     file    = header block*
-    header  = b"CNVREC\\r\\n" | uint32 format version | uint32 protocol version   (16 bytes)
+    header  = b"CNVREC\r\n" | uint32 format version | uint32 protocol version   (16 bytes)
     block   = b"CNVB" | uint64 payload length | uint32 CRC-32 of the payload | payload
     payload = one message of the core codec (`encode`) holding a dict:
 

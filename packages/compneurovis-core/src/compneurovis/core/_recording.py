@@ -64,47 +64,43 @@ _SYNC_INTERVAL = 1.0
 
 
 class _Rows:
-    """Rows of one dtype and shape, buffered until the next block."""
+    """Rows of one dtype and shape, buffered until the next block (the recorder writes one when full)."""
 
     def __init__(self, row_shape: tuple[int, ...], dtype: Any) -> None:
         dtype = np.dtype(dtype)
         row_bytes = max(1, dtype.itemsize * int(np.prod(row_shape, dtype=np.int64)))
         self.buffer = np.empty((max(16, _BUFFER_BYTES // row_bytes), *row_shape), dtype)
-        self.full: list[np.ndarray] = []  # filled buffers (and oversized blocks) waiting for the next block
+        self.big: np.ndarray | None = None  # one block of rows larger than the buffer
         self.n = 0
 
+    def free(self) -> int:
+        """Rows that still fit."""
+        return self.buffer.shape[0] - self.n if self.big is None else 0
+
     def add(self, row: Any) -> None:
-        """Buffer one row."""
-        if self.n == self.buffer.shape[0]:
-            self._spill()
+        """Buffer one row (there must be room: see `free`)."""
         self.buffer[self.n] = row
         self.n += 1
 
     def extend(self, rows: np.ndarray) -> None:
-        """Buffer a block of rows."""
+        """Buffer a block of rows (with room for them, or into an empty buffer)."""
         k = rows.shape[0]
-        if self.n + k > self.buffer.shape[0]:
-            self._spill()
-            if k > self.buffer.shape[0]:
-                self.full.append(np.array(rows))
-                return
+        if k > self.buffer.shape[0] - self.n:
+            assert not self.n and self.big is None
+            self.big = np.array(rows)
+            return
         self.buffer[self.n:self.n + k] = rows
         self.n += k
-
-    def _spill(self) -> None:
-        self.full.append(self.buffer[:self.n])
-        self.buffer = np.empty_like(self.buffer)
-        self.n = 0
 
     @property
     def pending(self) -> bool:
         """Whether rows wait for the next block."""
-        return bool(self.n or self.full)
+        return bool(self.n) or self.big is not None
 
     def take(self) -> np.ndarray:
         """Every buffered row (valid until the next `add`); the buffer is then empty."""
-        rows = self.buffer[:self.n] if not self.full else np.concatenate([*self.full, self.buffer[:self.n]])
-        self.full, self.n = [], 0
+        rows = self.buffer[:self.n] if self.big is None else self.big
+        self.big, self.n = None, 0
         return rows
 
 
@@ -169,7 +165,6 @@ class Recorder:
         self._log: list[bytes] = []
         self._log_rows: list[tuple[int, float, float]] = []
         self._events: list[tuple[float, float, str, str]] = []
-        self._spilled = False
         self._start = time.monotonic()
         self._last_flush = self._start
         self._sim_time = float("nan")
@@ -216,7 +211,7 @@ class Recorder:
                 pass
             else:
                 self._general(update)
-        if self._spilled or time.monotonic() - self._last_flush >= self.flush_interval:
+        if time.monotonic() - self._last_flush >= self.flush_interval:
             self.flush()
 
     def write_command(self, command: SessionCommand) -> None:
@@ -231,13 +226,14 @@ class Recorder:
         if stream is None or not isinstance(values, np.ndarray) or values.shape != stream.shape \
                 or values.dtype != stream.dtype:
             return False
+        if not stream.values.free() or not stream.times.free():
+            self.flush()  # a full buffer: everything so far goes out as one block
         stream.values.add(values)
         sim_time = update.sim_time
         stream.times.add((self._seq, np.nan if sim_time is None else sim_time))
         self._seq += 1
         if sim_time is not None:
             self._sim_time = sim_time
-        self._spilled |= bool(stream.values.full)
         return True
 
     def _append(self, update: FieldAppend) -> bool:
@@ -259,6 +255,9 @@ class Recorder:
         if rows.shape[1:] != stream.others or rows.dtype != stream.values.buffer.dtype \
                 or (stream.coord is not None and (coord is None or len(coord) != k)):
             return False  # the general path raises the precise error
+        if stream.values.free() < k or not stream.table.free() or (stream.coord is not None
+                                                                    and stream.coord.free() < k):
+            self.flush()
         stream.values.extend(rows)
         if stream.coord is not None:
             stream.coord.extend(np.asarray(coord))
@@ -268,7 +267,6 @@ class Recorder:
         self._seq += 1
         if sim_time is not None:
             self._sim_time = sim_time
-        self._spilled |= bool(stream.values.full)
         return True
 
     def _general(self, update: SessionUpdate) -> None:
@@ -384,7 +382,6 @@ class Recorder:
         self._events.clear()
         self._start_seq = self._seq
         self._flushed_time = self._sim_time
-        self._spilled = False
 
     def flush_if_due(self) -> None:
         """`flush` if ``flush_interval`` has passed since the last one (call while idle)."""

@@ -31,7 +31,7 @@ def test_built_in_views_say_what_they_read(scene):
     ("view", "message"),
     [
         (MorphologyViewSpec(id="m", geometry_id="morphology", color_field_id="segment_history"),
-         r"view 'm': colour field 'segment_history' has dims \('segment', 'time'\) and shape \(1, 2\), "
+         r"view 'm': colour field 'segment_history' has dims \('time', 'segment'\) and shape \(2, 1\), "
          r"expected \(5,\)"),
         (MorphologyViewSpec(id="m", geometry_id="nowhere", color_field_id="segment_display"),
          "view 'm' points at missing MorphologyGeometry 'nowhere'"),
@@ -47,7 +47,7 @@ def test_built_in_views_say_what_they_read(scene):
          r"view 'p': field 'segment_display' has dims \('segment',\) and shape \(5,\), expected 2 dim\(s\) "
          r"\(x_dim 'time' and series_dim 'segment'\)"),
         (LinePlotViewSpec(id="p", field_id="segment_history", x_dim="space"),
-         r"view 'p': x_dim 'space' is not a dim of field 'segment_history'; its dims are \('segment', 'time'\)"),
+         r"view 'p': x_dim 'space' is not a dim of field 'segment_history'; its dims are \('time', 'segment'\)"),
         (LinePlotViewSpec(id="p", field_id="segment_history", series_dim="cell"),
          "view 'p': series_dim 'cell' is not a dim"),
         (SurfaceViewSpec(id="s", geometry_id="morphology", field_id="segment_display"),
@@ -78,7 +78,7 @@ def test_surface_field_must_have_the_grid_shape():
 )
 def test_updates_a_view_cannot_draw_are_refused_at_apply(scene, update):
     before = (scene.fields["segment_display"].values.copy(), dict(scene.views))
-    with pytest.raises(SceneError, match=r"view '(morphology|trace)'"):
+    with pytest.raises(SceneError, match=r"view '(morphology|trace)'|field 'segment_display'"):
         scene.apply(update)
     np.testing.assert_array_equal(scene.fields["segment_display"].values, before[0])
     assert scene.views == before[1]
@@ -104,7 +104,7 @@ def test_a_field_update_checks_only_the_views_that_read_it(scene):
     scene.views["c"] = Counting(id="c", field_id="segment_history")
     scene.apply(FieldReplace(field_id="segment_display", values=np.ones(5, np.float32)))
     assert checked == []
-    scene.apply(FieldReplace(field_id="segment_history", values=np.ones((1, 2), np.float32)))
+    scene.apply(FieldReplace(field_id="segment_history", values=np.ones((2, 1), np.float32)))
     assert checked == ["segment_history"]
 
 

@@ -34,17 +34,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_window_options(view)
 
     render = sub.add_parser("render", help="render a recording offscreen to MP4 or PNG frames")
-    render.add_argument("recording", type=Path, help="an .h5 file written with --record")
+    render.add_argument("recording", type=Path, help="a file written with --record")
     render.add_argument("--mp4", type=Path, help="MP4 file to write (ffmpeg ships with imageio-ffmpeg)")
     render.add_argument("--png-dir", type=Path, help="folder for numbered PNG frames")
     render.add_argument("--fps", type=float, default=30.0, help="frames per second of the movie (default 30)")
     render.add_argument("--size", metavar="WxH", default="1280x720", help="frame size (default 1280x720)")
 
-    export = sub.add_parser("export", help="export a recording's traces to CSV and its history to NPZ")
-    export.add_argument("recording", type=Path, help="an .h5 file written with --record")
+    export = sub.add_parser("export", help="export a recording's traces to CSV, its history to NPZ, all to HDF5")
+    export.add_argument("recording", type=Path, help="a file written with --record")
     export.add_argument("--csv", type=Path, help="CSV of the traced entities (time + one column each)")
     export.add_argument("--entity", action="append", help="entity id to put in the CSV (repeatable)")
     export.add_argument("--npz", type=Path, help="NPZ of every history field with its coordinates")
+    export.add_argument("--h5", type=Path, help="HDF5 of the whole recording (frames, all history, events)")
     return parser
 
 
@@ -55,7 +56,8 @@ def _add_window_options(parser: argparse.ArgumentParser) -> None:
                         help="with --screenshot: seconds of simulation before the picture (default 1)")
     parser.add_argument("--size", metavar="WxH", default="1280x800", help="window/image size (default 1280x800)")
     parser.add_argument("--record", metavar="PATH", type=Path,
-                        help="record the session (Scene, every update, control changes) to this HDF5 file")
+                        help="record the session (Scene, every update, control changes) to this file "
+                             "(a crash-safe log; `export --h5` converts it to HDF5)")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -119,7 +121,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"rendered {count} frames from {args.recording}")
         return 0
     if args.command == "export":
-        for path in export_recording(args.recording, csv=args.csv, npz=args.npz, entities=args.entity):
+        for path in export_recording(args.recording, csv=args.csv, npz=args.npz, h5=args.h5,
+                                     entities=args.entity):
             print(f"wrote {path}")
         return 0
     _parser().print_help()

@@ -68,6 +68,7 @@ from ._protocol import (
     StopSession,
 )
 from ._recording import Recorder, Recording, read_recording
+from ._recording_h5 import export_hdf5
 from ._recording_session import RecordingSession
 from ._replay import ReplaySession
 from ._scene import Scene
@@ -157,6 +158,7 @@ __all__ = [
     "entity_path",
     "event_mark",
     "export_csv",
+    "export_hdf5",
     "export_npz",
     "from_plain",
     "history_fields",

@@ -65,7 +65,8 @@ class ViewSpec(abc.ABC):
         if not finite_real(self.max_refresh_hz) or self.max_refresh_hz < 0:
             raise SceneError(f"view {self.id!r}: max_refresh_hz must be a finite number >= 0, "
                              f"got {self.max_refresh_hz!r}")
-        self.check_text("title")
+        if hasattr(self, "title"):
+            self.check_text("title")
         for field_id in self.field_ids():
             self.scene_field(scene, field_id)
 

@@ -91,7 +91,7 @@ def test_hdf5_export_is_readable_without_compneurovis(tmp_path):
         assert f.attrs["format"] == "compneurovis-recording-export" and f.attrs["complete"]
         part = f["history/segment_history/0"]
         assert list(part.attrs["dims"]) == ["time", "segment"]
-        np.testing.assert_array_equal(part["values"][()].T, live.fields["segment_history"].values)
+        np.testing.assert_array_equal(part["values"][()], live.fields["segment_history"].values)
         np.testing.assert_array_equal(part["time"][()], live.fields["segment_history"].coords["time"])
         assert [s.decode() for s in part["segment"][()]] == list(live.fields["segment_history"].coords["segment"])
         frames = f["frames/segment_display/0/values"]
@@ -122,7 +122,7 @@ def test_a_killed_recorder_keeps_everything_flushed_a_second_before(tmp_path):
     assert np.nanmax(recording.sim_times) >= float(sim_time)
     history = scene.fields["segment_history"]
     assert np.all(np.diff(history.coords["time"]) > 0)
-    np.testing.assert_array_equal(history.values[:, -1], scene.fields["segment_display"].values)
+    np.testing.assert_array_equal(history.values[-1], scene.fields["segment_display"].values)
 
 
 def test_a_copy_truncated_by_one_byte_reads_back_all_but_its_end_mark(tmp_path):
@@ -203,9 +203,9 @@ def test_render_recording_to_mp4_and_export(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = csv_path.read_text().splitlines()
     history = live.fields["segment_history"]
-    assert rows[0] == "time (ms),fhn.trunk[30] (a.u.)" and len(rows) == 1 + history.shape[1]
+    assert rows[0] == "time (ms),fhn.trunk[30] (a.u.)" and len(rows) == 1 + history.shape[0]
     last = [float(v) for v in rows[-1].split(",")]
-    assert last == [history.coords["time"][-1], float(history.values[1, -1])]
+    assert last == [history.coords["time"][-1], float(history.values[-1, 1])]
     with np.load(npz_path) as data:
         np.testing.assert_array_equal(data["segment_history"], history.values)
         assert list(data["segment_history__segment"]) == ["fhn.trunk[0]", "fhn.trunk[30]"]
@@ -225,6 +225,6 @@ def test_recorded_neuron_session_replays_sample_for_sample(tmp_path, mode):
     # FULL: one sample per display frame; ON_DEMAND: every step of the traced segment
     per_frame = 1 if mode == "full" else session.steps_per_update()
     assert session.steps_per_update() > 1
-    assert live.fields["segment_history"].shape[1] == 1 + 60 * per_frame
+    assert live.fields["segment_history"].shape[0] == 1 + 60 * per_frame
     _, replayed = _replayed(path)
     _assert_fields_equal(live, replayed)

@@ -8,7 +8,7 @@ renders offscreen and writes a PNG instead. From a shell:
     python -m compneurovis.qt module:SessionClass --screenshot out.png --after 2
 """
 
-from ._app import ensure_application, run_app
+from ._app import ScreenshotError, ensure_application, run_app
 from ._colormaps import ColorScale, color_table, make_lookup_table
 from ._frame_loop import FrameLoop
 from ._offscreen import render_scene
@@ -21,6 +21,7 @@ __all__ = [
     "CompNeuroVisWindow",
     "FrameLoop",
     "MorphologyRenderer",
+    "ScreenshotError",
     "SurfaceRenderer",
     "color_table",
     "ensure_application",

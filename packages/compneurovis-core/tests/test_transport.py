@@ -189,3 +189,16 @@ def test_a_killed_parent_leaves_no_worker_and_no_resource_tracker(session, start
         parent.stdout.close()
         for pid in _wait_gone(family if "family" in locals() else [], 0):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to one process is POSIX")
+def test_ctrl_c_in_the_terminal_is_left_to_the_frontend():
+    """The terminal's Ctrl+C reaches the whole process group; the worker ignores it and keeps running."""
+    with WorkerTransport(Counter) as transport:
+        _collect(transport, lambda us: any(isinstance(u, SceneReady) for u in us))
+        os.kill(transport.pid, signal.SIGINT)
+        time.sleep(0.3)
+        transport.poll(0.2)
+        updates = _collect(transport, lambda us: any(isinstance(u, FieldAppend) for u in us))
+        assert transport.is_alive() and not any(isinstance(u, Error) for u in updates)
+    assert _children() == []

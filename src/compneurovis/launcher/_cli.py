@@ -120,11 +120,17 @@ def _list_demos() -> int:
     return 0
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` and run the command; raises `LauncherError` for user errors."""
+def parse(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse and check ``argv``; a bad value exits with status 2 and a message naming its option."""
     parser = _parser()
     args = parser.parse_args(argv)
     _validate(parser, args)
+    return parser, args
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; raises `LauncherError` for user errors."""
+    parser, args = parse(argv)
     if args.command == "demo":
         if args.name is None:
             return _list_demos()

@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -80,6 +81,8 @@ WORKER_ENV = "COMPNEUROVIS_WORKER"
 def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, kernel_watch: bool) -> None:
     """Entry point of the worker process."""
     os.environ[WORKER_ENV] = "1"  # lets a backend tune what it owns alone (e.g. its thread pools)
+    # Ctrl+C in a terminal reaches the whole process group: the frontend decides, and stops us cleanly
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch = ParentWatch(parent_pid, kernel=kernel_watch).start()
     # The simulation loop holds the GIL; a short switch interval lets the sender
     # thread in promptly, so messages leave as soon as the pipe takes them.
@@ -140,6 +143,18 @@ def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, ker
         conn.close()
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class WorkerTransport:
     """A Session running in a child process, spoken to through a pipe.
 
@@ -173,7 +188,8 @@ class WorkerTransport:
             # the kernel's parent-death signal follows the starting thread: only arm it from the main one
             args=(self.factory, child_conn, os.getpid(), threading.current_thread() is threading.main_thread()),
         )
-        self._process.start()
+        with _sigint_ignored():  # inherited through spawn: a Ctrl+C while the worker boots is not its business
+            self._process.start()
         child_conn.close()
         self._conn = parent_conn
         return self

@@ -84,6 +84,72 @@ def test_neuron_demo_and_swc_view_headless(tmp_path):
     assert view.stat().st_size > 10_000
 
 
+@pytest.mark.requires("qt", "neuron")
+def test_malformed_swc_screenshot_fails_fast_with_the_sessions_error_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.swc"
+    bad.write_text("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n3 3 2 0 zero 1 2\n")
+    out = tmp_path / "x.png"
+    # the timeout is half the old 120 s wait for a Scene: the session's failure must end it
+    result = cnv("view", str(bad), "--screenshot", str(out), env={"DISPLAY": ""}, timeout=60)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("compneurovis: error: the session failed before its first Scene: SwcFormatError: ")
+    assert "bad.swc, line 3" in last and last.endswith("no screenshot written")
+    assert "Traceback" not in result.stderr and "wrote" not in result.stdout
+    assert not out.exists()
+
+
+def _read_only_folder(tmp_path):
+    """A folder nobody here may write in (root writes in any chmod-ed folder, not in sysfs)."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+@pytest.mark.parametrize("option", ["--record", "--screenshot"])
+def test_output_into_a_missing_or_read_only_folder_is_refused_before_anything_starts(option, tmp_path):
+    for target, reason in ((tmp_path / "missing" / "out.x", f"folder {tmp_path / 'missing'} does not exist"),
+                           (_read_only_folder(tmp_path) / "out.x", "cannot write in")):
+        result = cnv("demo", "fitzhugh-nagumo", option, str(target), env={"DISPLAY": ""}, timeout=60)
+        assert result.returncode == 2
+        assert f"compneurovis: error: argument {option}: cannot write {target}: {reason}" in result.stderr
+        assert "Traceback" not in result.stderr and not target.exists()
+
+
+@pytest.mark.requires("qt")
+def test_ctrl_c_while_waiting_for_a_screenshot_ends_cleanly(tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    out = tmp_path / "x.png"
+    process = subprocess.Popen([sys.executable, "-m", "compneurovis", "demo", "fitzhugh-nagumo", "--screenshot",
+                                str(out), "--after", "600"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "DISPLAY": ""}, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        workers = []
+        while time.monotonic() < deadline and not workers:  # wait for the session's worker
+            time.sleep(0.2)
+            workers = [p for p in psutil.Process(process.pid).children() if "resource_tracker" not in p.cmdline()[-1]]
+        assert workers, "no worker started"
+        time.sleep(1.0)
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl+C: the whole process group
+        _stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "compneurovis: interrupted" and "Traceback" not in stderr
+    assert not out.exists()
+    assert psutil.wait_procs(workers, timeout=5)[1] == []
+
+
 @pytest.mark.requires("neuron")
 def test_malformed_swc_is_a_one_line_error_naming_the_line(tmp_path):
     bad = tmp_path / "bad.swc"

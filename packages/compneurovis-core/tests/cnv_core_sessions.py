@@ -57,3 +57,45 @@ class DiesHard(FitzHughNagumoCable):
         import os
 
         os._exit(3)
+
+
+class SleepsInInit(Counter):
+    """Its initialize() sleeps for a minute (a long model build); releases the GIL meanwhile."""
+
+    def initialize(self) -> Scene:
+        time.sleep(60)
+        return super().initialize()
+
+
+class HoldsGilInInit(Counter):
+    """Its initialize() sits in a C call that keeps the GIL for a minute (like a long hoc call in NEURON)."""
+
+    def initialize(self) -> Scene:
+        import ctypes
+
+        ctypes.PyDLL(None).sleep(60)  # PyDLL: the GIL stays held during the call
+        return super().initialize()
+
+
+class MarksShutdown(Counter):
+    """Runs normally; its shutdown() writes the file named by ``CNV_TEST_SHUTDOWN_MARK``."""
+
+    def advance(self) -> None:
+        super().advance()
+        time.sleep(0.001)
+
+    def shutdown(self) -> None:
+        import os
+
+        super().shutdown()
+        with open(os.environ["CNV_TEST_SHUTDOWN_MARK"], "w") as handle:
+            handle.write("clean")
+
+
+class ReadFails(Counter):
+    """Its read_updates() raises after a few steps (and every time after that)."""
+
+    def read_updates(self):
+        if self.k >= 5:
+            raise ValueError(f"read_updates failed on purpose at step {self.k}")
+        return super().read_updates()

@@ -1,9 +1,14 @@
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import psutil
 import pytest
-from cnv_core_sessions import Counter, DiesHard, Exploding, FailsToStart
+from cnv_core_sessions import Counter, DiesHard, Exploding, FailsToStart, ReadFails
 
 from compneurovis.core import (
     DisplayFrame,
@@ -118,3 +123,82 @@ def test_coalescer_result_applies_to_the_same_scene():
     scene_b.apply_all(folded)
     for fid in ("display", "history"):
         np.testing.assert_array_equal(scene_a.fields[fid].values, scene_b.fields[fid].values)
+
+
+def test_a_failing_read_updates_reaches_the_caller_with_its_own_traceback():
+    transport = WorkerTransport(ReadFails).start()
+    try:
+        updates = _collect(transport, lambda us: any(isinstance(u, Error) for u in us))
+    finally:
+        transport.close()
+    errors = [u for u in updates if isinstance(u, Error)]
+    assert len(errors) == 1 and errors[0].fatal
+    assert errors[0].message == "ValueError: read_updates failed on purpose at step 5"
+    assert "in read_updates" in errors[0].traceback
+    assert any(isinstance(u, SceneReady) for u in updates)
+    assert _children() == []
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_gone(pids, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not all(_gone(p) for p in pids):
+        time.sleep(0.05)
+    return [p for p in pids if not _gone(p)]
+
+
+PARENT_SCRIPT = Path(__file__).with_name("worker_parent.py")
+CASES = [
+    ("SleepsInInit", "main"),  # the kernel's parent-death signal (Linux) or the watchdog
+    ("SleepsInInit", "thread"),  # started from another thread: the watchdog thread alone
+    ("MarksShutdown", "main"),  # killed mid-run: a clean shutdown of the session
+    ("MarksShutdown", "thread"),
+]
+if sys.platform.startswith("linux"):
+    CASES.append(("HoldsGilInInit", "main"))  # a C call that keeps the GIL: only the kernel can help
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL of a process is POSIX")
+@pytest.mark.parametrize(("session", "started_from"), CASES)
+def test_a_killed_parent_leaves_no_worker_and_no_resource_tracker(session, started_from, tmp_path):
+    mark = tmp_path / "shutdown"
+    parent = subprocess.Popen([sys.executable, str(PARENT_SCRIPT), session, started_from], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "CNV_TEST_SHUTDOWN_MARK": str(mark)})
+    try:
+        worker = int(parent.stdout.readline())
+        time.sleep(1.5)  # into initialize() or the running loop; a thread-started worker survives its starter
+        assert not _gone(worker)
+        family = [p.pid for p in psutil.Process(parent.pid).children(recursive=True)]
+        assert worker in family and len(family) == 2, family  # the worker and multiprocessing's resource tracker
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        left = _wait_gone(family, 2.5)  # the worker notices within 2 s; the tracker then sees its pipe close
+        assert left == [], [psutil.Process(p).cmdline() for p in left]
+        if session == "MarksShutdown":
+            assert mark.read_text() == "clean"  # shutdown() ran: a recording would be closed complete
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        parent.stdout.close()
+        for pid in _wait_gone(family if "family" in locals() else [], 0):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to one process is POSIX")
+def test_ctrl_c_in_the_terminal_is_left_to_the_frontend():
+    """The terminal's Ctrl+C reaches the whole process group; the worker ignores it and keeps running."""
+    with WorkerTransport(Counter) as transport:
+        _collect(transport, lambda us: any(isinstance(u, SceneReady) for u in us))
+        os.kill(transport.pid, signal.SIGINT)
+        time.sleep(0.3)
+        transport.poll(0.2)
+        updates = _collect(transport, lambda us: any(isinstance(u, FieldAppend) for u in us))
+        assert transport.is_alive() and not any(isinstance(u, Error) for u in updates)
+    assert _children() == []

@@ -17,3 +17,28 @@ class FailingCable(FitzHughNagumoCable):
         if self.calls >= 3:
             raise RuntimeError("boom: the model diverged on purpose")
         super().advance()
+
+
+class FailsBeforeScene(FitzHughNagumoCable):
+    """Its initialize() raises: no Scene ever reaches the window."""
+
+    def initialize(self):
+        raise ValueError("cell.swc, line 7: no soma on purpose")
+
+    @classmethod
+    def startup_scene(cls):
+        return None
+
+
+class NeverDraws(FitzHughNagumoCable):
+    """Its initialize() returns no Scene and the session idles: nothing is ever drawn."""
+
+    def initialize(self):
+        return None
+
+    @classmethod
+    def startup_scene(cls):
+        return None
+
+    def is_live(self) -> bool:
+        return False

@@ -186,3 +186,68 @@ def test_run_app_records_the_session(tmp_path):
         from cnv_qt_scenes import make_scene
 
         run_app(make_scene(), record=path)
+
+
+def test_screenshot_of_a_session_failing_before_its_scene_raises_its_error_and_writes_nothing(tmp_path):
+    import cnv_qt_test_sessions
+
+    from compneurovis.qt import ScreenshotError
+
+    out = tmp_path / "never.png"
+    before = {p.pid for p in _children()}
+    # a timeout far above the worker's report: the session's own error must end the wait, not the timeout
+    with pytest.raises(ScreenshotError, match=r"before its first Scene: ValueError: cell.swc, line 7: no soma on "
+                                              r"purpose; no screenshot written"):
+        run_app(cnv_qt_test_sessions.FailsBeforeScene, screenshot=out, after=0.1, timeout=300)
+    assert not out.exists()
+    assert [p for p in _children() if p.pid not in before] == []
+
+
+def test_screenshot_without_a_scene_in_time_raises_and_writes_nothing(tmp_path):
+    import cnv_qt_test_sessions
+
+    from compneurovis.qt import ScreenshotError
+
+    out = tmp_path / "never.png"
+    with pytest.raises(ScreenshotError, match=r"no Scene arrived within 2 s; no screenshot written"):
+        run_app(cnv_qt_test_sessions.NeverDraws, screenshot=out, timeout=2)
+    assert not out.exists()
+
+
+def test_screenshot_after_a_session_failure_shows_the_error_and_raises(tmp_path):
+    import cnv_qt_test_sessions
+
+    from compneurovis.qt import ScreenshotError
+
+    out = tmp_path / "failed.png"
+    seen = []
+    # `after` far above the failure (third advance): the failure ends the wait
+    with pytest.raises(ScreenshotError, match=r"the session failed: RuntimeError: boom.*failed.png shows the window"):
+        run_app(cnv_qt_test_sessions.FailingCable, screenshot=out, after=300, size=(640, 400), on_window=seen.append)
+    assert not seen[0].error_banner.isHidden() and "boom" in seen[0].error_banner.message
+    assert QImage(str(out)).size().width() == 640
+
+
+def test_screenshot_into_an_unwritable_place_fails_before_the_session_starts(tmp_path):
+    from compneurovis.qt import ScreenshotError
+
+    started = []
+    with pytest.raises(ScreenshotError, match=r"cannot write the screenshot .*: it is a folder"):
+        run_app(FitzHughNagumoCable, screenshot=tmp_path, on_window=started.append)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ScreenshotError, match=r"cannot write the screenshot .*a-file/x.png"):
+        run_app(FitzHughNagumoCable, screenshot=blocker / "x.png", on_window=started.append)
+    assert started == []  # refused before any window or worker
+
+
+def test_screenshot_has_exactly_the_size_asked_even_below_the_windows_minimum(tmp_path):
+    import cnv_qt_test_sessions  # noqa: F401 - the worker imports it
+
+    out = tmp_path / "small.png"
+    seen = []
+    assert run_app(FitzHughNagumoCable, screenshot=out, after=0.2, size=(200, 150), on_window=seen.append) == 0
+    minimum = seen[0].minimumSizeHint()
+    assert minimum.width() > 200 or minimum.height() > 150  # the case this test is about
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (200, 150)

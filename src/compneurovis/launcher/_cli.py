@@ -8,13 +8,13 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from compneurovis.core import RecordingSession
 
+from . import _options as opt
 from ._discovery import KNOWN_DEMOS, LauncherError, find_demo, installed_demos, swc_session_factory
-from ._render import export_recording, render_recording
+from ._render import Interrupted, export_recording, render_recording
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,42 +30,56 @@ def _parser() -> argparse.ArgumentParser:
     _add_window_options(demo)
 
     view = sub.add_parser("view", help="open an SWC morphology live in a default NEURON session")
-    view.add_argument("swc", type=Path, help="path to an .swc file (e.g. from NeuroMorpho.org)")
+    view.add_argument("swc", type=opt.path, help="path to an .swc file (e.g. from NeuroMorpho.org)")
     _add_window_options(view)
 
     render = sub.add_parser("render", help="render a recording offscreen to MP4 or PNG frames")
-    render.add_argument("recording", type=Path, help="a file written with --record")
-    render.add_argument("--mp4", type=Path, help="MP4 file to write (ffmpeg ships with imageio-ffmpeg)")
-    render.add_argument("--png-dir", type=Path, help="folder for numbered PNG frames")
-    render.add_argument("--fps", type=float, default=30.0, help="frames per second of the movie (default 30)")
-    render.add_argument("--size", metavar="WxH", default="1280x720", help="frame size (default 1280x720)")
+    render.add_argument("recording", type=opt.path, help="a file written with --record")
+    render.add_argument("--mp4", type=opt.path, help="MP4 file to write (ffmpeg ships with imageio-ffmpeg)")
+    render.add_argument("--png-dir", type=opt.path, help="folder for numbered PNG frames")
+    render.add_argument("--fps", type=opt.fps, default=30.0, help="frames per second of the movie (default 30)")
+    render.add_argument("--size", metavar="WxH", type=opt.size, default=(1280, 720),
+                        help=f"frame size, even for MP4, at most {opt.MAX_SIDE} a side (default 1280x720)")
 
     export = sub.add_parser("export", help="export a recording's traces to CSV, its history to NPZ, all to HDF5")
-    export.add_argument("recording", type=Path, help="a file written with --record")
-    export.add_argument("--csv", type=Path, help="CSV of the traced entities (time + one column each)")
+    export.add_argument("recording", type=opt.path, help="a file written with --record")
+    export.add_argument("--csv", type=opt.path, help="CSV of the traced entities (time + one column each)")
     export.add_argument("--entity", action="append", help="entity id to put in the CSV (repeatable)")
-    export.add_argument("--npz", type=Path, help="NPZ of every history field with its coordinates")
-    export.add_argument("--h5", type=Path, help="HDF5 of the whole recording (frames, all history, events)")
+    export.add_argument("--npz", type=opt.path, help="NPZ of every history field with its coordinates")
+    export.add_argument("--h5", type=opt.path, help="HDF5 of the whole recording (frames, all history, events)")
     return parser
 
 
 def _add_window_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--screenshot", metavar="PATH", type=Path,
+    parser.add_argument("--screenshot", metavar="PATH", type=opt.path,
                         help="render offscreen (no display needed), write a PNG and exit")
-    parser.add_argument("--after", metavar="SECONDS", type=float, default=1.0,
+    parser.add_argument("--after", metavar="SECONDS", type=opt.seconds, default=1.0,
                         help="with --screenshot: seconds of simulation before the picture (default 1)")
-    parser.add_argument("--size", metavar="WxH", default="1280x800", help="window/image size (default 1280x800)")
-    parser.add_argument("--record", metavar="PATH", type=Path,
+    parser.add_argument("--size", metavar="WxH", type=opt.size, default=(1280, 800),
+                        help=f"window/image size, at most {opt.MAX_SIDE} a side (default 1280x800)")
+    parser.add_argument("--record", metavar="PATH", type=opt.path,
                         help="record the session (Scene, every update, control changes) to this file "
                              "(a crash-safe log; `export --h5` converts it to HDF5)")
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise LauncherError(f"--size must look like 1280x800, got {text!r}") from None
-    return width, height
+def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Checks that involve several options or the file system; refuse with exit 2 before anything starts."""
+    if args.command in ("demo", "view"):
+        opt.check_output_file(parser, "--screenshot", args.screenshot)
+        opt.check_output_file(parser, "--record", args.record)
+    elif args.command == "render":
+        if args.mp4 is None and args.png_dir is None:
+            parser.error("say where to write: --mp4 out.mp4 and/or --png-dir frames/")
+        if args.mp4 is not None and (args.size[0] % 2 or args.size[1] % 2):
+            width, height = args.size
+            parser.error(f"argument --size: MP4 (H.264) needs an even width and height, got {width}x{height} "
+                         f"(try {width + width % 2}x{height + height % 2})")
+        opt.check_output_file(parser, "--mp4", args.mp4)
+        opt.check_output_dir(parser, "--png-dir", args.png_dir)
+    elif args.command == "export":
+        opt.check_output_file(parser, "--csv", args.csv)
+        opt.check_output_file(parser, "--npz", args.npz)
+        opt.check_output_file(parser, "--h5", args.h5)
 
 
 def _has_display() -> bool:
@@ -84,11 +98,14 @@ def _open(factory: Any, args: argparse.Namespace) -> int:
             "or run under a virtual display (xvfb-run -a compneurovis ...)"
         )
     try:
-        from compneurovis.qt import run_app
+        from compneurovis.qt import ScreenshotError, run_app
     except ImportError as exc:
         raise LauncherError(f"the Qt frontend is not installed ({exc}); pip install compneurovis-qt") from exc
-    result = run_app(factory, screenshot=args.screenshot, after=args.after, size=_size(args.size))
-    if args.screenshot is not None:
+    try:
+        result = run_app(factory, screenshot=args.screenshot, after=args.after, size=args.size)
+    except ScreenshotError as exc:
+        raise LauncherError(str(exc)) from exc
+    if args.screenshot is not None and result == 0:
         print(f"wrote {args.screenshot}")
     return int(result or 0)
 
@@ -106,9 +123,17 @@ def _list_demos() -> int:
     return 0
 
 
+def parse(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse and check ``argv``; a bad value exits with status 2 and a message naming its option."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _validate(parser, args)
+    return parser, args
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the command; raises `LauncherError` for user errors."""
-    args = _parser().parse_args(argv)
+    parser, args = parse(argv)
     if args.command == "demo":
         if args.name is None:
             return _list_demos()
@@ -117,7 +142,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _open(swc_session_factory(args.swc), args)
     if args.command == "render":
         count = render_recording(args.recording, mp4=args.mp4, png_dir=args.png_dir, fps=args.fps,
-                                 size=_size(args.size))
+                                 size=args.size)
         print(f"rendered {count} frames from {args.recording}")
         return 0
     if args.command == "export":
@@ -125,7 +150,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                                      entities=args.entity):
             print(f"wrote {path}")
         return 0
-    _parser().print_help()
+    parser.print_help()
     return 0
 
 
@@ -134,6 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return run(argv)
+    except Interrupted as exc:
+        print(f"compneurovis: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("compneurovis: interrupted", file=sys.stderr)
+        return 130
     except LauncherError as exc:
         if "--debug" in argv:
             traceback.print_exc()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from compneurovis.core import SceneError, export_csv, export_hdf5, export_npz, marked_frames, read_recording
 
 from ._discovery import LauncherError
+from ._ffmpeg import Mp4Writer
 
 
 def _rgb(image: object) -> np.ndarray:
@@ -34,16 +40,60 @@ def _open(path: Path) -> object:
     return recording
 
 
+class Interrupted(LauncherError):
+    """Ctrl+C during a render: the frames so far were written and the movie finalised."""
+
+
+@contextlib.contextmanager
+def _sigint_flag() -> Iterator[list[bool]]:
+    """Ctrl+C sets a flag checked between frames (a Python exception must not cross Qt's C++ frames)."""
+    flag: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: flag.append(True))
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _fit(window: Any, size: tuple[int, int]) -> None:
+    """Resize the window to ``size``, or to the smallest multiple of it the window's layout allows."""
+    window.resize(*size)
+    actual = window.size()
+    if (actual.width(), actual.height()) != size:  # below the layout's minimum: draw larger, scale down
+        scale = max(actual.width() / size[0], actual.height() / size[1])
+        window.resize(math.ceil(size[0] * scale), math.ceil(size[1] * scale))
+
+
+def _exact(image: Any, size: tuple[int, int]) -> Any:
+    from PyQt6.QtCore import Qt
+
+    if (image.width(), image.height()) == size:
+        return image
+    return image.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
 def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | None = None, fps: float = 30.0,
                      size: tuple[int, int] = (1280, 720), progress: bool = True) -> int:
     """Draw every recorded display frame offscreen and write an MP4 and/or numbered PNGs.
 
+    Frames have exactly ``size`` pixels: a size below the window's minimum is
+    drawn larger and scaled down. Ctrl+C stops after the current frame and
+    finalises the movie.
+
     Returns:
         The number of frames written.
+
+    Raises:
+        LauncherError: On a bad recording, an odd MP4 size, or an ffmpeg failure (with ffmpeg's reason).
+        Interrupted: After Ctrl+C, once the frames so far are written.
     """
     if mp4 is None and png_dir is None:
         raise LauncherError("say where to write: --mp4 out.mp4 and/or --png-dir frames/")
-    if size[0] % 2 or size[1] % 2:
+    if mp4 is not None and (size[0] % 2 or size[1] % 2):
         raise LauncherError(f"--size must be even in both directions for MP4, got {size[0]}x{size[1]}")
     recording = _open(path)
     from PyQt6.QtCore import Qt
@@ -54,38 +104,38 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
     app = ensure_application(offscreen=True)
     window = CompNeuroVisWindow(recording.scene, offscreen=True)  # type: ignore[attr-defined]
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    window.resize(*size)
+    _fit(window, size)
     window.show()
     app.processEvents()
-    writer = None
-    if mp4 is not None:
-        import imageio_ffmpeg
-
-        writer = imageio_ffmpeg.write_frames(str(mp4), size, fps=fps, codec="libx264", pix_fmt_out="yuv420p",
-                                             macro_block_size=1, quality=7)
-        writer.send(None)
     if png_dir is not None:
         png_dir.mkdir(parents=True, exist_ok=True)
+    writer = Mp4Writer(mp4, size, fps) if mp4 is not None else None
     # the recorded control changes as marks on the trace plots, as in a replay
     frames = marked_frames(recording.scene, recording.frames(), recording.events)  # type: ignore[attr-defined]
     count = 0
     try:
-        for k, frame in enumerate(tqdm(frames, unit="frame", disable=not progress, desc=path.name)):
-            window.apply_updates(frame)
-            app.processEvents()
-            image = window.grab_image()
-            if png_dir is not None:
-                image.save(str(png_dir / f"frame_{k:05d}.png"), "PNG")
-            if writer is not None:
-                pixels = _rgb(image)
-                if pixels.shape[:2] != (size[1], size[0]):
-                    raise LauncherError(f"rendered {pixels.shape[1]}x{pixels.shape[0]}, expected {size[0]}x{size[1]}")
-                writer.send(np.ascontiguousarray(pixels))
-            count += 1
-    finally:
+        with _sigint_flag() as interrupted:
+            for k, frame in enumerate(tqdm(frames, unit="frame", disable=not progress, desc=path.name)):
+                if interrupted:
+                    break
+                window.apply_updates(frame)
+                app.processEvents()
+                image = _exact(window.grab_image(), size)
+                if png_dir is not None and not image.save(str(png_dir / f"frame_{k:05d}.png"), "PNG"):
+                    raise LauncherError(f"could not write {png_dir / f'frame_{k:05d}.png'}")
+                if writer is not None:
+                    writer.write(_rgb(image))
+                count += 1
         if writer is not None:
             writer.close()
+            writer = None
+    finally:
+        if writer is not None:  # an error: stop ffmpeg, the error says what happened
+            writer.kill()
         window.close()
+    if interrupted:
+        where = " and ".join(str(p) for p in (mp4, png_dir) if p is not None)
+        raise Interrupted(f"interrupted: {count} frames written to {where}")
     return count
 
 

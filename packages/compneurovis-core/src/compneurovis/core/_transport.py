@@ -3,7 +3,8 @@
 The worker's main thread only simulates. A sender thread takes whatever
 updates are pending, coalesces them (`UpdateCoalescer`) and writes one
 message per batch, so a slow consumer never blocks the simulation: display
-frames it missed are skipped and history arrives merged, in bulk.
+frames it missed are skipped and history arrives merged, in bulk. The worker
+ends itself when the process that started it dies (`ParentWatch`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ._coalesce import UpdateCoalescer
 from ._codec import decode, encode
+from ._parent_watch import ParentWatch
 from ._protocol import Error, SceneReady, SessionCommand, SessionUpdate, StopSession
 from ._session import Session
 
@@ -75,10 +78,12 @@ class _Outbox:
 WORKER_ENV = "COMPNEUROVIS_WORKER"
 
 
-def _worker_main(factory: SessionFactory, conn: Connection) -> None:
+def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, kernel_watch: bool) -> None:
     """Entry point of the worker process."""
     os.environ[WORKER_ENV] = "1"  # lets a backend tune what it owns alone (e.g. its thread pools)
-    parent = os.getppid()
+    # Ctrl+C in a terminal reaches the whole process group: the frontend decides, and stops us cleanly
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch = ParentWatch(parent_pid, kernel=kernel_watch).start()
     # The simulation loop holds the GIL; a short switch interval lets the sender
     # thread in promptly, so messages leave as soon as the pipe takes them.
     sys.setswitchinterval(0.0005)
@@ -88,23 +93,26 @@ def _worker_main(factory: SessionFactory, conn: Connection) -> None:
     try:
         startup = getattr(factory, "startup_scene", None)
         if isinstance(factory, type) and startup is not None:
-            scene = startup()
+            with watch.guard():
+                scene = startup()
             if scene is not None:
                 outbox.put([SceneReady(scene=scene)])
-        session = factory()
-        scene = session.initialize()
+        with watch.guard():
+            session = factory()
+            scene = session.initialize()
         if scene is not None:
             outbox.put([SceneReady(scene=scene)])
         outbox.put(session.read_updates())
         stop = False
-        while not stop and not outbox.broken and os.getppid() == parent:
+        while not stop and not outbox.broken and not watch.gone.is_set():
             wait = 0.0 if session.is_live() else session.idle_sleep()
             while conn.poll(wait):
                 command = decode(conn.recv_bytes())
                 if isinstance(command, StopSession):
                     stop = True
                     break
-                session.handle(command)
+                with watch.guard():
+                    session.handle(command)
                 wait = 0.0
             if not stop and session.is_live():
                 session.advance()
@@ -114,10 +122,13 @@ def _worker_main(factory: SessionFactory, conn: Connection) -> None:
     except (EOFError, BrokenPipeError):
         pass  # the frontend went away
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
-        if session is not None:
-            outbox.put(session.read_updates())
+        # the original failure first: read_updates() below may be what raised
         fatal = Error(message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(), fatal=True)
+        if session is not None:
+            with contextlib.suppress(Exception):  # what the session emitted before it failed
+                outbox.put(session.read_updates())
     finally:
+        watch.shutting_down()
         if session is not None:
             try:
                 session.shutdown()
@@ -131,6 +142,18 @@ def _worker_main(factory: SessionFactory, conn: Connection) -> None:
             with contextlib.suppress(OSError):  # the sender died: report directly
                 conn.send_bytes(encode([fatal]))
         conn.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class WorkerTransport:
@@ -162,9 +185,12 @@ class WorkerTransport:
             raise RuntimeError("transport already started")
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         self._process = self._ctx.Process(
-            target=_worker_main, args=(self.factory, child_conn), name="compneurovis-worker", daemon=True
+            target=_worker_main, name="compneurovis-worker", daemon=True,
+            # the kernel's parent-death signal follows the starting thread: only arm it from the main one
+            args=(self.factory, child_conn, os.getpid(), threading.current_thread() is threading.main_thread()),
         )
-        self._process.start()
+        with _sigint_ignored():  # inherited through spawn: a Ctrl+C while the worker boots is not its business
+            self._process.start()
         child_conn.close()
         self._conn = parent_conn
         return self

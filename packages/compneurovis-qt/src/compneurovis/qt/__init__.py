@@ -13,7 +13,7 @@ plot, surface, space plot, kymograph, spike raster) are registered when this
 package is imported.
 """
 
-from ._app import ensure_application, run_app
+from ._app import ScreenshotError, ensure_application, run_app
 from ._colormaps import ColorScale, color_table, make_lookup_table
 from ._frame_loop import FrameLoop
 from ._kymograph import KymographDrawing
@@ -39,6 +39,7 @@ __all__ = [
     "MorphologyDrawing",
     "MorphologyRenderer",
     "RenderScheduler",
+    "ScreenshotError",
     "Selection",
     "SpacePlotDrawing",
     "SpikeRasterDrawing",

@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import Any
 
-from ._app import run_app
+from ._app import ScreenshotError, run_app
 
 
 def load_target(spec: str) -> Any:
@@ -45,8 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.timings:
             print(f"first frame: {seconds:.3f} s", flush=True)
 
-    return run_app(target, screenshot=args.screenshot, after=args.after, size=(int(width), int(height)),
-                   theme=args.theme, on_first_frame=report, show_timings=args.timings)
+    try:
+        return run_app(target, screenshot=args.screenshot, after=args.after, size=(int(width), int(height)),
+                       theme=args.theme, on_first_frame=report, show_timings=args.timings)
+    except ScreenshotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ import contextlib
 import functools
 import gc
 import logging
+import math
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QEventLoop, Qt, QTimer
+from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QApplication
 
-from compneurovis.core import RecordingSession, Scene, Session, SessionUpdate, WorkerTransport
+from compneurovis.core import Error, RecordingSession, Scene, Session, SessionUpdate, WorkerTransport
 
 from ._frame_loop import FrameLoop
 from ._theme import apply_app_palette
@@ -69,9 +72,53 @@ def _application(offscreen: bool, theme: str) -> QApplication:
     return app
 
 
+class ScreenshotError(RuntimeError):
+    """``run_app(screenshot=...)`` could not write a true picture of the session.
+
+    Raised when the file's folder is not writable (before the session starts),
+    when the session fails or ends before its first Scene, when no Scene arrives
+    in time, when the session fails before the picture is taken (the picture,
+    showing the error, is still written and the message says so), or when the
+    file cannot be written.
+    """
+
+
 class _NoUpdates:
+    finished = False
+
     def poll(self, timeout: float = 0.0, *, max_messages: int | None = None) -> list[SessionUpdate]:
         return []
+
+
+class _Watched:
+    """An update source that remembers the session's first fatal error."""
+
+    def __init__(self, source: WorkerTransport | _NoUpdates) -> None:
+        self.source = source
+        self.fatal: Error | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.source.finished
+
+    def poll(self, timeout: float = 0.0, *, max_messages: int | None = None) -> list[SessionUpdate]:
+        updates = self.source.poll(timeout, max_messages=max_messages)
+        if self.fatal is None:
+            self.fatal = next((u for u in updates if isinstance(u, Error) and u.fatal), None)
+        return updates
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before the session starts if ``path`` cannot be written (its folder is made if missing)."""
+    try:
+        if path.is_dir():
+            raise ScreenshotError(f"cannot write the screenshot {path}: it is a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".cnv-probe-"):
+            pass
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScreenshotError(f"cannot write the screenshot {path}: {reason}") from None
 
 
 def run_app(
@@ -99,7 +146,8 @@ def run_app(
             no display needed) and return instead of waiting for the user.
         after: With ``screenshot``: seconds of the running session (from its
             first Scene) to wait before taking it.
-        size: Window size in pixels (also the screenshot's size).
+        size: Window size in pixels; the screenshot has exactly this size (below the
+            window's minimum it is drawn larger and scaled down).
         theme: ``"dark"`` or ``"light"``.
         timeout: With ``screenshot``: give up (return 1) if no Scene arrives in
             this many seconds.
@@ -111,10 +159,17 @@ def run_app(
             `RecordingSession` in the worker; Ctrl+R pauses and resumes it).
 
     Returns:
-        ``0`` on success, ``1`` if a screenshot could not be taken.
+        ``0`` when the window was closed or the screenshot written.
+
+    Raises:
+        ScreenshotError: With ``screenshot``, if no true picture could be written
+            (the reason, e.g. the session's own error message, is in the message).
+        KeyboardInterrupt: Ctrl+C while waiting for a screenshot (the worker is stopped first).
     """
     started = time.monotonic()
     offscreen = screenshot is not None
+    if screenshot is not None:
+        _check_writable(Path(screenshot))
     app = _application(offscreen, theme)
     transport = _transport_for(target, record)
     window = CompNeuroVisWindow(target if isinstance(target, Scene) else None,
@@ -133,7 +188,8 @@ def run_app(
             on_first_frame(elapsed)
 
     window.firstFrame.connect(first_frame)
-    loop = FrameLoop(window, transport if transport is not None else _NoUpdates())
+    source = _Watched(transport if transport is not None else _NoUpdates())
+    loop = FrameLoop(window, source)
     if on_window is not None:
         on_window(window)
     try:
@@ -148,7 +204,7 @@ def run_app(
             return 0
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         window.show()
-        return _screenshot(app, window, loop, Path(screenshot), after, timeout, size)
+        return _screenshot(app, window, loop, source, Path(screenshot), after, timeout, size)
     finally:
         loop.stop()
         if transport is not None and transport.pid is not None:  # close() fails on a never-started worker
@@ -177,34 +233,78 @@ def _quit_on_interrupt(app: QApplication) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, path: Path,
+def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, source: _Watched, path: Path,
                 after: float, timeout: float, size: tuple[int, int]) -> int:
     start = time.monotonic()
     waiter = QEventLoop()
     check = QTimer()
     check.setInterval(20)
+    interrupted = []
 
     def ready() -> None:
         now = time.monotonic()
         if loop.scene_ready_at is None and window.scene is not None:
             loop.scene_ready_at = now
-        if (loop.scene_ready_at is not None and now - loop.scene_ready_at >= after) or now - start > timeout:
+        if (source.fatal is not None or interrupted or (window.scene is None and source.finished)
+                or (loop.scene_ready_at is not None and now - loop.scene_ready_at >= after)
+                or now - start > timeout):
             waiter.quit()
 
     check.timeout.connect(ready)
     check.start()
-    waiter.exec()
+    with _interrupt_flag(interrupted, waiter):
+        waiter.exec()
     check.stop()
+    if interrupted:
+        raise KeyboardInterrupt
     if window.scene is None:
-        log.error("no scene arrived within %.0f s; no screenshot", timeout)
-        return 1
+        if source.fatal is not None:
+            raise ScreenshotError(f"the session failed before its first Scene: {source.fatal.message}; "
+                                  "no screenshot written")
+        if source.finished:
+            raise ScreenshotError("the session ended without sending a Scene; no screenshot written")
+        raise ScreenshotError(f"no Scene arrived within {timeout:g} s; no screenshot written")
     loop.tick()
-    window.resize(*size)
+    _fit(window, size)
     app.processEvents()
-    image = window.grab_image()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    image = _exact(window.grab_image(), size)
     if not image.save(str(path), "PNG"):
-        log.error("could not write %s", path)
-        return 1
+        raise ScreenshotError(f"could not write the screenshot {path}")
     log.info("screenshot written to %s", path)
+    if source.fatal is not None:
+        raise ScreenshotError(f"the session failed: {source.fatal.message}; {path} shows the window with the error")
     return 0
+
+
+def _fit(window: CompNeuroVisWindow, size: tuple[int, int]) -> None:
+    """Resize to ``size``, or to the smallest multiple of it the window's layout allows."""
+    window.resize(*size)
+    actual = window.size()
+    if (actual.width(), actual.height()) != size:  # below the layout's minimum: draw larger, scale down
+        scale = max(actual.width() / size[0], actual.height() / size[1])
+        window.resize(math.ceil(size[0] * scale), math.ceil(size[1] * scale))
+
+
+def _exact(image: QImage, size: tuple[int, int]) -> QImage:
+    if (image.width(), image.height()) == size:
+        return image
+    return image.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
+@contextlib.contextmanager
+def _interrupt_flag(flag: list[bool], waiter: QEventLoop) -> Iterator[None]:
+    """Ctrl+C ends the wait (Python exceptions may not cross Qt's event loop)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(*_: object) -> None:
+        flag.append(True)
+        waiter.quit()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -174,7 +174,7 @@ def test_export_actions_write_the_clicked_traces_and_all_history(qtbot, tmp_path
     header, table = _csv_rows(out)
     assert header == ["time (ms)", *(f"{e} (a.u.)" for e in clicked)]
     np.testing.assert_array_equal(table[:, 0], history.coord("time"))
-    np.testing.assert_array_equal(table[:, 1:], history.values[[traced.index(e) for e in clicked]].T)
+    np.testing.assert_array_equal(table[:, 1:], history.values[:, [traced.index(e) for e in clicked]])  # time-major
 
     out = window.export_history_npz(tmp_path / "history.npz")
     with np.load(out) as data:
@@ -192,14 +192,14 @@ def test_export_from_a_replay_window_equals_its_history(qtbot, tmp_path):
     _record_fhn(path, frames=20)
     window = _replay_window(qtbot, path)
     history = window.scene.fields["segment_history"]
-    assert history.values.shape[1] > 20
+    assert history.values.shape[0] > 20  # time-major
     with np.load(window.export_history_npz(tmp_path / "replay.npz")) as data:
         np.testing.assert_array_equal(data["segment_history"], history.values)
         np.testing.assert_array_equal(data["segment_history__time"], history.coord("time"))
     window.clicked_entities.append("fhn.trunk[0]")  # the recorded default trace, as if clicked in the replay
     header, table = _csv_rows(window.export_traces_csv(tmp_path / "replay.csv"))
     assert header[1:] == ["fhn.trunk[0] (a.u.)"]
-    np.testing.assert_array_equal(table[:, 1], history.values[0])
+    np.testing.assert_array_equal(table[:, 1], history.values[:, 0])
 
 
 def test_export_errors_go_to_the_banner(window, tmp_path, qtbot):

@@ -18,23 +18,40 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compneurovis.core import (
+    ControlSpec,
     DisplayFrame,
     Field,
     FieldAppend,
     FieldReplace,
     MorphologySceneBuilder,
+    PanelPatch,
+    ScalarValueSpec,
+    Scene,
     SceneError,
     ScenePatch,
     SceneReady,
     SetControl,
     StatePatch,
+    Status,
     decode,
     encode,
 )
 from compneurovis.core._codec import MAGIC
+from compneurovis.core._protocol import UPDATE_TYPES
 
 BATCH = 40
 COUNTS: dict[str, int] = {}
+
+
+def _scene() -> Scene:
+    from conftest import line_geometry
+
+    scene = MorphologySceneBuilder.build_scene(
+        geometry=line_geometry(), display_values=np.zeros(5), trace_values=np.zeros((2, 1)),
+        trace_segment_ids=np.array(["cell.dend[0]"]), trace_times=np.array([0.0, 0.1]), display_unit="mV")
+    scene.controls["x"] = ControlSpec(id="x", label="X", value_spec=ScalarValueSpec(default=0, min=0, max=1))
+    scene.state["x"] = 0
+    return scene
 
 
 def _corpus() -> list[bytes]:
@@ -53,7 +70,8 @@ def _corpus() -> list[bytes]:
         FieldReplace(field_id="segment_history", values=np.ones((2, 1), np.float32),
                      coords={"time": np.array([0.0, 0.1]), "segment": np.array(["cell.dend[0]"])}),
         ScenePatch(views={"trace": {"rolling_window": 5.0}}), StatePatch(values={"a": (1, 2)}),
-        SetControl(control_id="x", value="y"),
+        SetControl(control_id="x", value="y"), StatePatch(values={"x": 0.5}),
+        PanelPatch(panel_id="trace", changes={"visible": False}), Status(message="s", sim_time=1.0),
     )]
 
 
@@ -61,9 +79,13 @@ CORPUS = _corpus()
 
 
 def _check(category: str, message: bytes) -> None:
+    """Decode ``message``; an update that decodes is applied to a fresh Scene: only `SceneError` may escape."""
     COUNTS[category] = COUNTS.get(category, 0) + 1
     try:
-        decode(message)
+        update = decode(message)
+        if type(update) in UPDATE_TYPES and not isinstance(update, SceneReady):
+            COUNTS["applied to a Scene"] = COUNTS.get("applied to a Scene", 0) + 1
+            _scene().apply(update)
     except SceneError:
         pass
     except BaseException as exc:  # noqa: BLE001 - the point of the fuzz test

@@ -95,6 +95,8 @@ def test_every_update_type_applies_in_place(scene):
         (ScenePatch(views={"trace": {"max_refresh_hz": -1}}), "max_refresh_hz must be"),
         (ScenePatch(views="x"), "ScenePatch views must be a dict"),
         (StatePatch(values=["amp"]), "StatePatch values must be a dict"),
+        (PanelPatch(panel_id="trace", changes={"view_ids": 5}), "does not fit the scene"),
+        (LayoutReplace(layout="columns"), "does not fit the scene"),
         (StatePatch(values={"missing": 1}), "unknown control id 'missing'"),
         (ScenePatch(views={"trace": {"colour": 1}}), "cannot patch"),
         (PanelPatch(panel_id="trace", changes={"view_ids": ("ghost",)}), "missing view"),

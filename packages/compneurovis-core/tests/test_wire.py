@@ -1,7 +1,6 @@
 """Wire names are declared, stable and independent of Python class names; versions are checked."""
 
 import dataclasses
-import itertools
 import struct
 
 import numpy as np
@@ -11,8 +10,6 @@ from compneurovis.core import (
     PROTOCOL_VERSION,
     DisplayFrame,
     FieldAppend,
-    HistoryCaptureMode,
-    Reset,
     SceneError,
     StatePatch,
     decode,
@@ -20,7 +17,6 @@ from compneurovis.core import (
     register_type,
     wire,
 )
-from compneurovis.core._codec import decode_recorded
 from compneurovis.core._wire import TYPES
 
 #: The protocol-2 wire bytes of one history append: a change here breaks every peer and recording.
@@ -89,63 +85,3 @@ def test_messages_of_another_version_are_refused_clearly():
     for version in (1, 3, "true", '"2"'):
         with pytest.raises(SceneError, match=r"protocol version .* this CompNeuroVis speaks 2"):
             decode(_with_version(message, version))
-
-
-def test_protocol_1_messages_of_recordings_decode_under_their_old_names():
-    v2 = encode(StatePatch(values={"mode": HistoryCaptureMode.FULL}))
-    v1 = _with_version(v2, 1).replace(b'"state_patch"', b'"StatePatch"').replace(
-        b'"history_capture_mode"', b'"HistoryCaptureMode"')
-    v1 = b"CNVS" + struct.pack("<I", len(v1) - 8) + v1[8:]
-    assert decode_recorded(v1, 1) == StatePatch(values={"mode": HistoryCaptureMode.FULL})
-    with pytest.raises(SceneError):
-        decode(v1)
-    with pytest.raises(SceneError, match="speaks 2"):
-        decode_recorded(_with_version(v2, 0), 0)
-
-
-def _as_protocol_1(message: bytes) -> bytes:
-    """``message`` as protocol 1 wrote it: version 1, Python class names as wire names."""
-    from compneurovis.core._codec import _V1_NAMES
-
-    (length,) = struct.unpack_from("<I", message, 4)
-    header = message[8:8 + length].replace(b'"protocol":2', b'"protocol":1')
-    for old, new in _V1_NAMES.items():
-        header = header.replace(f'"type":"{new}"'.encode(), f'"type":"{old}"'.encode())
-    return b"CNVS" + struct.pack("<I", len(header)) + header + message[8 + length:]
-
-
-def test_a_protocol_1_recording_opens_and_replays_the_same(tmp_path):
-    h5py = pytest.importorskip("h5py")
-    from compneurovis.core import Recorder, SceneReady, read_recording
-    from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
-
-    session = FitzHughNagumoCable()
-    path = tmp_path / "run.h5"
-    with Recorder(path) as recorder:
-        recorder.write_updates([SceneReady(scene=session.initialize())])
-        for _ in range(5):
-            session.advance()
-            recorder.write_updates(session.read_updates())
-        session.handle(Reset())
-        recorder.write_updates(session.read_updates())
-    new = read_recording(path)
-    with h5py.File(path, "r+") as f:  # rewrite it as protocol 1 wrote it
-        f.attrs["protocol_version"] = 1
-        scene = _as_protocol_1(f["scene"][()].tobytes())
-        del f["scene"]
-        f.create_dataset("scene", data=np.frombuffer(scene, np.uint8))
-        data, offsets = f["log/bytes"][()], f["log/offsets"][()]
-        messages = [_as_protocol_1(data[a:b].tobytes()) for a, b in itertools.pairwise(offsets)]
-        f["log/offsets"][...] = np.concatenate([[0], np.cumsum([len(m) for m in messages])])
-        del f["log/bytes"]
-        f.create_dataset("log/bytes", data=np.frombuffer(b"".join(messages), np.uint8))
-        assert b"FieldReplace" in b"".join(messages) and b"MorphologyGeometry" in scene
-    old = read_recording(path)
-    assert [type(u) for u in old.updates] == [type(u) for u in new.updates]
-    assert sum(isinstance(u, DisplayFrame) for u in old.updates) == 6  # 5 frames and the reset
-    for a, b in zip(old.updates, new.updates, strict=True):
-        np.testing.assert_array_equal(getattr(a, "values", 0), getattr(b, "values", 0))
-    with h5py.File(path, "r+") as f:
-        f.attrs["protocol_version"] = 7
-    with pytest.raises(SceneError, match=r"run\.h5: recording format 2 / protocol 7 is not readable"):
-        read_recording(path)

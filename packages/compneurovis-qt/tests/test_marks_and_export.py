@@ -174,7 +174,7 @@ def test_export_actions_write_the_clicked_traces_and_all_history(qtbot, tmp_path
     header, table = _csv_rows(out)
     assert header == ["time (ms)", *(f"{e} (a.u.)" for e in clicked)]
     np.testing.assert_array_equal(table[:, 0], history.coord("time"))
-    np.testing.assert_array_equal(table[:, 1:], history.values[:, [traced.index(e) for e in clicked]])
+    np.testing.assert_array_equal(table[:, 1:], history.values[:, [traced.index(e) for e in clicked]])  # time-major
 
     out = window.export_history_npz(tmp_path / "history.npz")
     with np.load(out) as data:

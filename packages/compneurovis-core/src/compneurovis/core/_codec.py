@@ -36,20 +36,6 @@ MAX_DEPTH = 64
 _MAX_NDIM = 32
 #: dtype kinds that may cross: bool, ints, floats, complex, bytes and str (never object or void).
 _DTYPE_KINDS = frozenset("biufcSU")
-#: Wire names of protocol 1, which used Python class names; read only for old recordings.
-_V1_NAMES = {
-    "Reset": "reset", "SetControl": "set_control", "InvokeAction": "invoke_action", "KeyPressed": "key_pressed",
-    "EntityClicked": "entity_clicked", "StopSession": "stop_session", "SceneReady": "scene_ready",
-    "FieldReplace": "field_replace", "FieldAppend": "field_append", "ScenePatch": "scene_patch",
-    "PanelPatch": "panel_patch", "LayoutReplace": "layout_replace", "StatePatch": "state_patch",
-    "Status": "status", "Error": "error", "ScalarValueSpec": "scalar_value_spec",
-    "ChoiceValueSpec": "choice_value_spec", "BoolValueSpec": "bool_value_spec", "XYValueSpec": "xy_value_spec",
-    "ControlSpec": "control_spec", "ActionSpec": "action_spec", "Field": "field",
-    "MorphologyGeometry": "morphology_geometry", "GridGeometry": "grid_geometry", "PanelSpec": "panel_spec",
-    "LayoutSpec": "layout_spec", "Scene": "scene", "AxisMark": "axis_mark",
-    "MorphologyViewSpec": "morphology_view_spec", "LinePlotViewSpec": "line_plot_view_spec",
-    "SurfaceViewSpec": "surface_view_spec", "HistoryCaptureMode": "history_capture_mode",
-}
 
 
 def to_plain(obj: Any, buffers: list[np.ndarray]) -> Any:
@@ -93,11 +79,10 @@ def to_plain(obj: Any, buffers: list[np.ndarray]) -> Any:
 
 
 class _Decoder:
-    """One `from_plain` pass: the buffers, the name table and the depth bound."""
+    """One `from_plain` pass: the buffers and the depth bound."""
 
-    def __init__(self, buffers: list[Any], names: dict[str, str] | None = None) -> None:
+    def __init__(self, buffers: list[Any]) -> None:
         self.buffers = buffers
-        self.names = names  # old wire name -> current one, for protocol 1
 
     def tree(self, tree: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -124,8 +109,6 @@ class _Decoder:
         raise SceneError(f"unknown encoding tag {tag!r}")
 
     def lookup(self, pool: dict[str, Any], name: str) -> Any:
-        if self.names is not None:
-            name = self.names.get(name, name)
         try:
             return pool[name]
         except KeyError:
@@ -213,23 +196,6 @@ def decode(message: bytes | bytearray | memoryview) -> Any:
         SceneError: For a message that is truncated, foreign, malformed, or of
             another protocol version.
     """
-    return _decode(message, (PROTOCOL_VERSION,))
-
-
-def decode_recorded(message: bytes | bytearray | memoryview, version: int) -> Any:
-    """Decode a message stored in a recording of protocol ``version`` (1 or current).
-
-    Protocol 1 differs from 2 only in its wire names (the Python class names
-    of the time) and in having no `DisplayFrame`; its messages are read by
-    translating the names.
-
-    Raises:
-        SceneError: As `decode`, or for a version this CompNeuroVis cannot read.
-    """
-    return _decode(message, (version,) if version in (1, PROTOCOL_VERSION) else ())
-
-
-def _decode(message: Any, versions: tuple[int, ...]) -> Any:
     try:
         view = memoryview(message).cast("B")
     except (TypeError, ValueError):
@@ -249,7 +215,7 @@ def _decode(message: Any, versions: tuple[int, ...]) -> Any:
     if not isinstance(header, dict):
         raise SceneError(f"message header is a {type(header).__name__}, not an object")
     version = header.get("protocol")
-    if type(version) is not int or version not in versions:
+    if type(version) is not int or version != PROTOCOL_VERSION:
         raise SceneError(f"message has protocol version {str(version)[:20]}, this CompNeuroVis speaks "
                          f"{PROTOCOL_VERSION}")
     sizes = header.get("sizes")
@@ -265,5 +231,4 @@ def _decode(message: Any, versions: tuple[int, ...]) -> Any:
         raise SceneError(f"message truncated: {len(view)} bytes, its header promises {start}")
     if start < len(view):
         raise SceneError(f"message has {len(view) - start} bytes after the {start} its header describes")
-    names = None if version == PROTOCOL_VERSION else _V1_NAMES
-    return _Decoder(buffers, names).tree(header["body"], 0)
+    return _Decoder(buffers).tree(header["body"], 0)

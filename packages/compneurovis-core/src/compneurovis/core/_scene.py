@@ -56,6 +56,26 @@ def _patched(kind: str, item_id: str, item: Any, changes: dict[str, Any]) -> Any
         raise SceneError(f"{kind} {item_id!r}: patch {sorted(changes)} does not fit: {exc}") from None
 
 
+#: Attributes of updates that must be str, and that must be None or a finite number.
+_STR_ATTRIBUTES = ("field_id", "append_dim", "panel_id", "message")
+_NUMBER_ATTRIBUTES = ("sim_time", "produced_at")
+
+
+def _check_plain_attributes(update: Any) -> None:
+    """Check the plain attributes an update may have (ids, messages, times) have the right types."""
+    for name in _STR_ATTRIBUTES:
+        value = getattr(update, name, "")
+        if not isinstance(value, str):
+            raise SceneError(f"{type(update).__name__}: {name} must be a str, got {value!r:.80}")
+    for name in _NUMBER_ATTRIBUTES:
+        value = getattr(update, name, None)
+        if value is not None and not (isinstance(value, numbers.Real) and not isinstance(value, bool)):
+            raise SceneError(f"{type(update).__name__}: {name} must be None or a number, got {value!r:.80}")
+    if isinstance(update, Error) and not (isinstance(update.traceback, str | None) and isinstance(update.fatal, bool)):
+        raise SceneError(f"Error: traceback must be a str or None and fatal a bool, got {update.traceback!r:.80}, "
+                         f"{update.fatal!r}")
+
+
 def _mapping(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise SceneError(f"{what} must be a dict with str keys, got {type(value).__name__}")
@@ -139,7 +159,15 @@ class Scene:
         handler = _APPLY.get(type(update))
         if handler is None:
             raise SceneError(f"not a session update: {type(update).__name__}")
-        handler(self, update)
+        _check_plain_attributes(update)
+        try:
+            handler(self, update)
+        except SceneError:
+            raise
+        except (TypeError, ValueError, AttributeError, IndexError) as exc:  # a malformed attribute
+            what = getattr(update, "field_id", None) or getattr(update, "panel_id", None)
+            raise SceneError(f"{type(update).__name__}{f' for {what!r}' if what else ''} does not fit: "
+                             f"{type(exc).__name__}: {exc}") from None
 
     def _set_field(self, new: Field) -> None:
         """Store ``new``; if a view that draws it no longer fits, restore the old field and re-raise."""
@@ -165,7 +193,10 @@ class Scene:
         saved = (dict(self.views), dict(self.controls), dict(self.panels), self.layout)
         change()
         try:
-            self.validate()
+            try:
+                self.validate()
+            except (TypeError, AttributeError) as exc:  # e.g. a patched panel whose view_ids is a number
+                raise SceneError(f"the change does not fit the scene: {exc}") from None
         except SceneError:
             self.views, self.controls, self.panels, self.layout = (
                 saved[0], saved[1], saved[2], saved[3])
@@ -206,7 +237,8 @@ def _display_frame(scene: Scene, update: DisplayFrame) -> None:
 
 @_applies(FieldReplace)
 def _field_replace(scene: Scene, update: FieldReplace) -> None:
-    scene._set_field(scene._existing_field(update.field_id).replaced(update.values, update.coords))
+    old = scene._existing_field(update.field_id)
+    scene._set_field(old.replaced(update.values, _mapping(update.coords, f"field {old.id!r}: coords")))
 
 
 @_applies(FieldAppend)

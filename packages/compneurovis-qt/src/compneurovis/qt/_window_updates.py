@@ -64,14 +64,22 @@ def _scene_ready(window: UpdateTarget, update: SceneReady) -> None:
     window.set_scene(update.scene)
 
 
-def _field(window: UpdateTarget, update: FieldReplace | FieldAppend) -> None:
+def _field(window: UpdateTarget, update: FieldReplace | FieldAppend, produced_at: float | None) -> None:
     if window.scene is None:
         return
     window.scene.apply(update)
     if update.sim_time is not None:
         window.sim_time = update.sim_time
         window.timings.on_sim_time(update.sim_time)
-    window.fields_changed(update.field_id, getattr(update, "produced_at", None))
+    window.fields_changed(update.field_id, produced_at)
+
+
+def _field_replace(window: UpdateTarget, update: FieldReplace) -> None:
+    _field(window, update, update.produced_at)  # a display frame: its latency is measured when drawn
+
+
+def _field_append(window: UpdateTarget, update: FieldAppend) -> None:
+    _field(window, update, None)  # history: the display latency is that of display frames
 
 
 def _state(window: UpdateTarget, update: StatePatch) -> None:
@@ -130,8 +138,8 @@ def _error(window: UpdateTarget, update: Error) -> None:
 
 _HANDLERS: dict[type, Handler] = {
     SceneReady: _scene_ready,
-    FieldReplace: _field,
-    FieldAppend: _field,
+    FieldReplace: _field_replace,
+    FieldAppend: _field_append,
     StatePatch: _state,
     ScenePatch: _scene_patch,
     PanelPatch: _panel_patch,

@@ -91,7 +91,7 @@ class CompNeuroVisWindow(QMainWindow):
         self._produced_at: dict[str, float] = {}  # view id -> produced_at of the frame to draw
         self._changed: dict[str, set[str]] = {}  # view id -> its fields updated since its last draw
         self._failed: dict[str, str] = {}  # view id -> the error that stopped it (shown once)
-        self._shown_failures: dict[str, str] = {}  # view id -> its last error shown in the banner
+        self._shown_failures: set[str] = set()  # views whose failure the banner showed (until they draw again)
         self._shortcuts: list[QShortcut] = []
         self.status_text = ""
         apply_theme(self, theme)
@@ -407,7 +407,7 @@ class CompNeuroVisWindow(QMainWindow):
         scene = self.scene
         if not self._guard(view_id, lambda d: (d.update(scene, changed), d.draw(), True)[2]):
             return False
-        self._shown_failures.pop(view_id, None)  # drawn again: a later failure is news
+        self._shown_failures.discard(view_id)  # drawn again: a later failure is news
         produced_at = self._produced_at.pop(view_id, None)
         if produced_at is not None:
             self.timings.on_frame_shown(produced_at)
@@ -428,8 +428,8 @@ class CompNeuroVisWindow(QMainWindow):
             message = f"view {view_id!r} stopped drawing: {type(exc).__name__}: {exc}"
             self._failed[view_id] = message
             self.scheduler.suspend(view_id)
-            if self._shown_failures.get(view_id) != message:  # the same failure again: no new banner
-                self._shown_failures[view_id] = message
+            if view_id not in self._shown_failures:  # failing again before drawing once: no new banner
+                self._shown_failures.add(view_id)
                 log.error("%s", message)
                 self.error_banner.show_error(message, traceback.format_exc())
             return None

@@ -164,3 +164,21 @@ def test_shift_click_retargets_the_space_plot_within_the_cell_only(show):
     window.mark_dirty("s")
     window.render_due(force=True)
     assert drawing.distance.tolist() == [0.0, 10.0, 20.0]
+
+
+def test_view_menu_toggles_category_colours(show):
+    kinds = category_field("kind", ["soma", "dend", "dend", "axon", "axon"])
+    view = MorphologyViewSpec(id="m", geometry_id="morph", color_field_id="v", category_field_id="kind")
+    window = show(scene_with(view, fields=[kinds]))
+    window.view_menu.aboutToShow.emit()
+    (action,) = [a for a in window.view_menu.actions() if a.isCheckable()]
+    assert action.text() == "Colour m by kind" and not action.isChecked()
+    action.trigger()
+    assert window.scene.views["m"].color_by == "category"
+    window.render_due(force=True)
+    assert [name for name, _ in window.views["m"].legend.entries] == ["soma", "dend", "axon"]
+    window.view_menu.aboutToShow.emit()
+    (action,) = [a for a in window.view_menu.actions() if a.isCheckable()]
+    assert action.isChecked()
+    action.trigger()
+    assert window.scene.views["m"].color_by == "field"

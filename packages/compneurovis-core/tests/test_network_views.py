@@ -275,3 +275,18 @@ def test_fuzzed_path_ends_are_accepted_or_named(start, end):
                 KymographViewSpec(id="ky", geometry_id="morphology", field_id="v", start=start, end=end)])
     except SceneError as exc:
         assert "view 'sp'" in str(exc) or "view 'ky'" in str(exc)
+
+
+@pytest.mark.parametrize(("view", "message"), [
+    (KymographViewSpec(id="ky", geometry_id="morphology", field_id="v", time_window="10"),  # type: ignore[arg-type]
+     "view 'ky': time_window must be a finite number > 0, got '10'"),
+    (KymographViewSpec(id="ky", geometry_id="morphology", field_id="v", color_limits=(5.0, 1.0)),
+     "view 'ky': color_limits must be None or finite"),
+    (SpacePlotViewSpec(id="sp", geometry_id="morphology", field_id="v", y_limits=(0.0, float("nan"))),
+     "view 'sp': y_limits must be None or finite"),
+    (SpikeRasterViewSpec(id="r", field_id="spikes", rolling_window=-1.0),
+     "view 'r': rolling_window must be None or a finite number > 0"),
+])
+def test_bad_view_settings_are_named(view, message):
+    with pytest.raises(SceneError, match=message):
+        _scene([view])

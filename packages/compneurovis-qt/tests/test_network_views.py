@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PyQt6.QtCore import QPoint, Qt
 
 from compneurovis.core import (
     CATEGORY_COLORS,
@@ -156,11 +157,42 @@ def test_morphology_switches_to_category_colours_with_a_legend_and_back(show):
     assert drawing.legend.entries == [] and drawing.renderer.scalar_bar.GetVisibility()
 
 
-def test_shift_click_retargets_the_space_plot_within_the_cell_only(show):
-    view = SpacePlotViewSpec(id="s", geometry_id="morph", field_id="v", end="c.dend[4]")
-    window = show(scene_with(view))
+def _click(window, qtbot, entity: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    holder, renderer = window.views["m"].panel, window.views["m"].renderer
+    target = renderer.world_to_display(window.scene.geometries["morph"].centers[entity:entity + 1])[0]
+    widget = holder._vtk
+    ratio = widget.devicePixelRatioF()
+    point = QPoint(round(target[0] / ratio), round(widget.height() - target[1] / ratio))
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, modifier=modifier, pos=point)
+
+
+def test_shift_click_retargets_the_space_plot_within_the_cell_only(show, qtbot):
+    space = SpacePlotViewSpec(id="s", geometry_id="morph", field_id="v")
+    morphology = MorphologyViewSpec(id="m", geometry_id="morph", color_field_id="v")
+    window = show(scene_with(morphology, space))
     drawing = window.views["s"]
-    assert drawing.retarget("c.dend[2]")
-    window.mark_dirty("s")
+    assert drawing.distance.tolist() == [0.0, 10.0, 20.0, 30.0, 40.0]  # soma to the farthest tip
+    _click(window, qtbot, 2)  # a plain click only selects
     window.render_due(force=True)
-    assert drawing.distance.tolist() == [0.0, 10.0, 20.0]
+    assert drawing.end_override is None
+    _click(window, qtbot, 2, Qt.KeyboardModifier.ShiftModifier)
+    window.render_due(force=True)
+    assert drawing.end_override == "c.dend[2]" and drawing.distance.tolist() == [0.0, 10.0, 20.0]
+
+
+def test_view_menu_toggles_category_colours(show):
+    kinds = category_field("kind", ["soma", "dend", "dend", "axon", "axon"])
+    view = MorphologyViewSpec(id="m", geometry_id="morph", color_field_id="v", category_field_id="kind")
+    window = show(scene_with(view, fields=[kinds]))
+    window.view_menu.aboutToShow.emit()
+    (action,) = [a for a in window.view_menu.actions() if a.isCheckable()]
+    assert action.text() == "Colour m by kind" and not action.isChecked()
+    action.trigger()
+    assert window.scene.views["m"].color_by == "category"
+    window.render_due(force=True)
+    assert [name for name, _ in window.views["m"].legend.entries] == ["soma", "dend", "axon"]
+    window.view_menu.aboutToShow.emit()
+    (action,) = [a for a in window.view_menu.actions() if a.isCheckable()]
+    assert action.isChecked()
+    action.trigger()
+    assert window.scene.views["m"].color_by == "field"

@@ -7,6 +7,8 @@ view, the field and the expected versus actual dims.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,14 @@ from ._wire import wire
 
 if TYPE_CHECKING:
     from ._scene import Scene
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _positive(value: object) -> bool:
+    return _finite(value) and value > 0  # type: ignore[operator]
 
 
 def _field(scene: Scene, view_id: str, field_id: str) -> Field:
@@ -110,6 +120,11 @@ class SpacePlotViewSpec(_PathView):
             SceneError: Naming the view, the field and expected vs actual dims.
         """
         geometry, f = self._check_path(scene)
+        limits = self.y_limits
+        if limits is not None and not (isinstance(limits, tuple | list) and len(limits) == 2
+                                       and all(_finite(v) for v in limits) and limits[0] < limits[1]):
+            raise SceneError(f"view {self.id!r}: y_limits must be None or finite (low, high) with low < high, "
+                             f"got {limits!r}")
         if f.dims != ("segment",) or f.shape != (geometry.n_entities,):
             raise SceneError(f"view {self.id!r}: field {f.id!r} has dims {f.dims} and shape {f.shape}, "
                              f"expected ('segment',) and ({geometry.n_entities},)")
@@ -158,8 +173,9 @@ class KymographViewSpec(_PathView):
         elif sorted(f.dims) != ["segment", "time"]:
             raise SceneError(f"view {self.id!r}: field {f.id!r} has dims {f.dims}, expected ('segment',) "
                              f"or ('segment', 'time')")
-        if not (self.time_window > 0):
-            raise SceneError(f"view {self.id!r}: time_window must be > 0, got {self.time_window!r}")
+        if not _positive(self.time_window):
+            raise SceneError(f"view {self.id!r}: time_window must be a finite number > 0, got {self.time_window!r}")
+        self.check_color_scale(self.color_limits)
 
 
 @wire("spike_raster_view_spec")
@@ -199,6 +215,7 @@ class SpikeRasterViewSpec(ViewSpec):
         """
         super().validate(scene)
         check_spike_field(_field(scene, self.id, self.field_id), self.id)
-        if self.rolling_window is not None and not (self.rolling_window > 0):
-            raise SceneError(f"view {self.id!r}: rolling_window must be None or > 0, got {self.rolling_window!r}")
+        if self.rolling_window is not None and not _positive(self.rolling_window):
+            raise SceneError(f"view {self.id!r}: rolling_window must be None or a finite number > 0, "
+                             f"got {self.rolling_window!r}")
 

@@ -19,7 +19,8 @@ def cnv(*args, timeout=300):
 
 
 @pytest.mark.parametrize(("name", "text", "says"), [
-    ("cycle.swc", "1 1 0 0 0 6 -1\n2 3 10 0 0 1 3\n3 3 20 0 0 1 2\n", "line 2: malformed SWC: parent ids form a cycle (sample -> its parent): 2 -> 3 -> 2"),
+    ("cycle.swc", "1 1 0 0 0 6 -1\n2 3 10 0 0 1 3\n3 3 20 0 0 1 2\n",
+     "line 2: malformed SWC: parent ids form a cycle (sample -> its parent): 2 -> 3 -> 2"),
     ("self.swc", "1 1 0 0 0 6 -1\n2 3 10 0 0 1 2\n", "line 2: malformed SWC: sample 2 is its own parent"),
     ("flat.swc", "1 1 0 0 0 6 -1\n2 3 10 0 0 0 1\n", "line 2: malformed SWC: field 'radius' must be positive"),
     ("far.swc", "1 1 0 0 0 6 -1\n2 3 1e300 0 0 1 1\n", "line 2: malformed SWC: field 'x'"),

@@ -65,6 +65,7 @@ def test_load_swc_builds_named_sections(tmp_path):
 
 def test_nseg_rules():
     assert [odd_nseg(L, 5.0) for L in (0.1, 5.0, 5.1, 10.0, 14.9, 15.1)] == [1, 1, 3, 3, 3, 5]
+    assert odd_nseg(1e7, 5.0) == 32765  # NEURON refuses more (the fuzz test found a 1e7 µm section)
     with pytest.raises(ValueError):
         odd_nseg(10.0, 0.0)
     sec = h.Section(name="s")

@@ -65,6 +65,7 @@ def test_load_swc_builds_named_sections(tmp_path):
 
 def test_nseg_rules():
     assert [odd_nseg(L, 5.0) for L in (0.1, 5.0, 5.1, 10.0, 14.9, 15.1)] == [1, 1, 3, 3, 3, 5]
+    assert odd_nseg(1e7, 5.0) == 32765  # NEURON refuses more (the fuzz test found a 1e7 µm section)
     with pytest.raises(ValueError):
         odd_nseg(10.0, 0.0)
     sec = h.Section(name="s")
@@ -244,7 +245,7 @@ def test_a_file_without_soma_runs_with_its_root_section_as_soma(tmp_path):
 
 REFUSED = {  # name: (replace line 2 by, the line in the message, what it says)
     "self-parent": ("2 3 0 5 0 1 2", 2, "sample 2 is its own parent"),
-    "cycle": ("2 3 0 5 0 1 3\n3 3 0 9 0 1 2", 2, "parent ids form a cycle: 2 -> 3"),
+    "cycle": ("2 3 0 5 0 1 3\n3 3 0 9 0 1 2", 2, "parent ids form a cycle (sample -> its parent): 2 -> 3 -> 2"),
     "huge coordinate": ("2 3 0 1e300 0 1 1", 2, "field 'y' is 1e+300 µm"),
     "zero radius": ("2 3 0 5 0 0 1", 2, "field 'radius' must be positive, got '0'"),
     "negative radius": ("2 3 0 5 0 -0.5 1", 2, "field 'radius' must be positive, got '-0.5'"),

@@ -206,7 +206,7 @@ def _load_in_children(paths: list[Path], tmp_path: Path) -> tuple[dict[int, str]
 
 
 @pytest.mark.slow
-def test_any_swc_bytes_load_or_raise_swc_format_error(tmp_path):
+def test_any_swc_bytes_load_or_raise_swc_format_error(tmp_path, record_property):
     began = time.monotonic()
     cases = _generate(tmp_path)
     results, deaths = _load_in_children([path for _, path in cases], tmp_path)
@@ -226,7 +226,9 @@ def test_any_swc_bytes_load_or_raise_swc_format_error(tmp_path):
     summary = ", ".join(
         f"{c}: {sum(n for (cat, _), n in counts.items() if cat == c)} "
         f"({counts[c, 'OK']} loaded, {counts[c, 'ERR']} refused)" for c in ("valid", "mutated", "garbage"))
-    print(f"\nSWC fuzz: {len(cases)} files in {time.monotonic() - began:.1f} s; {summary}")
+    report = f"SWC fuzz: {len(cases)} files in {time.monotonic() - began:.1f} s; {summary}"
+    record_property("swc_fuzz", report)  # in the JUnit XML
+    print("\n" + report)
     assert not problems, "\n\n".join(problems[:10])
     assert len(cases) >= 500 and counts["valid", "OK"] == N_VALID
     assert counts["mutated", "OK"] > 0 and counts["mutated", "ERR"] > 0  # both paths exercised

@@ -21,6 +21,8 @@ from ._swc_read import SwcFormatError, SwcTree, read_swc_tree
 
 #: Default longest segment, in µm, used by `load_swc` to choose ``nseg``.
 DEFAULT_MAX_SEGMENT_LENGTH = 5.0
+#: Largest ``nseg`` `odd_nseg` gives: the largest odd one NEURON 9 accepts (32,767 fails to allocate).
+MAX_NSEG = 32765
 
 
 def validate_swc(path: str | os.PathLike[str]) -> int:
@@ -48,6 +50,8 @@ def validate_swc(path: str | os.PathLike[str]) -> int:
 def odd_nseg(length: float, max_segment_length: float) -> int:
     """Return the smallest odd ``nseg`` whose segments are at most ``max_segment_length`` long.
 
+    At most 32,765 (NEURON's limit): a longer section gets longer segments.
+
     Args:
         length: Section length, in µm.
         max_segment_length: Longest allowed segment, in µm.
@@ -55,7 +59,7 @@ def odd_nseg(length: float, max_segment_length: float) -> int:
     if max_segment_length <= 0:
         raise ValueError(f"max_segment_length must be positive, got {max_segment_length}")
     n = max(1, math.ceil(length / max_segment_length))
-    return n if n % 2 else n + 1
+    return min(n if n % 2 else n + 1, MAX_NSEG)
 
 
 def set_nseg(sections: Iterable[Any], max_segment_length: float = DEFAULT_MAX_SEGMENT_LENGTH) -> int:

@@ -169,9 +169,12 @@ def _order(path: str, rows: list) -> tuple[list[int], list[int]]:
         while j not in seen:
             seen.append(j)
             j = parent[j]
-        loop = [rows[i][1][0] for i in seen[seen.index(j):]]
-        raise SwcFormatError(path, rows[first][0], "parent ids form a cycle: "
-                             + " -> ".join(str(s) for s in loop[:8]) + (" ..." if len(loop) > 8 else ""))
+        cycle = seen[seen.index(j):]
+        start = cycle.index(min(cycle))  # name the cycle from its first line in the file
+        loop = [rows[i][1][0] for i in cycle[start:] + cycle[:start]]
+        shown = [str(s) for s in loop[:8]] + (["..."] if len(loop) > 8 else []) + [str(loop[0])]
+        raise SwcFormatError(path, rows[min(cycle)][0], "parent ids form a cycle (sample -> its parent): "
+                             + " -> ".join(shown))
     return parent, order
 
 

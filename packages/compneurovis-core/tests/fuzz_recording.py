@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compneurovis.core import Recorder, SceneError, SceneReady, encode, read_recording
+from compneurovis.core import Recorder, ReplaySession, SceneError, SceneReady, encode, read_recording
 from compneurovis.core import _recording_format as fmt
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 
@@ -55,6 +55,10 @@ def outcome(category: str, data: bytes, *, prefix: bool) -> None:
         counts[f"{category}: SceneError"] += 1
         return
     counts[f"{category}: read"] += 1
+    try:
+        ReplaySession.from_recording(target)  # what `compneurovis` replays and renders from
+    except SceneError as exc:
+        assert str(exc).startswith(f"{target}: "), exc
     if prefix:
         assert len(recording.updates) <= len(written)
         for got, want in zip(recording.updates, written, strict=False):

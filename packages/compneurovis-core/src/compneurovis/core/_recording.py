@@ -13,10 +13,7 @@ other tools.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -45,12 +42,8 @@ from ._protocol import (
     Status,
 )
 from ._recording_read import Recording, check_frame, read_recording
+from ._recording_writer import BlockWriter
 from ._scene import Scene
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no advisory lock
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["Recorder", "Recording", "read_recording"]
 
@@ -59,8 +52,6 @@ _APPENDS = np.dtype([("seq", "i8"), ("count", "i8"), ("max_length", "i8"), ("sim
 _TIMES = np.dtype([("seq", "i8"), ("sim_time", "f8")])
 #: Bytes buffered per stream before a block is written.
 _BUFFER_BYTES = 4 << 20
-#: Most seconds between two syncs of the file to the disk.
-_SYNC_INTERVAL = 1.0
 
 
 class _Rows:
@@ -151,11 +142,9 @@ class Recorder:
     def __init__(self, path: str | Path, *, flush_interval: float = 1.0) -> None:
         self.path = Path(path)
         self.flush_interval = flush_interval
-        self._fd = self._open_locked(self.path)
-        self._good = 0  # bytes of the file known whole
-        self._failure: OSError | None = None
-        self._last_sync = time.monotonic()
-        self._flushed_time = float("nan")  # sim time when the last block was written
+        self._writer = BlockWriter(self.path, PROTOCOL_VERSION)
+        self._told = False  # whether the writer's failure was raised to the caller
+        self._closed = False
         self._scene: Scene | None = None
         self._seq = 0  # stream position of the next update
         self._start_seq = 0  # of the first update not yet in a block
@@ -168,27 +157,6 @@ class Recorder:
         self._start = time.monotonic()
         self._last_flush = self._start
         self._sim_time = float("nan")
-        try:
-            self._write(fmt.header(PROTOCOL_VERSION))
-        except OSError:
-            self.close()
-            raise
-
-    @staticmethod
-    def _open_locked(path: Path) -> int:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
-        except OSError as exc:
-            raise type(exc)(exc.errno, f"cannot record to {path}: {exc.strerror}") from None
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                raise OSError(errno.EBUSY, f"cannot record to {path}: another recorder is writing it "
-                                           "(the file is left as it is)") from None
-        os.ftruncate(fd, 0)
-        return fd
 
     # ---------------------------------------------------------------- writing
 
@@ -212,7 +180,7 @@ class Recorder:
             else:
                 self._general(update)
         if time.monotonic() - self._last_flush >= self.flush_interval:
-            self.flush()
+            self._flush_block()
 
     def write_command(self, command: SessionCommand) -> None:
         """Record a command the user sent (control change, action, key, click) as an event."""
@@ -227,7 +195,7 @@ class Recorder:
                 or values.dtype != stream.dtype:
             return False
         if not stream.values.free() or not stream.times.free():
-            self.flush()  # a full buffer: everything so far goes out as one block
+            self._flush_block()  # a full buffer: everything so far goes out as one block
         stream.values.add(values)
         sim_time = update.sim_time
         stream.times.add((self._seq, np.nan if sim_time is None else sim_time))
@@ -257,7 +225,7 @@ class Recorder:
             return False  # the general path raises the precise error
         if stream.values.free() < k or not stream.table.free() or (stream.coord is not None
                                                                     and stream.coord.free() < k):
-            self.flush()
+            self._flush_block()
         stream.values.extend(rows)
         if stream.coord is not None:
             stream.coord.extend(np.asarray(coord))
@@ -344,11 +312,17 @@ class Recorder:
     # ------------------------------------------------------------------ disk
 
     def flush(self) -> None:
-        """Write everything buffered as one block; the file is then readable up to here.
+        """Write everything buffered as one block and wait for it: the file is then readable up to here.
 
         Raises:
             OSError: If the file cannot be written (see `write_updates`).
         """
+        self._flush_block()
+        self._writer.wait()
+        self._check_failed()
+
+    def _flush_block(self) -> None:
+        """Queue everything buffered as one block for the writer thread."""
         self._check_failed()
         self._last_flush = time.monotonic()
         if self._scene is None or (self._seq == self._start_seq and not self._events):
@@ -381,69 +355,42 @@ class Recorder:
         self._log_rows.clear()
         self._events.clear()
         self._start_seq = self._seq
-        self._flushed_time = self._sim_time
 
     def flush_if_due(self) -> None:
-        """`flush` if ``flush_interval`` has passed since the last one (call while idle)."""
+        """Write a block if ``flush_interval`` has passed since the last one (call while idle)."""
         if time.monotonic() - self._last_flush >= self.flush_interval:
-            self.flush()
+            self._flush_block()
 
     def _write_block(self, content: dict[str, Any]) -> None:
-        payload = encode(content)
-        self._write(fmt.block(payload), payload)
-        if time.monotonic() - self._last_sync >= _SYNC_INTERVAL:
-            self._sync()
-
-    def _write(self, *parts: bytes) -> None:
-        try:
-            for part in parts:
-                view = memoryview(part)
-                while view:
-                    view = view[os.write(self._fd, view):]
-        except OSError as exc:
-            with contextlib.suppress(OSError):  # drop the torn block: later readers see a clean end
-                os.ftruncate(self._fd, self._good)
-            self._failure = type(exc)(exc.errno, f"recording to {self.path} stopped: {exc.strerror}; the file "
-                                                 f"keeps the {self._start_seq} updates written before "
-                                                 f"(up to sim time {self._flushed_time:g})")
-            raise self._failure from None
-        self._good += sum(len(p) for p in parts)
-
-    def _sync(self) -> None:
-        try:
-            os.fsync(self._fd)
-        except OSError as exc:
-            self._failure = type(exc)(exc.errno, f"recording to {self.path} stopped: {exc.strerror}")
-            raise self._failure from None
-        self._last_sync = time.monotonic()
+        self._writer.submit(encode(content), self._seq, self._sim_time)
 
     def _check_failed(self) -> None:
-        if self._failure is not None:
-            raise self._failure
+        failure = self._writer.failure
+        if failure is not None:
+            self._told = True
+            raise failure
 
     @property
     def failed(self) -> OSError | None:
         """The error that stopped the recorder (a full disk, ...), or ``None``."""
-        return self._failure
+        return self._writer.failure
 
     def close(self) -> None:
         """Flush, mark the recording complete and close the file.
 
         Raises:
-            OSError: If the last block cannot be written (see `write_updates`);
-                the file is closed all the same. A recorder that already
-                failed closes quietly.
+            OSError: If the file could not be written (see `write_updates`)
+                and this was not yet raised; the file is closed all the same.
         """
-        if self._fd < 0:
-            return
         try:
-            if self._failure is None and self._scene is not None:
-                self.flush()
+            if self._writer.failure is None and self._scene is not None and not self._closed:
+                self._flush_block()
                 self._write_block({"kind": "end", "end": self._seq})
-                self._sync()
         finally:
-            os.close(self._fd)  # also releases the lock
-            self._fd = -1
+            self._closed = True
+            self._writer.close()
+        if self._writer.failure is not None and not self._told:
+            self._check_failed()
 
     def __enter__(self) -> Recorder:
         return self
@@ -452,6 +399,6 @@ class Recorder:
         self.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_fd", -1) >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+        writer = getattr(self, "_writer", None)
+        if writer is not None:  # never closed: release the file and the thread (no end mark: not complete)
+            writer.close()

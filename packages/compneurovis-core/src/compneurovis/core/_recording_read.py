@@ -18,7 +18,7 @@ from ._scene import Scene
 
 _UPDATE_TYPES = tuple(SessionUpdate.__args__)  # type: ignore[attr-defined]
 #: What a crafted (checksum-valid but inconsistent) block can make Python raise while it is taken apart.
-_MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, OverflowError)
+MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, OverflowError)
 
 
 @dataclass
@@ -103,7 +103,7 @@ def read_recording(path: str | Path) -> Recording:
         scene, items, events, complete = reader.read()
     except SceneError as exc:
         raise SceneError(f"{path}: {reader.where}: {exc}") from None
-    except _MALFORMED as exc:
+    except MALFORMED as exc:
         raise SceneError(f"{path}: {reader.where}: malformed ({type(exc).__name__}: {exc})") from None
     updates = [update for _, update in items]
     sim = np.array([np.nan if getattr(u, "sim_time", None) is None else u.sim_time for u in updates], np.float64)
@@ -219,8 +219,11 @@ class _Reader:
 
     def _events(self, events: dict[str, Any]) -> list[dict[str, Any]]:
         columns = zip(events["wall_time"], events["sim_time"], events["kind"], events["detail"], strict=True)
-        return [{"wall_time": float(w), "sim_time": float(s), "kind": str(k), "detail": json.loads(d)}
+        rows = [{"wall_time": float(w), "sim_time": float(s), "kind": str(k), "detail": json.loads(d)}
                 for w, s, k, d in columns]
+        if any(not isinstance(row["detail"], dict) for row in rows):
+            raise SceneError("an event's detail is not a JSON object")
+        return rows
 
     def _check(self, scene: Scene, items: list[tuple[int, SessionUpdate]]) -> None:
         """Apply the stream to a copy of the Scene, as the recorder did: each update must fit."""

@@ -148,7 +148,8 @@ def start_recording(window: CompNeuroVisWindow, path: str | Path | None = None) 
     if window.scene is None:
         window.error_banner.show_error("nothing to record: no scene is shown yet")
         return None
-    target = _target(window, path, "Record to", "recording.h5", "HDF5 recordings (*.h5);;All files (*)")
+    target = _target(window, path, "Record to", "recording.cnvrec",
+                     "CompNeuroVis recordings (*.cnvrec);;All files (*)")
     return None if target is None else window.recording.start(target)
 
 

@@ -4,11 +4,11 @@ The file (format 3, see `_recording_format`) is a header and then checksummed
 blocks, each one `encode`d message. Display frames and history appends,
 nearly all of a live run's bytes, are copied into preallocated row buffers as
 they arrive; every ``flush_interval`` seconds (or when a buffer fills) the
-buffers and the rare other updates (encoded as they arrive) go to disk as one
-block, and at most once a second the file is synced. A kill, a crash, a full
-disk or a truncated copy therefore loses only what was not yet flushed: the
-reader drops a torn last block. `export_hdf5` turns a recording into HDF5 for
-other tools.
+buffers and the rare other updates (encoded as they arrive) become one block,
+which the recorder's writer thread checksums, appends and (at most once a
+second) syncs to the disk. A kill, a crash, a full disk or a truncated copy
+therefore loses only what was not yet written: the reader drops a torn last
+block. `export_hdf5` turns a recording into HDF5 for other tools.
 """
 
 from __future__ import annotations

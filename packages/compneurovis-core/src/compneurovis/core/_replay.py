@@ -113,6 +113,8 @@ class ReplaySession(BufferedSession):
     def from_recording(cls, path: str | Path, *, marks: bool = True, **kwargs: float | bool) -> ReplaySession:
         """Replay a file written by `Recorder`, one recorded display frame per step.
 
+        A file cut off or damaged part-way replays up to the damage (see `read_recording`).
+
         Args:
             path: The recording.
             marks: Show the recorded control changes, actions and resets as

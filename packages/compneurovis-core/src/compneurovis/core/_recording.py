@@ -61,6 +61,7 @@ class _Rows:
         dtype = np.dtype(dtype)
         row_bytes = max(1, dtype.itemsize * int(np.prod(row_shape, dtype=np.int64)))
         self.buffer = np.empty((max(16, _BUFFER_BYTES // row_bytes), *row_shape), dtype)
+        self.spare: np.ndarray | None = None  # the buffer the block being written uses
         self.big: np.ndarray | None = None  # one block of rows larger than the buffer
         self.n = 0
 
@@ -89,8 +90,10 @@ class _Rows:
         return bool(self.n) or self.big is not None
 
     def take(self) -> np.ndarray:
-        """Every buffered row (valid until the next `add`); the buffer is then empty."""
+        """Every buffered row; buffering goes on in a spare buffer (free again once the block is written)."""
         rows = self.buffer[:self.n] if self.big is None else self.big
+        if self.big is None:
+            self.buffer, self.spare = (np.empty_like(self.buffer) if self.spare is None else self.spare), self.buffer
         self.big, self.n = None, 0
         return rows
 
@@ -327,18 +330,21 @@ class Recorder:
         self._last_flush = time.monotonic()
         if self._scene is None or (self._seq == self._start_seq and not self._events):
             return
+        self._writer.wait()  # the block before is written: the buffers it used are free again
         streams = [*self._retired, *self._frames.values(), *self._appends.values()]
         frames, appends = [], []
+        raws: list[np.ndarray] = []  # written straight from the row buffers
         for s in streams:
             if isinstance(s, _Frames) and s.values.pending:
                 times = s.times.take()
-                frames.append({"field": s.field_id, "values": s.values.take(),
+                frames.append({"field": s.field_id, "values": fmt.raw(s.values.take(), raws),
                                "seq": np.ascontiguousarray(times["seq"]),
                                "sim_time": np.ascontiguousarray(times["sim_time"])})
             elif isinstance(s, _Appends) and s.table.pending:
                 table = s.table.take()
                 appends.append({"field": s.field_id, "append_dim": s.append_dim, "axis": s.axis,
-                                "rows": s.values.take(), "coord": None if s.coord is None else s.coord.take(),
+                                "rows": fmt.raw(s.values.take(), raws),
+                                "coord": None if s.coord is None else s.coord.take(),
                                 **{name: np.ascontiguousarray(table[name]) for name in _APPENDS.names}})
         self._retired.clear()
         lengths = np.array([0, *(len(m) for m in self._log)], np.int64)
@@ -350,7 +356,7 @@ class Recorder:
                            "appends": appends, "log": log,
                            "events": {"wall_time": np.array(events[0], np.float64),
                                       "sim_time": np.array(events[1], np.float64),
-                                      "kind": events[2], "detail": events[3]}})
+                                      "kind": events[2], "detail": events[3]}}, raws)
         self._log.clear()
         self._log_rows.clear()
         self._events.clear()
@@ -361,8 +367,8 @@ class Recorder:
         if time.monotonic() - self._last_flush >= self.flush_interval:
             self._flush_block()
 
-    def _write_block(self, content: dict[str, Any]) -> None:
-        self._writer.submit(encode(content), self._seq, self._sim_time)
+    def _write_block(self, content: dict[str, Any], raws: list[np.ndarray] | None = None) -> None:
+        self._writer.submit(fmt.pack(content, raws or []), self._seq, self._sim_time)
 
     def _check_failed(self) -> None:
         failure = self._writer.failure

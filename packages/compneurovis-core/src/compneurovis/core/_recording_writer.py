@@ -9,6 +9,7 @@ import queue
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from . import _recording_format as fmt
 
@@ -56,15 +57,15 @@ class BlockWriter:
         self._good = 0  # bytes of the file known whole
         self._kept = (0, float("nan"))  # stream position and sim time at the end of the last whole block
         self._last_sync = time.monotonic()
-        self._queue: queue.Queue[tuple[bytes, int, float] | None] = queue.Queue(_QUEUE)
+        self._queue: queue.Queue[tuple[list[Any], int, float] | None] = queue.Queue(_QUEUE)
         self._thread: threading.Thread | None = None
         if not self._append((fmt.header(protocol_version),)):
             os.close(self._fd)
             self._fd = -1
             raise self.failure  # type: ignore[misc]
 
-    def submit(self, payload: bytes, end: int, sim_time: float) -> None:
-        """Queue one block (``end``: stream position after it; ``sim_time``: the latest in it)."""
+    def submit(self, payload: list[Any], end: int, sim_time: float) -> None:
+        """Queue one block (its payload's parts; ``end``: stream position after it; ``sim_time``: the latest)."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="compneurovis-recorder", daemon=True)
             self._thread.start()
@@ -86,13 +87,13 @@ class BlockWriter:
             finally:
                 self._queue.task_done()
 
-    def _write(self, payload: bytes, end: int, sim_time: float) -> None:
-        if self._append((fmt.block(payload), payload)):
+    def _write(self, payload: list[Any], end: int, sim_time: float) -> None:
+        if self._append((fmt.block(payload), *payload)):
             self._kept = (end, sim_time)
             if time.monotonic() - self._last_sync >= SYNC_INTERVAL:
                 self.sync()
 
-    def _append(self, parts: tuple[bytes, ...]) -> bool:
+    def _append(self, parts: tuple[Any, ...]) -> bool:
         """Write ``parts`` at the end of the file; on an error cut the file back and keep the error."""
         try:
             if self._good == 0:

@@ -9,7 +9,8 @@ r"""The recording file (format 3): a header, then self-delimiting, checksummed b
 
 The dict's large arrays (display frames, history rows) follow it raw, in order, so
 that they go from the recorder's buffers to the file without a copy; the dict refers
-to them as ``{"raw": k, "dtype", "shape"}`` and lists their sizes in ``raw_sizes``:
+to them as ``{"raw": k, "dtype", "shape"}`` and lists their sizes in ``raw_sizes``.
+The dicts::
 
     {"kind": "scene", "scene": Scene}                 always the first block
     {"kind": "data", "start": s, "end": e,            the updates at stream positions s..e-1:

@@ -134,9 +134,15 @@ def test_a_copy_truncated_by_one_byte_reads_back_all_but_its_end_mark(tmp_path):
     assert whole.complete and not cut.complete and "is cut off" in cut.damage
     assert len(cut.updates) == len(whole.updates)  # the cut hit the end mark only
     result = subprocess.run([sys.executable, "-m", "compneurovis", "export", str(truncated), "--npz",
-                             str(tmp_path / "cut.npz")], capture_output=True, text=True, timeout=120, check=False)
+                             str(tmp_path / "cut.npz"), "--h5", str(tmp_path / "cut.h5")],
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert f"warning: {truncated}: block" in result.stderr and "is cut off" in result.stderr
+    import h5py
+
+    with h5py.File(tmp_path / "cut.h5", "r") as f:
+        assert not f.attrs["complete"] and "is cut off" in f.attrs["damage"]
+        assert f["frames/segment_display/0/values"].shape[0] == 5
 
 
 def test_a_file_that_is_no_recording_fails_export_with_the_reason(tmp_path):

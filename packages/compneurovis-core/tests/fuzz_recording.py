@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compneurovis.core import Recorder, SceneError, SceneReady, encode, read_recording
+from compneurovis.core import Recorder, ReplaySession, SceneError, SceneReady, read_recording
 from compneurovis.core import _recording_format as fmt
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 
@@ -55,6 +55,10 @@ def outcome(category: str, data: bytes, *, prefix: bool) -> None:
         counts[f"{category}: SceneError"] += 1
         return
     counts[f"{category}: read"] += 1
+    try:
+        ReplaySession.from_recording(target)  # what `compneurovis` replays and renders from
+    except SceneError as exc:
+        assert str(exc).startswith(f"{target}: "), exc
     if prefix:
         assert len(recording.updates) <= len(written)
         for got, want in zip(recording.updates, written, strict=False):
@@ -105,7 +109,7 @@ def crafted_block(which: int, writes: list[tuple[int, int]]) -> None:
     altered = bytearray(payload)
     for offset, value in writes:
         altered[offset % len(altered)] = value
-    block = fmt.block(bytes(altered)) + bytes(altered)
+    block = fmt.block([bytes(altered)]) + bytes(altered)
     outcome("crafted block", DATA[:pos] + block + DATA[SPANS[which][1]:], prefix=False)
 
 
@@ -114,17 +118,20 @@ _DTYPES = ["<f4", "<f8", "<i4", "|u1", "|b1", "<c8", "<U3", "|S2"]
 
 @fuzz
 @given(st.lists(st.integers(0, 120), max_size=3), st.sampled_from(_DTYPES), st.integers(-2, 3),
-       st.sampled_from(["segment_display", "segment_history", "nope"]))
-def wrong_shapes(shape: list[int], dtype: str, seq: int, field: str) -> None:
+       st.sampled_from(["segment_display", "segment_history", "nope"]), st.booleans())
+def wrong_shapes(shape: list[int], dtype: str, seq: int, field: str, inline_or_raw: bool) -> None:
     """A checksum-valid data block whose display frame has any shape, dtype, position and field."""
+    raws: list[np.ndarray] = []
     values = np.zeros((1, *shape), dtype)
-    payload = encode({"kind": "data", "start": 0, "end": 1, "appends": [],
-                      "frames": [{"field": field, "values": values, "seq": np.array([seq], np.int64),
-                                  "sim_time": np.zeros(1)}],
-                      "log": {"bytes": np.zeros(0, np.uint8), "offsets": np.zeros(1, np.int64),
-                              "seq": np.zeros(0, np.int64), "sim_time": np.zeros(0), "wall_time": np.zeros(0)},
-                      "events": {"wall_time": np.zeros(0), "sim_time": np.zeros(0), "kind": [], "detail": []}})
-    outcome("wrong shapes", DATA[:SPANS[1][0]] + fmt.block(payload) + payload, prefix=False)
+    ref = fmt.raw(values, raws) if inline_or_raw else values
+    payload = fmt.pack({"kind": "data", "start": 0, "end": 1, "appends": [],
+                        "frames": [{"field": field, "values": ref, "seq": np.array([seq], np.int64),
+                                    "sim_time": np.zeros(1)}],
+                        "log": {"bytes": np.zeros(0, np.uint8), "offsets": np.zeros(1, np.int64),
+                                "seq": np.zeros(0, np.int64), "sim_time": np.zeros(0), "wall_time": np.zeros(0)},
+                        "events": {"wall_time": np.zeros(0), "sim_time": np.zeros(0), "kind": [], "detail": []}},
+                       raws)
+    outcome("wrong shapes", DATA[:SPANS[1][0]] + fmt.block(payload) + b"".join(payload), prefix=False)
 
 
 for test in (truncated, bit_flips, block_repeated, garbage, crafted_block, wrong_shapes):

@@ -5,6 +5,7 @@ Usage: ``python recording_full_disk.py PATH LIMIT`` (LIMIT: bytes of RLIMIT_FSIZ
 
 import functools
 import json
+import re
 import resource
 import signal
 import sys
@@ -22,7 +23,6 @@ session = RecordingSession(functools.partial(FitzHughNagumoCable, history_captur
 session.initialize()
 session.recorder.flush_interval = 0.02
 frames: list[bool] = []
-flushed = 0
 error = None
 deadline = time.monotonic() + 90
 while error is None and time.monotonic() < deadline:
@@ -32,11 +32,10 @@ while error is None and time.monotonic() < deadline:
     frames += [fmt.is_display_frame(u) for u in updates if not isinstance(u, Error)]
     if errors:
         error = errors[0].message
-    else:
-        flushed = session.recorder._start_seq
 for _ in range(10):  # the session goes on without its recording
     session.advance()
     assert not any(isinstance(u, Error) for u in session.read_updates())
 session.shutdown()  # quiet: the failure was reported once
+flushed = int(re.search(r"the file keeps the (\d+) updates", error).group(1))
 print(json.dumps({"error": error, "flushed": flushed, "flushed_frames": sum(frames[:flushed]),
                   "running_after": session.recorder is None and not session.recording}))

@@ -4,19 +4,16 @@ The file (format 3, see `_recording_format`) is a header and then checksummed
 blocks, each one `encode`d message. Display frames and history appends,
 nearly all of a live run's bytes, are copied into preallocated row buffers as
 they arrive; every ``flush_interval`` seconds (or when a buffer fills) the
-buffers and the rare other updates (encoded as they arrive) go to disk as one
-block, and at most once a second the file is synced. A kill, a crash, a full
-disk or a truncated copy therefore loses only what was not yet flushed: the
-reader drops a torn last block. `export_hdf5` turns a recording into HDF5 for
-other tools.
+buffers and the rare other updates (encoded as they arrive) become one block,
+which the recorder's writer thread checksums, appends and (at most once a
+second) syncs to the disk. A kill, a crash, a full disk or a truncated copy
+therefore loses only what was not yet written: the reader drops a torn last
+block. `export_hdf5` turns a recording into HDF5 for other tools.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -46,12 +43,8 @@ from ._protocol import (
     Status,
 )
 from ._recording_read import Recording, check_frame, read_recording
+from ._recording_writer import BlockWriter
 from ._scene import Scene
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no advisory lock
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["Recorder", "Recording", "read_recording"]
 
@@ -60,8 +53,6 @@ _APPENDS = np.dtype([("seq", "i8"), ("count", "i8"), ("max_length", "i8"), ("sim
 _TIMES = np.dtype([("seq", "i8"), ("sim_time", "f8")])
 #: Bytes buffered per stream before a block is written.
 _BUFFER_BYTES = 4 << 20
-#: Most seconds between two syncs of the file to the disk.
-_SYNC_INTERVAL = 1.0
 
 
 class _Rows:
@@ -71,6 +62,7 @@ class _Rows:
         dtype = np.dtype(dtype)
         row_bytes = max(1, dtype.itemsize * int(np.prod(row_shape, dtype=np.int64)))
         self.buffer = np.empty((max(16, _BUFFER_BYTES // row_bytes), *row_shape), dtype)
+        self.spare: np.ndarray | None = None  # the buffer the block being written uses
         self.big: np.ndarray | None = None  # one block of rows larger than the buffer
         self.n = 0
 
@@ -99,8 +91,10 @@ class _Rows:
         return bool(self.n) or self.big is not None
 
     def take(self) -> np.ndarray:
-        """Every buffered row (valid until the next `add`); the buffer is then empty."""
+        """Every buffered row; buffering goes on in a spare buffer (free again once the block is written)."""
         rows = self.buffer[:self.n] if self.big is None else self.big
+        if self.big is None:
+            self.buffer, self.spare = (np.empty_like(self.buffer) if self.spare is None else self.spare), self.buffer
         self.big, self.n = None, 0
         return rows
 
@@ -152,11 +146,9 @@ class Recorder:
     def __init__(self, path: str | Path, *, flush_interval: float = 1.0) -> None:
         self.path = Path(path)
         self.flush_interval = flush_interval
-        self._fd = self._open_locked(self.path)
-        self._good = 0  # bytes of the file known whole
-        self._failure: OSError | None = None
-        self._last_sync = time.monotonic()
-        self._flushed_time = float("nan")  # sim time when the last block was written
+        self._writer = BlockWriter(self.path, PROTOCOL_VERSION)
+        self._told = False  # whether the writer's failure was raised to the caller
+        self._closed = False
         self._scene: Scene | None = None
         self._seq = 0  # stream position of the next update
         self._start_seq = 0  # of the first update not yet in a block
@@ -169,27 +161,6 @@ class Recorder:
         self._start = time.monotonic()
         self._last_flush = self._start
         self._sim_time = float("nan")
-        try:
-            self._write(fmt.header(PROTOCOL_VERSION))
-        except OSError:
-            self.close()
-            raise
-
-    @staticmethod
-    def _open_locked(path: Path) -> int:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
-        except OSError as exc:
-            raise type(exc)(exc.errno, f"cannot record to {path}: {exc.strerror}") from None
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                raise OSError(errno.EBUSY, f"cannot record to {path}: another recorder is writing it "
-                                           "(the file is left as it is)") from None
-        os.ftruncate(fd, 0)
-        return fd
 
     # ---------------------------------------------------------------- writing
 
@@ -213,7 +184,7 @@ class Recorder:
             else:
                 self._general(update)
         if time.monotonic() - self._last_flush >= self.flush_interval:
-            self.flush()
+            self._flush_block()
 
     def write_command(self, command: SessionCommand) -> None:
         """Record a command the user sent (control change, action, key, click) as an event."""
@@ -228,7 +199,7 @@ class Recorder:
                 or values.dtype != stream.dtype:
             return False
         if not stream.values.free() or not stream.times.free():
-            self.flush()  # a full buffer: everything so far goes out as one block
+            self._flush_block()  # a full buffer: everything so far goes out as one block
         stream.values.add(values)
         sim_time = update.sim_time
         stream.times.add((self._seq, np.nan if sim_time is None else sim_time))
@@ -258,7 +229,7 @@ class Recorder:
             return False  # the general path raises the precise error
         if stream.values.free() < k or not stream.table.free() or (stream.coord is not None
                                                                     and stream.coord.free() < k):
-            self.flush()
+            self._flush_block()
         stream.values.extend(rows)
         if stream.coord is not None:
             stream.coord.extend(np.asarray(coord))
@@ -345,27 +316,36 @@ class Recorder:
     # ------------------------------------------------------------------ disk
 
     def flush(self) -> None:
-        """Write everything buffered as one block; the file is then readable up to here.
+        """Write everything buffered as one block and wait for it: the file is then readable up to here.
 
         Raises:
             OSError: If the file cannot be written (see `write_updates`).
         """
+        self._flush_block()
+        self._writer.wait()
+        self._check_failed()
+
+    def _flush_block(self) -> None:
+        """Queue everything buffered as one block for the writer thread."""
         self._check_failed()
         self._last_flush = time.monotonic()
         if self._scene is None or (self._seq == self._start_seq and not self._events):
             return
+        self._writer.wait()  # the block before is written: the buffers it used are free again
         streams = [*self._retired, *self._frames.values(), *self._appends.values()]
         frames, appends = [], []
+        raws: list[np.ndarray] = []  # written straight from the row buffers
         for s in streams:
             if isinstance(s, _Frames) and s.values.pending:
                 times = s.times.take()
-                frames.append({"field": s.field_id, "values": s.values.take(),
+                frames.append({"field": s.field_id, "values": fmt.raw(s.values.take(), raws),
                                "seq": np.ascontiguousarray(times["seq"]),
                                "sim_time": np.ascontiguousarray(times["sim_time"])})
             elif isinstance(s, _Appends) and s.table.pending:
                 table = s.table.take()
                 appends.append({"field": s.field_id, "append_dim": s.append_dim, "axis": s.axis,
-                                "rows": s.values.take(), "coord": None if s.coord is None else s.coord.take(),
+                                "rows": fmt.raw(s.values.take(), raws),
+                                "coord": None if s.coord is None else s.coord.take(),
                                 **{name: np.ascontiguousarray(table[name]) for name in _APPENDS.names}})
         self._retired.clear()
         lengths = np.array([0, *(len(m) for m in self._log)], np.int64)
@@ -377,74 +357,47 @@ class Recorder:
                            "appends": appends, "log": log,
                            "events": {"wall_time": np.array(events[0], np.float64),
                                       "sim_time": np.array(events[1], np.float64),
-                                      "kind": events[2], "detail": events[3]}})
+                                      "kind": events[2], "detail": events[3]}}, raws)
         self._log.clear()
         self._log_rows.clear()
         self._events.clear()
         self._start_seq = self._seq
-        self._flushed_time = self._sim_time
 
     def flush_if_due(self) -> None:
-        """`flush` if ``flush_interval`` has passed since the last one (call while idle)."""
+        """Write a block if ``flush_interval`` has passed since the last one (call while idle)."""
         if time.monotonic() - self._last_flush >= self.flush_interval:
-            self.flush()
+            self._flush_block()
 
-    def _write_block(self, content: dict[str, Any]) -> None:
-        payload = encode(content)
-        self._write(fmt.block(payload), payload)
-        if time.monotonic() - self._last_sync >= _SYNC_INTERVAL:
-            self._sync()
-
-    def _write(self, *parts: bytes) -> None:
-        try:
-            for part in parts:
-                view = memoryview(part)
-                while view:
-                    view = view[os.write(self._fd, view):]
-        except OSError as exc:
-            with contextlib.suppress(OSError):  # drop the torn block: later readers see a clean end
-                os.ftruncate(self._fd, self._good)
-            self._failure = type(exc)(exc.errno, f"recording to {self.path} stopped: {exc.strerror}; the file "
-                                                 f"keeps the {self._start_seq} updates written before "
-                                                 f"(up to sim time {self._flushed_time:g})")
-            raise self._failure from None
-        self._good += sum(len(p) for p in parts)
-
-    def _sync(self) -> None:
-        try:
-            os.fsync(self._fd)
-        except OSError as exc:
-            self._failure = type(exc)(exc.errno, f"recording to {self.path} stopped: {exc.strerror}")
-            raise self._failure from None
-        self._last_sync = time.monotonic()
+    def _write_block(self, content: dict[str, Any], raws: list[np.ndarray] | None = None) -> None:
+        self._writer.submit(fmt.pack(content, raws or []), self._seq, self._sim_time)
 
     def _check_failed(self) -> None:
-        if self._failure is not None:
-            raise self._failure
+        failure = self._writer.failure
+        if failure is not None:
+            self._told = True
+            raise failure
 
     @property
     def failed(self) -> OSError | None:
         """The error that stopped the recorder (a full disk, ...), or ``None``."""
-        return self._failure
+        return self._writer.failure
 
     def close(self) -> None:
         """Flush, mark the recording complete and close the file.
 
         Raises:
-            OSError: If the last block cannot be written (see `write_updates`);
-                the file is closed all the same. A recorder that already
-                failed closes quietly.
+            OSError: If the file could not be written (see `write_updates`)
+                and this was not yet raised; the file is closed all the same.
         """
-        if self._fd < 0:
-            return
         try:
-            if self._failure is None and self._scene is not None:
-                self.flush()
+            if self._writer.failure is None and self._scene is not None and not self._closed:
+                self._flush_block()
                 self._write_block({"kind": "end", "end": self._seq})
-                self._sync()
         finally:
-            os.close(self._fd)  # also releases the lock
-            self._fd = -1
+            self._closed = True
+            self._writer.close()
+        if self._writer.failure is not None and not self._told:
+            self._check_failed()
 
     def __enter__(self) -> Recorder:
         return self
@@ -453,6 +406,6 @@ class Recorder:
         self.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_fd", -1) >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+        writer = getattr(self, "_writer", None)
+        if writer is not None:  # never closed: release the file and the thread (no end mark: not complete)
+            writer.close()

@@ -5,7 +5,12 @@ r"""The recording file (format 3): a header, then self-delimiting, checksummed b
     file    = header block*
     header  = b"CNVREC\r\n" | uint32 format version | uint32 protocol version   (16 bytes)
     block   = b"CNVB" | uint64 payload length | uint32 CRC-32 of the payload | payload
-    payload = one message of the core codec (`encode`) holding a dict:
+    payload = uint64 n | a message of the core codec (`encode`, n bytes) holding a dict | raw arrays
+
+The dict's large arrays (display frames, history rows) follow it raw, in order, so
+that they go from the recorder's buffers to the file without a copy; the dict refers
+to them as ``{"raw": k, "dtype", "shape"}`` and lists their sizes in ``raw_sizes``.
+The dicts::
 
     {"kind": "scene", "scene": Scene}                 always the first block
     {"kind": "data", "start": s, "end": e,            the updates at stream positions s..e-1:
@@ -24,12 +29,14 @@ detects by its length and checksum and drops.
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from typing import Any
 
 import numpy as np
 
+from ._codec import decode, encode
 from ._protocol import DisplayFrame, SessionUpdate
 
 MAGIC = b"CNVREC\r\n"
@@ -37,6 +44,7 @@ FORMAT_VERSION = 3
 HEADER = struct.Struct("<8sII")
 BLOCK_MAGIC = b"CNVB"
 BLOCK = struct.Struct("<4sQI")
+META = struct.Struct("<Q")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
@@ -55,9 +63,55 @@ def header(protocol_version: int) -> bytes:
     return HEADER.pack(MAGIC, FORMAT_VERSION, protocol_version)
 
 
-def block(payload: bytes) -> bytes:
-    """The header of a block holding ``payload``."""
-    return BLOCK.pack(BLOCK_MAGIC, len(payload), zlib.crc32(payload))
+def block(parts: list[Any]) -> bytes:
+    """The header of a block whose payload is ``parts`` (bytes-like, in order)."""
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    return BLOCK.pack(BLOCK_MAGIC, sum(len(p) for p in parts), crc)
+
+
+def raw(array: np.ndarray, raws: list[np.ndarray]) -> dict[str, Any]:
+    """Put C-contiguous ``array`` behind the block's dict; the reference to it in the dict."""
+    raws.append(array)
+    return {"raw": len(raws) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
+
+
+def pack(content: dict[str, Any], raws: list[np.ndarray]) -> list[Any]:
+    """A block payload as the parts to write: the encoded dict, then the raw arrays (not copied)."""
+    meta = encode({**content, "raw_sizes": [r.nbytes for r in raws]})
+    return [META.pack(len(meta)), meta, *(memoryview(r).cast("B") if r.nbytes else b"" for r in raws)]
+
+
+def unpack(payload: memoryview) -> tuple[Any, list[memoryview]]:
+    """The dict of a block payload and its raw arrays' bytes (`ValueError` if they do not add up)."""
+    (n,) = META.unpack_from(payload)
+    content = decode(payload[META.size:META.size + n])
+    if not isinstance(content, dict):
+        raise ValueError(f"the block holds a {type(content).__name__}, not a dict")
+    start, raws = META.size + n, []
+    for size in content["raw_sizes"]:
+        if not isinstance(size, int) or size < 0:
+            raise ValueError(f"raw size {size!r}")
+        raws.append(payload[start:start + size])
+        start += size
+    if start != len(payload):
+        raise ValueError(f"the block's parts add up to {start} bytes, it has {len(payload)}")
+    return content, raws
+
+
+def resolve(ref: Any, raws: list[memoryview], name: str) -> np.ndarray:
+    """The array ``ref`` (from `raw`) refers to, checked against its bytes."""
+    dtype = np.dtype(ref["dtype"])
+    shape = tuple(ref["shape"])
+    if dtype.kind not in "biufc" or dtype.shape or dtype.names is not None:
+        raise ValueError(f"{name} has dtype {dtype}")
+    if not all(isinstance(s, int) and s >= 0 for s in shape) or not shape:
+        raise ValueError(f"{name} has shape {shape}")
+    data = raws[ref["raw"]]
+    if math.prod(shape) * dtype.itemsize != len(data):
+        raise ValueError(f"{name}: {len(data)} bytes for shape {shape} of {dtype}")
+    return np.frombuffer(data, dtype).reshape(shape)
 
 
 def split_blocks(data: memoryview) -> tuple[list[tuple[int, memoryview]], str | None]:

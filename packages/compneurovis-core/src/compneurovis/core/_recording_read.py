@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from ._scene import Scene
 
 _UPDATE_TYPES = tuple(SessionUpdate.__args__)  # type: ignore[attr-defined]
 #: What a crafted (checksum-valid but inconsistent) block can make Python raise while it is taken apart.
-_MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, OverflowError)
+MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, OverflowError,
+             struct.error)
 
 
 @dataclass
@@ -103,7 +105,7 @@ def read_recording(path: str | Path) -> Recording:
         scene, items, events, complete = reader.read()
     except SceneError as exc:
         raise SceneError(f"{path}: {reader.where}: {exc}") from None
-    except _MALFORMED as exc:
+    except MALFORMED as exc:
         raise SceneError(f"{path}: {reader.where}: malformed ({type(exc).__name__}: {exc})") from None
     updates = [update for _, update in items]
     sim = np.array([np.nan if getattr(u, "sim_time", None) is None else u.sim_time for u in updates], np.float64)
@@ -136,7 +138,7 @@ class _Reader:
         self.where = "block 0"
 
     def read(self) -> tuple[Scene, list[tuple[int, SessionUpdate]], list[dict[str, Any]], bool]:
-        first = decode(self.blocks[0][1])
+        first, _ = fmt.unpack(self.blocks[0][1])
         if not isinstance(first, dict) or first.get("kind") != "scene" or not isinstance(first.get("scene"), Scene):
             raise SceneError("the first block is not the recording's Scene")
         scene = first["scene"]
@@ -146,8 +148,8 @@ class _Reader:
         expected, complete = 0, False
         for k, (pos, payload) in enumerate(self.blocks[1:], 1):
             self.where = f"block {k} at byte {pos}"
-            content = decode(payload)
-            if not isinstance(content, dict) or complete:
+            content, raws = fmt.unpack(payload)
+            if complete:
                 raise SceneError("not a block of this recording" if not complete else "a block after the end block")
             if content.get("kind") == "end":
                 if content["end"] != expected:
@@ -160,7 +162,8 @@ class _Reader:
             if start != expected or not isinstance(end, int) or end < start:
                 raise SceneError(f"holds stream positions {start} to {end}, expected from {expected} "
                                  "(a block repeated, missing or altered)")
-            block = self._frames(content["frames"]) + self._appends(content["appends"]) + self._log(content["log"])
+            block = (self._frames(content["frames"], raws) + self._appends(content["appends"], raws)
+                     + self._log(content["log"]))
             block.sort(key=lambda item: item[0])
             if [seq for seq, _ in block] != list(range(start, end)):
                 raise SceneError(f"its updates are not stream positions {start} to {end - 1} exactly")
@@ -171,10 +174,10 @@ class _Reader:
         self._check(scene, items)
         return scene, items, events, complete
 
-    def _frames(self, frames: list[dict[str, Any]]) -> list[tuple[int, SessionUpdate]]:
+    def _frames(self, frames: list[dict[str, Any]], raws: list[memoryview]) -> list[tuple[int, SessionUpdate]]:
         items = []
         for chunk in frames:
-            values = fmt.as_array(chunk["values"], "frame values")
+            values = fmt.resolve(chunk["values"], raws, "frame values")
             seq = fmt.as_array(chunk["seq"], "frame seq", 1, "i")
             sim_time = fmt.as_array(chunk["sim_time"], "frame sim_time", 1, "f")
             if not (len(values) == len(seq) == len(sim_time)) or values.ndim < 1:
@@ -183,10 +186,10 @@ class _Reader:
                       for s, v, t in zip(seq, values, sim_time, strict=True)]
         return items
 
-    def _appends(self, appends: list[dict[str, Any]]) -> list[tuple[int, SessionUpdate]]:
+    def _appends(self, appends: list[dict[str, Any]], raws: list[memoryview]) -> list[tuple[int, SessionUpdate]]:
         items = []
         for chunk in appends:
-            rows = fmt.as_array(chunk["rows"], "history rows")
+            rows = fmt.resolve(chunk["rows"], raws, "history rows")
             coord = None if chunk["coord"] is None else fmt.as_array(chunk["coord"], "history coord", 1)
             count = fmt.as_array(chunk["count"], "append counts", 1, "i")
             stops = np.cumsum(count)
@@ -219,8 +222,11 @@ class _Reader:
 
     def _events(self, events: dict[str, Any]) -> list[dict[str, Any]]:
         columns = zip(events["wall_time"], events["sim_time"], events["kind"], events["detail"], strict=True)
-        return [{"wall_time": float(w), "sim_time": float(s), "kind": str(k), "detail": json.loads(d)}
+        rows = [{"wall_time": float(w), "sim_time": float(s), "kind": str(k), "detail": json.loads(d)}
                 for w, s, k, d in columns]
+        if any(not isinstance(row["detail"], dict) for row in rows):
+            raise SceneError("an event's detail is not a JSON object")
+        return rows
 
     def _check(self, scene: Scene, items: list[tuple[int, SessionUpdate]]) -> None:
         """Apply the stream to a copy of the Scene, as the recorder did: each update must fit."""

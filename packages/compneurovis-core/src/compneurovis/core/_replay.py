@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ._controls import ActionSpec, ControlSpec, ScalarValueSpec
+from ._errors import SceneError
 from ._event_marks import marked_frames
 from ._export import history_fields
 from ._layout import LayoutSpec, PanelSpec
@@ -113,6 +114,8 @@ class ReplaySession(BufferedSession):
     def from_recording(cls, path: str | Path, *, marks: bool = True, **kwargs: float | bool) -> ReplaySession:
         """Replay a file written by `Recorder`, one recorded display frame per step.
 
+        A file cut off or damaged part-way replays up to the damage (see `read_recording`).
+
         Args:
             path: The recording.
             marks: Show the recorded control changes, actions and resets as
@@ -123,12 +126,18 @@ class ReplaySession(BufferedSession):
             SceneError: For a file that is not a readable recording (named in the message).
         """
         from ._recording import read_recording
+        from ._recording_read import MALFORMED
 
         recording = read_recording(path)
-        frames = recording.frames()
-        if marks:
-            frames = marked_frames(recording.scene, frames, recording.events)
-        return cls(recording.scene, frames, **kwargs)  # type: ignore[arg-type]
+        try:
+            frames = recording.frames()
+            if marks:
+                frames = marked_frames(recording.scene, frames, recording.events)
+            return cls(recording.scene, frames, **kwargs)  # type: ignore[arg-type]
+        except SceneError as exc:
+            raise SceneError(f"{path}: {exc}") from None
+        except MALFORMED as exc:  # a recording that read back but cannot be replayed: still the one error type
+            raise SceneError(f"{path}: cannot be replayed ({type(exc).__name__}: {exc})") from None
 
     def initialize(self) -> Scene:
         """Return the Scene; playback starts at frame 0."""

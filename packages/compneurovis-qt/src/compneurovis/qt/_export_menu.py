@@ -148,7 +148,8 @@ def start_recording(hooks: WindowHooks, recording: WindowRecording, path: str | 
     if hooks.scene() is None:
         hooks.report_error("nothing to record: no scene is shown yet")
         return None
-    target = _target(hooks, path, "Record to", "recording.h5", "HDF5 recordings (*.h5);;All files (*)")
+    target = _target(hooks, path, "Record to", "recording.cnvrec",
+                     "CompNeuroVis recordings (*.cnvrec);;All files (*)")
     return None if target is None else recording.start(target)
 
 

@@ -148,13 +148,3 @@ def test_ctrl_c_while_waiting_for_a_screenshot_ends_cleanly(tmp_path):
     assert stderr.strip().splitlines()[-1] == "compneurovis: interrupted" and "Traceback" not in stderr
     assert not out.exists()
     assert psutil.wait_procs(workers, timeout=5)[1] == []
-
-
-@pytest.mark.requires("neuron")
-def test_malformed_swc_is_a_one_line_error_naming_the_line(tmp_path):
-    bad = tmp_path / "bad.swc"
-    bad.write_text("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n3 3 2 0 zero 1 2\n")
-    result = cnv("view", str(bad), "--screenshot", str(tmp_path / "x.png"), env={"DISPLAY": ""})
-    assert result.returncode == 1
-    assert "bad.swc" in result.stderr and "line 3" in result.stderr
-    assert "Traceback" not in result.stderr

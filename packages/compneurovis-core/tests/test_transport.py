@@ -172,6 +172,8 @@ def test_a_killed_parent_leaves_no_worker_and_no_resource_tracker(session, start
                               text=True, env={**os.environ, "CNV_TEST_SHUTDOWN_MARK": str(mark)})
     try:
         worker = int(parent.stdout.readline())
+        if session == "MarksShutdown":
+            assert parent.stdout.readline() == "running\n"
         time.sleep(1.5)  # into initialize() or the running loop; a thread-started worker survives its starter
         assert not _gone(worker)
         family = [p.pid for p in psutil.Process(parent.pid).children(recursive=True)]

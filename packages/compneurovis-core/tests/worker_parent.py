@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import cnv_core_sessions
 
-from compneurovis.core import WorkerTransport
+from compneurovis.core import SceneReady, WorkerTransport
 
 if __name__ == "__main__":
     factory = getattr(cnv_core_sessions, sys.argv[1])
@@ -24,6 +24,10 @@ if __name__ == "__main__":
     else:
         transport.start()
     print(transport.pid, flush=True)
+    running = False
     while True:
-        transport.poll(0.2)
+        updates = transport.poll(0.2)
+        if not running and any(isinstance(u, SceneReady) for u in updates):
+            print("running", flush=True)  # the session is past initialize(), in its loop
+            running = True
         time.sleep(0.05)

@@ -119,8 +119,8 @@ def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, ker
             outbox.put(session.read_updates())
         if outbox.failure is not None:
             raise RuntimeError(f"could not send updates: {outbox.failure!r}") from outbox.failure
-    except (EOFError, BrokenPipeError):
-        pass  # the frontend went away
+    except (EOFError, ConnectionError):
+        pass  # the frontend went away (a socketpair whose peer died reads as a reset)
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
         # the original failure first: read_updates() below may be what raised
         fatal = Error(message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(), fatal=True)

@@ -8,6 +8,7 @@ import gc
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -52,16 +53,26 @@ def ensure_application(*, offscreen: bool = False, theme: str = "dark") -> QAppl
 
     Args:
         offscreen: When creating it, use Qt's ``offscreen`` platform (no display)
-            unless ``QT_QPA_PLATFORM`` is already set.
+            unless ``QT_QPA_PLATFORM`` is already set. Without a display
+            (no ``DISPLAY`` or ``WAYLAND_DISPLAY`` on Linux) it is used anyway.
         theme: Palette for a new application (``"dark"`` or ``"light"``).
     """
     return _application(offscreen, theme)
 
 
+def has_display() -> bool:
+    """Whether Qt can open windows here: always on macOS and Windows, else with ``DISPLAY`` or ``WAYLAND_DISPLAY``."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _application(offscreen: bool, theme: str) -> QApplication:
     app = QApplication.instance()
     if app is None:
-        if offscreen and not os.environ.get("QT_QPA_PLATFORM"):
+        # With no display Qt's default (xcb) platform aborts the process: use the offscreen one, where
+        # the 3-D panels draw through an offscreen VTK window (see `View3DPanel`).
+        if (offscreen or not has_display()) and not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
         app = QApplication(["compneurovis"])
         apply_app_palette(app, theme)

@@ -64,7 +64,7 @@ def _track_single_shots() -> None:
         receiver = getattr(slot, "__self__", None)
         receiver = receiver if isinstance(receiver, QObject) else None
         key = next(counter)
-        where = "".join(traceback.format_stack(limit=3)[:-1]).strip()
+        where = traceback.format_stack(limit=2)[0].strip()
         _pending_single_shots[key] = (msec, where, receiver)
 
         def fire():

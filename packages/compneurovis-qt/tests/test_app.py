@@ -106,8 +106,16 @@ def test_closing_leaves_no_worker(qtbot):
 
     from PyQt6.QtCore import QTimer
 
-    QTimer.singleShot(60_000, lambda: [w.close() for w in closed])  # safety net
-    assert run_app(FitzHughNagumoCable, on_window=on_window) == 0
+    # Safety net in case the first frame never comes. Stopped when the test ends: a bare
+    # QTimer.singleShot would fire 60 s later, in whichever test runs then, on a deleted window.
+    safety = QTimer()
+    safety.setSingleShot(True)
+    safety.timeout.connect(lambda: [w.close() for w in closed])
+    safety.start(60_000)
+    try:
+        assert run_app(FitzHughNagumoCable, on_window=on_window) == 0
+    finally:
+        safety.stop()
     time.sleep(0.2)
     leftover = [p for p in _children() if p.pid not in before]
     assert leftover == []

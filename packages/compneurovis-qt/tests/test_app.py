@@ -121,18 +121,52 @@ def test_closing_leaves_no_worker(qtbot):
     assert leftover == []
 
 
+def _rgb(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    ptr = image.constBits()
+    ptr.setsize(image.height() * image.bytesPerLine())
+    rows = np.frombuffer(ptr, dtype=np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3).copy()
+
+
 def test_screenshot_of_fitzhugh_nagumo(tmp_path):
+    from PyQt6.QtCore import QPoint
+
+    from compneurovis.qt import color_table
+    from compneurovis.qt._vtk_scene import BACKGROUND
+
     out = tmp_path / "fhn.png"
     timings = []
+    where = {}
+
+    def on_window(window):
+        def remember(_seconds):
+            # Where each segment's centre lies in the window, and the panel's corner (background).
+            holder, renderer = window.views["morphology"]
+            corner = holder.mapTo(window, QPoint(0, 0))
+            xy = renderer.world_to_display(window.scene.geometries["morphology"].centers)
+            where["centres"] = np.column_stack([corner.x() + xy[:, 0], corner.y() + holder.height() - 1 - xy[:, 1]])
+            where["background"] = (corner.x() + holder.width() - 5, corner.y() + holder.height() // 2)
+            where["map"] = window.scene.views["morphology"].color_map
+
+        window.firstFrame.connect(remember)
+
     assert run_app(FitzHughNagumoCable, screenshot=out, after=0.5, size=(900, 560),
-                   on_first_frame=timings.append) == 0
+                   on_first_frame=timings.append, on_window=on_window) == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == (900, 560)
-    ptr = image.convertToFormat(QImage.Format.Format_RGB888).constBits()
-    ptr.setsize(image.height() * image.bytesPerLine())
-    pixels = np.frombuffer(ptr, dtype=np.uint8)
-    assert pixels.std() > 10 and len(np.unique(pixels)) > 50
     assert timings and 0 < timings[0] < 60
+    # The 3-D view is in the screenshot: its background, and at each segment's centre a colour of
+    # the view's colour map (the values themselves move on while the session runs).
+    pixels = _rgb(image).astype(float)
+    x, y = where["background"]
+    assert np.abs(pixels[y, x] - np.array(BACKGROUND) * 255).max() < 8
+    table = color_table(where["map"]) * 255
+    centres = np.round(where["centres"]).astype(int)
+    inside = centres[(centres[:, 0] >= 0) & (centres[:, 0] < 900) & (centres[:, 1] >= 0) & (centres[:, 1] < 560)]
+    assert len(inside) > 0.9 * len(centres)
+    distance = np.array([np.abs(table - pixels[cy, cx]).max(axis=1).min() for cx, cy in inside])
+    assert (distance < 60).mean() > 0.8, np.sort(distance)[-20:]
 
 
 def test_screenshot_of_static_scene(tmp_path):

@@ -228,3 +228,36 @@ def test_run_app_records_the_session(tmp_path):
         from cnv_qt_scenes import make_scene
 
         run_app(make_scene(), record=path)
+
+
+def test_run_app_without_a_display_draws_on_the_offscreen_platform(tmp_path):
+    """No DISPLAY, no QT_QPA_PLATFORM: a window still opens (unseen), the 3-D panel draws offscreen."""
+    import os
+
+    script = tmp_path / "nodisplay.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from cnv_qt_scenes import make_scene\n"
+        "from PyQt6.QtCore import QTimer\n"
+        "from PyQt6.QtGui import QGuiApplication\n"
+        "from compneurovis.qt import run_app\n"
+        "from compneurovis.qt._offscreen_view import ImageView\n"
+        "seen = []\n"
+        "def on_window(window):\n"
+        "    def look_then_close():\n"
+        "        holder, _ = window.views['m']\n"
+        "        seen.append((QGuiApplication.platformName(), type(holder._widget), holder.image().shape))\n"
+        "        window.close()\n"
+        "    QTimer.singleShot(500, look_then_close)\n"
+        "assert run_app(make_scene(), on_window=on_window) == 0\n"
+        "platform, widget, shape = seen[0]\n"
+        "assert platform == 'offscreen' and widget is ImageView, seen\n"
+        "assert shape[0] > 100 and shape[1] > 100, shape\n"
+        "print('ok')\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = os.pathsep.join([str(__import__("pathlib").Path(__file__).parent), env.get("PYTHONPATH", "")])
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env,
+                            check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ok" in result.stdout
+    assert "no display" in result.stderr  # the user is told the window is not shown

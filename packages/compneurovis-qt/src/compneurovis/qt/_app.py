@@ -74,6 +74,9 @@ def _application(offscreen: bool, theme: str) -> QApplication:
         # the 3-D panels draw through an offscreen VTK window (see `View3DPanel`).
         if (offscreen or not has_display()) and not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
+            if not offscreen:
+                log.warning("no display (DISPLAY/WAYLAND_DISPLAY unset): windows are drawn offscreen and "
+                            "not shown; take a screenshot, or run under xvfb-run -a to see them")
         app = QApplication(["compneurovis"])
         apply_app_palette(app, theme)
     assert isinstance(app, QApplication)

@@ -4,6 +4,10 @@ A test may skip on a user's machine that lacks an optional library
 (``pytest.importorskip``), saying which. In CI (``CNV_REQUIRE_ALL=1``, set by
 the nox sessions) every library is installed on purpose, so such a skip would
 hide a broken install: it is reported as a failure instead.
+
+No test may leave a child process or a non-daemon thread running: a teardown
+check fails the test that did (the Qt tests also check windows and timers, in
+their own conftest).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 
 # ------------------------------------------------------------------ leak checks
-#: A thread or child process still alive this long after its test is a leak.
-LEAK_GRACE_S = 3.0
+#: A thread or child process still alive this long after its test is a leak (``CNV_LEAK_GRACE_S`` overrides).
+LEAK_GRACE_S = float(os.environ.get("CNV_LEAK_GRACE_S", "3.0"))
 
 
 def _live_children() -> dict[int, str]:
@@ -75,7 +79,9 @@ def no_leaked_threads_or_processes():
         time.sleep(0.05)
     for pid in children:
         try:
-            psutil.Process(pid).kill()
+            process = psutil.Process(pid)
+            process.kill()
+            process.wait(timeout=5)
         except psutil.Error:
             pass
     problems = [f"thread {name!r} still running" for name in threads.values()]

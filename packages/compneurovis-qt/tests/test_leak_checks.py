@@ -71,6 +71,7 @@ def test_each_kind_of_leak_fails_its_test(tmp_path):
     (tmp_path / "sub" / "test_leaky.py").write_text(LEAKY)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "offscreen"
+    env["CNV_LEAK_GRACE_S"] = "0.5"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:xvfb", "-p", "no:cacheprovider", "-q", "-rA",
          "--rootdir", str(tmp_path), str(tmp_path / "sub")],

@@ -130,7 +130,7 @@ def _rgb(image: QImage) -> np.ndarray:
 
 
 def test_screenshot_of_fitzhugh_nagumo(tmp_path):
-    from PyQt6.QtCore import QPoint
+    from PyQt6.QtCore import QEvent, QObject, QPoint
 
     from compneurovis.qt import color_table
     from compneurovis.qt._vtk_scene import BACKGROUND
@@ -139,17 +139,25 @@ def test_screenshot_of_fitzhugh_nagumo(tmp_path):
     timings = []
     where = {}
 
-    def on_window(window):
-        def remember(_seconds):
-            # Where each segment's centre lies in the window, and the panel's corner (background).
-            holder, renderer = window.views["morphology"]
-            corner = holder.mapTo(window, QPoint(0, 0))
-            xy = renderer.world_to_display(window.scene.geometries["morphology"].centers)
-            where["centres"] = np.column_stack([corner.x() + xy[:, 0], corner.y() + holder.height() - 1 - xy[:, 1]])
-            where["background"] = (corner.x() + holder.width() - 5, corner.y() + holder.height() // 2)
-            where["map"] = window.scene.views["morphology"].color_map
+    class Remember(QObject):
+        """When the window is about to close (right after the screenshot, views still intact):
+        where each segment's centre lies in the window, and a point of the panel's background."""
 
-        window.firstFrame.connect(remember)
+        def eventFilter(self, window, event):
+            if event.type() == QEvent.Type.Close and "centres" not in where:
+                holder, renderer = window.views["morphology"]
+                corner = holder.mapTo(window, QPoint(0, 0))
+                xy = renderer.world_to_display(window.scene.geometries["morphology"].centers)
+                where["centres"] = np.column_stack([corner.x() + xy[:, 0],
+                                                    corner.y() + holder.height() - 1 - xy[:, 1]])
+                where["background"] = (corner.x() + holder.width() - 5, corner.y() + holder.height() // 2)
+                where["map"] = window.scene.views["morphology"].color_map
+            return False
+
+    remember = Remember()
+
+    def on_window(window):
+        window.installEventFilter(remember)
 
     assert run_app(FitzHughNagumoCable, screenshot=out, after=0.5, size=(900, 560),
                    on_first_frame=timings.append, on_window=on_window) == 0

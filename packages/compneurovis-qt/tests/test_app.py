@@ -145,7 +145,7 @@ def test_screenshot_of_fitzhugh_nagumo(tmp_path):
 
         def eventFilter(self, window, event):
             if event.type() == QEvent.Type.Close and "centres" not in where:
-                holder, renderer = window.views["morphology"]
+                holder, renderer = window.views["morphology"].panel, window.views["morphology"].renderer
                 corner = holder.mapTo(window, QPoint(0, 0))
                 xy = renderer.world_to_display(window.scene.geometries["morphology"].centers)
                 where["centres"] = np.column_stack([corner.x() + xy[:, 0],

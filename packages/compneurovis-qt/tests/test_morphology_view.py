@@ -87,7 +87,7 @@ def _widget_point(widget, xy) -> QPoint:
 
 
 def test_offscreen_panel_orbits_with_a_drag_and_still_picks(offscreen_window, sent, qtbot):
-    holder, renderer = offscreen_window.views["m"]
+    holder, renderer = offscreen_window.views["m"].panel, offscreen_window.views["m"].renderer
     widget = holder._widget
     assert isinstance(widget, ImageView)
     camera = renderer.renderer.GetActiveCamera()
@@ -122,7 +122,7 @@ def test_offscreen_panel_zooms_with_the_wheel(offscreen_window, qtbot):
     from PyQt6.QtGui import QWheelEvent
     from PyQt6.QtWidgets import QApplication
 
-    holder, renderer = offscreen_window.views["m"]
+    holder, renderer = offscreen_window.views["m"].panel, offscreen_window.views["m"].renderer
     widget = holder._widget
     camera = renderer.renderer.GetActiveCamera()
     distance = camera.GetDistance()

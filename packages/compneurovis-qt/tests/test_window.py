@@ -123,6 +123,7 @@ def test_bad_update_shows_error_and_keeps_scene(window):
 
 
 def test_redraws_are_capped_per_view(window):
+    window.pacer.budget, window.pacer.max_busy = 10.0, 100.0  # the cap alone, however slow this machine draws
     window.apply_updates([ScenePatch(views={"m": {"max_refresh_hz": 10.0}})])
     base = time.monotonic() + 10.0
     window.render_due(now=base, force=True)

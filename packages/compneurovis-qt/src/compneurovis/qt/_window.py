@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from ._timings import TimingStats
 from ._view3d_panel import to_qimage
 from ._view_menu import install_view_menu
 from ._view_registry import ViewContext, ViewDrawing
+from ._view_set import ViewSet
 from ._window_hooks import WindowHooks
 from ._window_recording import WindowRecording
 from ._window_updates import handler_for
@@ -77,8 +77,6 @@ class CompNeuroVisWindow(QMainWindow):
         self.scene: Scene | None = None
         self.sim_time: float | None = None
         self.panels: dict[str, QWidget] = {}
-        #: The drawing of each view shown (view id to its `ViewDrawing`).
-        self.views: dict[str, ViewDrawing] = {}
         #: Simulation rate and display latency (always measured; shown when `show_timings`).
         self.timings = TimingStats()
         self.show_timings = show_timings
@@ -88,10 +86,6 @@ class CompNeuroVisWindow(QMainWindow):
         self.selection = Selection()
         self.context = ViewContext(offscreen=offscreen, selection=self.selection, picked=self._picked,
                                    paint_cost=lambda vid, s: self.scheduler.pacer.record(vid, s, "paint"))
-        self._produced_at: dict[str, float] = {}  # view id -> produced_at of the frame to draw
-        self._changed: dict[str, set[str]] = {}  # view id -> its fields updated since its last draw
-        self._failed: dict[str, str] = {}  # view id -> the error that stopped it (shown once)
-        self._shown_failures: set[str] = set()  # views whose failure the banner showed (until they draw again)
         self._shortcuts: list[QShortcut] = []
         self.status_text = ""
         apply_theme(self, theme)
@@ -99,6 +93,10 @@ class CompNeuroVisWindow(QMainWindow):
         self._column = QVBoxLayout(central)
         self._column.setContentsMargins(4, 4, 4, 0)
         self.error_banner = ErrorBanner()
+        #: The views' drawings; a drawing that raises is shown once in the banner and stops.
+        self.view_set = ViewSet(self.scheduler, lambda message, trace: self.error_banner.show_error(message, trace))
+        #: The drawing of each view shown (view id to its `ViewDrawing`).
+        self.views: dict[str, ViewDrawing] = self.view_set.drawings
         self._column.addWidget(self.error_banner)
         self._body: QSplitter | None = None
         #: Shown until the first Scene arrives (a session may take a while to build its model).
@@ -176,7 +174,7 @@ class CompNeuroVisWindow(QMainWindow):
     def reset_cameras(self) -> None:
         """Frame every view's whole content again."""
         for vid in list(self.views):
-            self._guard(vid, lambda d: d.reset_camera())
+            self.view_set.call(vid, lambda d: d.reset_camera())
 
     def export_traces_csv(self, path: str | Path | None = None) -> Path | None:
         """Write the clicked segments' traces to CSV (``None``: ask where); errors go to the banner."""
@@ -219,9 +217,7 @@ class CompNeuroVisWindow(QMainWindow):
         self._column.addWidget(body, 1)
         self._apply_sizes()
         self._rebuild_shortcuts()
-        self._failed.clear()
-        self._changed = {vid: set(scene.views[vid].field_ids()) for vid in self.views}
-        self.scheduler.reset(self.views)
+        self.view_set.start(scene)
         self.show_status()
 
     def _apply_sizes(self) -> None:
@@ -242,21 +238,13 @@ class CompNeuroVisWindow(QMainWindow):
             self._sized = True
 
     def _clear_panels(self) -> None:
-        for vid in list(self.views):
-            self._close_view(vid)
+        self.view_set.close()
         self.panels.clear()
         if self._body is not None:
             self._column.removeWidget(self._body)
             self._body.hide()
             self._body.deleteLater()
             self._body = None
-
-    def _close_view(self, view_id: str) -> None:
-        drawing = self.views.pop(view_id)
-        try:
-            drawing.close()
-        except Exception:  # a drawing's cleanup must not stop the others'
-            log.exception("closing view %r failed", view_id)
 
     def _build_panel(self, panel: PanelSpec) -> QWidget:
         assert self.scene is not None
@@ -320,36 +308,27 @@ class CompNeuroVisWindow(QMainWindow):
     def views_of_field(self, field_id: str) -> list[str]:
         """Ids of the shown views that read ``field_id``."""
         assert self.scene is not None
-        return [vid for vid in self.views if field_id in self.scene.views[vid].field_ids()]
+        return self.view_set.reading(self.scene, field_id)
 
     def fields_changed(self, field_id: str, produced_at: float | None = None) -> None:
         """Field ``field_id`` has new values: its views take them at their next draw."""
-        views = self.views_of_field(field_id)
-        for vid in views:
-            self._changed.setdefault(vid, set()).add(field_id)
-            if produced_at is not None:
-                self._produced_at[vid] = produced_at
-        self._touched(views)
+        assert self.scene is not None
+        self.view_set.field_changed(self.scene, field_id, produced_at)
 
     def reconfigure(self, view_id: str) -> None:
         """Apply a patched spec to its drawing, or rebuild the panels when the drawing asks."""
-        assert self.scene is not None
+        scene = self.scene
+        assert scene is not None
         if view_id not in self.views:
             return
-        self._failed.pop(view_id, None)
-        spec = self.scene.views[view_id]
-        if not self._guard(view_id, lambda d: d.configure(spec, self.scene)):
-            if view_id not in self._failed:
+        self.view_set.failed.pop(view_id, None)  # a new spec: a new start
+        spec = scene.views[view_id]
+        if not self.view_set.call(view_id, lambda d: d.configure(spec, scene)):
+            if view_id not in self.view_set.failed:
                 self.rebuild()
             return
         self.views[view_id].spec = spec
-        self._touched([view_id])
-
-    def _touched(self, view_ids: list[str]) -> None:
-        """New data or spec for these views: a failed one gets a new start."""
-        for vid in view_ids:
-            self._failed.pop(vid, None)
-        self.scheduler.resume(view_ids)
+        self.view_set.touched([view_id])
 
     def show_status(self) -> None:
         """Rewrite the status bar: sim time, session status, selection, timings."""
@@ -372,7 +351,7 @@ class CompNeuroVisWindow(QMainWindow):
             self.send(EntityClicked(entity_id=entity_id, view_id=view_id))
         redraw = [view_id]
         for vid in list(self.views):
-            if vid != view_id and self._guard(vid, lambda d: d.on_selection(self.selection)):
+            if vid != view_id and self.view_set.call(vid, lambda d: d.on_selection(self.selection)):
                 redraw.append(vid)
         self.scheduler.mark(redraw)
         self.show_status()
@@ -402,13 +381,10 @@ class CompNeuroVisWindow(QMainWindow):
         drawing = self.views.get(view_id)
         if drawing is None:
             return False  # an earlier draw's signal (firstFrame) closed or rebuilt the window
-        changed = frozenset(self._changed.pop(view_id, ()))
         self.context.sim_time = self.sim_time
-        scene = self.scene
-        if not self._guard(view_id, lambda d: (d.update(scene, changed), d.draw(), True)[2]):
+        if not self.view_set.draw(self.scene, view_id):
             return False
-        self._shown_failures.discard(view_id)  # drawn again: a later failure is news
-        produced_at = self._produced_at.pop(view_id, None)
+        produced_at = self.view_set.produced_at.pop(view_id, None)
         if produced_at is not None:
             self.timings.on_frame_shown(produced_at)
         if self.first_frame_seconds is None and drawing.marks_first_frame:
@@ -417,26 +393,9 @@ class CompNeuroVisWindow(QMainWindow):
             self.firstFrame.emit(self.first_frame_seconds)
         return True
 
-    def _guard(self, view_id: str, call: Callable[[ViewDrawing], Any]) -> Any:
-        """Run ``call(drawing)``; an exception stops the view and is shown once (returns ``None``)."""
-        drawing = self.views.get(view_id)
-        if drawing is None or view_id in self._failed:
-            return None
-        try:
-            return call(drawing)
-        except Exception as exc:  # noqa: BLE001 - any drawing bug: one banner, the rest keep drawing
-            message = f"view {view_id!r} stopped drawing: {type(exc).__name__}: {exc}"
-            self._failed[view_id] = message
-            self.scheduler.suspend(view_id)
-            if view_id not in self._shown_failures:  # failing again before drawing once: no new banner
-                self._shown_failures.add(view_id)
-                log.error("%s", message)
-                self.error_banner.show_error(message, traceback.format_exc())
-            return None
-
     def failed_views(self) -> dict[str, str]:
         """Views stopped by an error, with the message shown for each."""
-        return dict(self._failed)
+        return dict(self.view_set.failed)
 
     # ---------------------------------------------------------- screenshot
 
@@ -447,7 +406,7 @@ class CompNeuroVisWindow(QMainWindow):
         painter = QPainter(image)
         ratio = image.devicePixelRatio() or 1.0
         for vid in list(self.views):
-            shot = self._guard(vid, lambda d: d.snapshot())
+            shot = self.view_set.call(vid, lambda d: d.snapshot())
             if shot is None:
                 continue
             widget, pixels = shot

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from compneurovis.core import (
     Error,
@@ -18,6 +18,7 @@ from compneurovis.core import (
     FieldReplace,
     LayoutReplace,
     PanelPatch,
+    Scene,
     ScenePatch,
     SceneReady,
     SessionUpdate,
@@ -25,32 +26,63 @@ from compneurovis.core import (
     Status,
 )
 
-if TYPE_CHECKING:
-    from ._window import CompNeuroVisWindow
+from ._controls_panel import ControlsPanel
+from ._error_banner import ErrorBanner
+from ._timings import TimingStats
 
 log = logging.getLogger("compneurovis.qt")
 
-Handler = Callable[["CompNeuroVisWindow", Any], None]
+
+
+class UpdateTarget(Protocol):
+    """What the handlers need from the window (`CompNeuroVisWindow` is one)."""
+
+    scene: Scene | None
+    sim_time: float | None
+    status_text: str
+    timings: TimingStats
+    error_banner: ErrorBanner
+    views: dict[str, Any]
+
+    def set_scene(self, scene: Scene) -> None: ...
+    def rebuild(self) -> None: ...
+    def fields_changed(self, field_id: str, produced_at: float | None = None) -> None: ...
+    def reconfigure(self, view_id: str) -> None: ...
+    def controls_panels(self) -> dict[str, ControlsPanel]: ...
+    def replace_panel(self, panel_id: str) -> None: ...
+    def show_status(self) -> None: ...
+    def setWindowTitle(self, title: str | None) -> None: ...  # Qt's name
+
+
+Handler = Callable[[UpdateTarget, Any], None]
 
 #: Panel attributes a controls panel can take in place (its neighbours keep their state).
 _IN_PLACE_PANEL_CHANGES = {"control_ids", "action_ids", "title"}
 
 
-def _scene_ready(window: CompNeuroVisWindow, update: SceneReady) -> None:
+def _scene_ready(window: UpdateTarget, update: SceneReady) -> None:
     window.set_scene(update.scene)
 
 
-def _field(window: CompNeuroVisWindow, update: FieldReplace | FieldAppend) -> None:
+def _field(window: UpdateTarget, update: FieldReplace | FieldAppend, produced_at: float | None) -> None:
     if window.scene is None:
         return
     window.scene.apply(update)
     if update.sim_time is not None:
         window.sim_time = update.sim_time
         window.timings.on_sim_time(update.sim_time)
-    window.fields_changed(update.field_id, getattr(update, "produced_at", None))
+    window.fields_changed(update.field_id, produced_at)
 
 
-def _state(window: CompNeuroVisWindow, update: StatePatch) -> None:
+def _field_replace(window: UpdateTarget, update: FieldReplace) -> None:
+    _field(window, update, update.produced_at)  # a display frame: its latency is measured when drawn
+
+
+def _field_append(window: UpdateTarget, update: FieldAppend) -> None:
+    _field(window, update, None)  # history: the display latency is that of display frames
+
+
+def _state(window: UpdateTarget, update: StatePatch) -> None:
     if window.scene is None:
         return
     window.scene.apply(update)
@@ -58,7 +90,7 @@ def _state(window: CompNeuroVisWindow, update: StatePatch) -> None:
         panel.set_state(update.values)
 
 
-def _scene_patch(window: CompNeuroVisWindow, update: ScenePatch) -> None:
+def _scene_patch(window: UpdateTarget, update: ScenePatch) -> None:
     if window.scene is None:
         return
     window.scene.apply(update)
@@ -71,7 +103,7 @@ def _scene_patch(window: CompNeuroVisWindow, update: ScenePatch) -> None:
             window.reconfigure(vid)
 
 
-def _panel_patch(window: CompNeuroVisWindow, update: PanelPatch) -> None:
+def _panel_patch(window: UpdateTarget, update: PanelPatch) -> None:
     if window.scene is None:
         return
     window.scene.apply(update)
@@ -81,14 +113,14 @@ def _panel_patch(window: CompNeuroVisWindow, update: PanelPatch) -> None:
         window.rebuild()
 
 
-def _layout(window: CompNeuroVisWindow, update: LayoutReplace) -> None:
+def _layout(window: UpdateTarget, update: LayoutReplace) -> None:
     if window.scene is None:
         return
     window.scene.apply(update)
     window.rebuild()
 
 
-def _status(window: CompNeuroVisWindow, update: Status) -> None:
+def _status(window: UpdateTarget, update: Status) -> None:
     if window.scene is not None:
         window.scene.apply(update)
     window.status_text = update.message
@@ -97,7 +129,7 @@ def _status(window: CompNeuroVisWindow, update: Status) -> None:
     window.show_status()
 
 
-def _error(window: CompNeuroVisWindow, update: Error) -> None:
+def _error(window: UpdateTarget, update: Error) -> None:
     window.error_banner.show_error(update.message, update.traceback, fatal=update.fatal)
     log.error("session error: %s", update.message)
     if window.scene is not None:
@@ -106,8 +138,8 @@ def _error(window: CompNeuroVisWindow, update: Error) -> None:
 
 _HANDLERS: dict[type, Handler] = {
     SceneReady: _scene_ready,
-    FieldReplace: _field,
-    FieldAppend: _field,
+    FieldReplace: _field_replace,
+    FieldAppend: _field_append,
     StatePatch: _state,
     ScenePatch: _scene_patch,
     PanelPatch: _panel_patch,
@@ -117,7 +149,7 @@ _HANDLERS: dict[type, Handler] = {
 }
 
 
-def _unknown(window: CompNeuroVisWindow, update: Any) -> None:
+def _unknown(window: UpdateTarget, update: Any) -> None:
     if window.scene is not None:
         window.scene.apply(update)  # raises SceneError naming the type if the Scene does not know it
 

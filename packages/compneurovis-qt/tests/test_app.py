@@ -106,8 +106,14 @@ def test_closing_leaves_no_worker(qtbot):
 
     from PyQt6.QtCore import QTimer
 
-    QTimer.singleShot(60_000, lambda: [w.close() for w in closed])  # safety net
-    assert run_app(FitzHughNagumoCable, on_window=on_window) == 0
+    safety_net = QTimer()  # stopped below: a timer must not outlive its test
+    safety_net.setSingleShot(True)
+    safety_net.timeout.connect(lambda: [w.close() for w in closed])
+    safety_net.start(60_000)
+    try:
+        assert run_app(FitzHughNagumoCable, on_window=on_window) == 0
+    finally:
+        safety_net.stop()
     time.sleep(0.2)
     leftover = [p for p in _children() if p.pid not in before]
     assert leftover == []

@@ -83,6 +83,8 @@ def check_output_file(parser: argparse.ArgumentParser, option: str, target: Path
     try:
         if target.is_dir():
             parser.error(f"argument {option}: {target} is a folder, expected a file name")
+        if target.exists() and not os.access(target, os.W_OK):
+            parser.error(f"argument {option}: {target} exists and may not be overwritten")
         if len(os.fsencode(target.name)) > 255:
             parser.error(f"argument {option}: the file name of {target} is too long")
     except OSError as exc:

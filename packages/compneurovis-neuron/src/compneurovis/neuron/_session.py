@@ -15,14 +15,12 @@ from compneurovis.core import (
     LiveMorphologySession,
     MorphologyGeometry,
     Scene,
-    spike_append,
     spike_field,
 )
 
-from ._geometry import cell_name_of
 from ._sampler import RefSampler
 from ._scene_builder import NeuronSceneBuilder
-from ._spikes import SpikeSources
+from ._spikes import SpikeHooks, SpikeSources
 from ._voltage_span import VoltageSpan, structure_token
 
 
@@ -35,7 +33,7 @@ def _section_list(built: Any) -> list[Any]:
     return list(built)
 
 
-class NeuronSession(LiveMorphologySession, ABC):
+class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
     """Base class for live NEURON-backed CompNeuroVis sessions.
 
     Subclass it, return the model's sections from `build_sections`, insert
@@ -121,58 +119,6 @@ class NeuronSession(LiveMorphologySession, ABC):
         calcium is inserted; override `display_unit` and the labels to match.
         """
         return "v"
-
-    # ----------------------------------------------------------------- spikes
-
-    def spike_threshold(self) -> float | None:
-        """Threshold, in mV, of the spike detectors; ``None`` (the default) detects no spikes.
-
-        When set, each cell of `spike_sources` gets a ``NetCon`` with this
-        threshold whose ``NetCon.record`` times fill the spike field
-        (`compneurovis.core.spike_field`, id ``"spikes"``), appended each
-        display frame and emptied on reset.
-        """
-        return None
-
-    def spike_sources(self) -> list[tuple[str, Any]]:
-        """``[(cell name, source)]``: where each cell's spikes are detected.
-
-        A source is a segment (thresholded with `spike_threshold`) or an int gid
-        of `parallel_context` (recorded with ``pc.spike_record``). Default: for
-        each cell among the sections, the centre of its first section named
-        ``soma...`` (else its first section).
-        """
-        out: dict[str, Any] = {}
-        for sec in self.sections or ():
-            cell = cell_name_of(sec) or "cell"
-            is_soma = "soma" in sec.name().rsplit(".", 1)[-1]
-            if cell not in out or (is_soma and "soma" not in out[cell].sec.name().rsplit(".", 1)[-1]):
-                out[cell] = sec(0.5)
-        return list(out.items())
-
-    def spike_populations(self) -> list[str] | None:
-        """Population of each cell of `spike_sources` (drawn in its own colour), or ``None``."""
-        return None
-
-    def parallel_context(self) -> Any:
-        """The model's ``ParallelContext`` when its spikes come from gids, else ``None``."""
-        return None
-
-    def _start_spikes(self) -> None:
-        self._spikes, self._spike_cells = None, []
-        threshold = self.spike_threshold()
-        if threshold is None:
-            return
-        sources = self.spike_sources()
-        self._spike_cells = [str(name) for name, _ in sources]
-        self._spikes = SpikeSources([src for _, src in sources], threshold, self.parallel_context())
-
-    def _emit_spikes(self) -> None:
-        if self._spikes is None:
-            return
-        times, cells = self._spikes.new_spikes()
-        if times.size:
-            self.emit(spike_append(times, cells, sim_time=self.time))
 
     def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
                     time_value: float) -> Scene:

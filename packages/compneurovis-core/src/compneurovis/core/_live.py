@@ -232,15 +232,14 @@ class LiveMorphologySession(BufferedSession):
     def history_every_step(self) -> bool:
         """Whether history keeps every integration step, or one sample per display frame.
 
-        Default: every step in ``ON_DEMAND`` mode, where only the traced
-        entities are sampled each step; one sample per display frame (at
-        ``display_dt``) in ``FULL`` mode, where reading every entity at every
-        step would cost a large share of the simulator's speed (a fifth of
-        NEURON's on a 2,500-segment cell). The display frames themselves are
-        the same either way. Override to choose; ``display_dt = dt`` gives
-        every step in both modes.
+        Default ``True``: the complete record in both modes (every traced
+        entity in ``ON_DEMAND``, every entity in ``FULL``), so a spike shorter
+        than a display frame is not aliased. Override to return ``False`` to
+        keep one sample per display frame (at ``display_dt``) instead, which
+        costs less when every entity of a large model is kept. The display
+        frames themselves are the same either way.
         """
-        return self.history_capture_mode is HistoryCaptureMode.ON_DEMAND
+        return True
 
     def history_interval(self) -> float:
         """Simulated ms between two history samples: ``dt``, or one display frame."""

@@ -201,7 +201,8 @@ class NeuronSession(LiveMorphologySession, ABC):
         super().shutdown()
         self._release_model()
 
-    def _build_model(self) -> MorphologyGeometry:
+    def build_model(self) -> MorphologyGeometry:
+        """Build the sections (`build_sections`, `setup_model`) and their geometry, one entity per segment."""
         from neuron import h
 
         self._release_model()
@@ -225,7 +226,8 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._span, self._span_token, self._spannable = None, None, var == "v"
         return geometry
 
-    def _initialize_state(self) -> tuple[float, np.ndarray]:
+    def initialize_state(self) -> tuple[float, np.ndarray]:
+        """``h.finitialize(v_init)`` at fixed step ``dt``; the time and every segment's display value."""
         from neuron import h
 
         assert self._display is not None
@@ -239,7 +241,8 @@ class NeuronSession(LiveMorphologySession, ABC):
             self._deliver_recorded(np.array([t0]), self._recorder.read()[None, :])
         return t0, sample[:-1]
 
-    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n_steps`` ``h.fadvance()`` calls; the sampled times and display values (see `history_every_step`)."""
         assert self._display is not None
         fadvance = self._fadvance
         recorder = self._recorder

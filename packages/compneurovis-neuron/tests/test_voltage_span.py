@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cnv_neuron_testmodels import DT, BentCell, record_all, run_frames
+from cnv_neuron_testmodels import DT, BentCell, RecordingCell, record_all, run_frames
 from neuron import h
 
 from compneurovis.core import ActionSpec, InvokeAction, Reset, SetControl
+from compneurovis.neuron import _voltage_span as voltage_span_module
 from compneurovis.neuron._voltage_span import (
     _VOLTAGE_ROW,
     VoltageSpan,
@@ -241,3 +242,27 @@ def test_the_storage_view_is_proved_by_neurons_own_address_lookup(session_factor
     from_double = VoltageSpan.build(refs, live=False)
     assert from_double is not None and not from_double.live
     np.testing.assert_array_equal(from_double.read(), VoltageSpan.build(refs).read())
+
+
+@pytest.mark.parametrize("storage_view", [True, False], ids=["storage-view", "from-double"])
+def test_full_history_and_recorded_refs_equal_vector_record(session_factory, monkeypatch, storage_view):
+    if not storage_view:  # as where NEURON's lookup refuses the view: every step through Vector.from_double
+        monkeypatch.setattr(voltage_span_module, "_storage_column", lambda ref, size: None)
+    session = session_factory(RecordingCell, history_capture_mode="full", max_samples=10_000)
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, tvec = record_all(session)
+    clamp = h.Vector().record(session.stim._ref_i)
+    session.batches.clear()
+    session.handle(Reset())
+    session.read_updates()
+    display, history, times = run_frames(session, 25)
+    span = session._voltage_span()
+    assert span is not None and span.live is storage_view
+    recorded = np.array([v.as_numpy() for v in vecs])
+    assert recorded.max() > 0, "the clamp should make the soma spike"
+    np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
+    np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
+    np.testing.assert_array_equal(times, tvec.as_numpy()[1:])
+    got = np.concatenate([values["i_clamp"] for _, values in session.batches])
+    np.testing.assert_array_equal(got, clamp.as_numpy())

@@ -309,15 +309,21 @@ class NeuronSession(LiveMorphologySession, ABC):
             recorded = np.empty((n_steps, recorder.size))
         times = np.empty(n_steps)
         block = span.block(n_steps)  # float32: the copy casts, and what leaves the session is float32
-        for k in range(n_steps):
-            fadvance()
-            if fill is not None:
-                fill()
-            block[k] = window
-            times[k] = clock.value
-            if recorder is not None:
-                rec_gather(rec_out)
-                recorded[k] = rec_view
+        if fill is None and recorder is None:  # the common case: one copy from NEURON's storage per step
+            for k in range(n_steps):
+                fadvance()
+                block[k] = window
+                times[k] = clock.value
+        else:
+            for k in range(n_steps):
+                fadvance()
+                if fill is not None:
+                    fill()
+                block[k] = window
+                times[k] = clock.value
+                if recorder is not None:
+                    rec_gather(rec_out)
+                    recorded[k] = rec_view
         if not span.is_current():  # cannot happen while NEURON freezes its storage in fadvance
             raise RuntimeError("NEURON's node storage changed during a display frame; reset to continue")
         if recorder is not None:

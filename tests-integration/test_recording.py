@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from compneurovis.core import (
+    PROTOCOL_VERSION,
+    DisplayFrame,
     EntityClicked,
-    FieldReplace,
     Recorder,
     ReplaySession,
     SceneError,
@@ -86,10 +87,10 @@ def test_file_is_readable_without_compneurovis(tmp_path):
     session = FitzHughNagumoCable(history_capture_mode="full", max_samples=100_000)
     live = _record(session, path, 10, commands=[(3, SetControl(control_id="stimulus", value=0.5))])
     with h5py.File(path, "r") as f:
-        assert f.attrs["format"] == "compneurovis-recording" and f.attrs["protocol_version"] == 1
+        assert f.attrs["format"] == "compneurovis-recording" and f.attrs["protocol_version"] == PROTOCOL_VERSION
         part = f["history/segment_history/0"]
         assert list(part.attrs["dims"]) == ["time", "segment"]
-        np.testing.assert_array_equal(part["values"][()].T, live.fields["segment_history"].values)
+        np.testing.assert_array_equal(part["values"][()], live.fields["segment_history"].values)  # time-major
         np.testing.assert_array_equal(part["time"][()], live.fields["segment_history"].coords["time"])
         assert [s.decode() for s in part["segment"][()]] == list(live.fields["segment_history"].coords["segment"])
         frames = f["frames/segment_display/values"]
@@ -112,11 +113,11 @@ def test_recording_killed_mid_run_stays_readable(tmp_path):
         writer.stdout.close()
     recording, scene = _replayed(path)
     assert not recording.complete
-    frames = [u for u in recording.updates if isinstance(u, FieldReplace)]
+    frames = [u for u in recording.updates if isinstance(u, DisplayFrame)]
     assert len(frames) > 10
     history = scene.fields["segment_history"]
     assert np.all(np.diff(history.coords["time"]) > 0)
-    np.testing.assert_array_equal(history.values[:, -1], scene.fields["segment_display"].values)
+    np.testing.assert_array_equal(history.values[-1], scene.fields["segment_display"].values)
 
 
 def test_truncated_foreign_and_random_files_are_refused(tmp_path):
@@ -161,7 +162,7 @@ def test_recording_session_in_the_worker_records_everything(tmp_path):
                     live = update.scene
                 else:
                     live.apply(update)
-                    frames += isinstance(update, FieldReplace)
+                    frames += isinstance(update, DisplayFrame)
         assert "record" in live.actions
         transport.send(InvokeAction(action_id="record"))  # pause writing
         time.sleep(0.3)
@@ -198,9 +199,9 @@ def test_render_recording_to_mp4_and_export(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = csv_path.read_text().splitlines()
     history = live.fields["segment_history"]
-    assert rows[0] == "time (ms),fhn.trunk[30] (a.u.)" and len(rows) == 1 + history.shape[1]
+    assert rows[0] == "time (ms),fhn.trunk[30] (a.u.)" and len(rows) == 1 + history.shape[0]
     last = [float(v) for v in rows[-1].split(",")]
-    assert last == [history.coords["time"][-1], float(history.values[1, -1])]
+    assert last == [history.coords["time"][-1], float(history.values[-1, 1])]
     with np.load(npz_path) as data:
         np.testing.assert_array_equal(data["segment_history"], history.values)
         assert list(data["segment_history__segment"]) == ["fhn.trunk[0]", "fhn.trunk[30]"]
@@ -220,6 +221,6 @@ def test_recorded_neuron_session_replays_sample_for_sample(tmp_path, mode):
     # both modes keep every step (FULL: of every segment; ON_DEMAND: of the traced one)
     per_frame = session.steps_per_update()
     assert session.steps_per_update() > 1
-    assert live.fields["segment_history"].shape[1] == 1 + 60 * per_frame
+    assert live.fields["segment_history"].shape[0] == 1 + 60 * per_frame
     _, replayed = _replayed(path)
     _assert_fields_equal(live, replayed)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from compneurovis.core import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
-    FieldReplace,
     HistoryCaptureMode,
     InvokeAction,
     KeyPressed,
@@ -61,9 +61,9 @@ def test_display_and_full_history_equal_the_solver(cls):
     stride = steps if cls is PerFrame else 1
     times, values = times[stride - 1::stride], values[stride - 1::stride]
     history = scene.fields["segment_history"]
-    assert history.shape == (session.geometry.n_entities, 1 + len(times))
+    assert history.shape == (1 + len(times), session.geometry.n_entities)
     np.testing.assert_allclose(history.coords["time"][1:], times)
-    np.testing.assert_allclose(history.values[:, 1:], values.T.astype(np.float32), rtol=1e-6)
+    np.testing.assert_allclose(history.values[1:], values.astype(np.float32), rtol=1e-6)
     np.testing.assert_array_equal(scene.fields["segment_display"].values, values[-1].astype(np.float32))
 
 
@@ -79,8 +79,8 @@ def test_on_demand_traces_first_entity_then_clicked_ones():
         scene.apply_all(session.read_updates())
     history = scene.fields["segment_history"]
     assert list(history.coords["segment"]) == [ids[0], ids[7]]
-    assert history.shape[1] == 50  # bounded by max_samples
-    assert np.isfinite(history.values[1, -10:]).all()
+    assert history.shape[0] == 50  # bounded by max_samples
+    assert np.isfinite(history.values[-10:, 1]).all()
 
 
 def test_click_capture_can_be_refused():
@@ -92,7 +92,7 @@ def test_click_capture_can_be_refused():
     scene = _run(session, 1)
     session.handle(EntityClicked(entity_id=session.geometry.entity_ids[3]))
     scene.apply_all(session.read_updates())
-    assert scene.fields["segment_history"].shape[0] == 1
+    assert scene.fields["segment_history"].shape[1] == 1
 
 
 def test_rolling_window_bounds_history():
@@ -103,7 +103,7 @@ def test_rolling_window_bounds_history():
     session = Windowed(dt=0.05)
     scene = _run(session, 10)
     assert scene.views["trace"].rolling_window == 1.0
-    assert scene.fields["segment_history"].shape[1] == session.history_length() == 21
+    assert scene.fields["segment_history"].shape[0] == session.history_length() == 21
 
 
 def test_reset_restarts_from_initial_state_with_fresh_history():
@@ -111,7 +111,7 @@ def test_reset_restarts_from_initial_state_with_fresh_history():
     scene = _run(session, 5)
     session.handle(KeyPressed(key="Space"))
     scene.apply_all(session.read_updates())
-    assert scene.fields["segment_history"].shape[1] == 1
+    assert scene.fields["segment_history"].shape[0] == 1
     np.testing.assert_allclose(scene.fields["segment_display"].values, session.v_init)
     for _ in range(5):
         session.advance()
@@ -136,7 +136,7 @@ def test_bad_commands_become_errors_and_session_keeps_running():
         assert len(errors) == 1 and message in errors[0].message
     assert session.is_live()
     session.advance()
-    assert any(isinstance(u, FieldReplace) for u in session.read_updates())
+    assert any(isinstance(u, DisplayFrame) for u in session.read_updates())
 
 
 def test_controls_and_actions_reach_the_model():
@@ -175,7 +175,7 @@ def test_history_append_carries_per_step_samples():
     session.initialize()
     session.advance()
     (append,) = [u for u in session.read_updates() if isinstance(u, FieldAppend)]
-    assert append.values.shape == (1, 4) and append.coord_values.shape == (4,)
+    assert append.values.shape == (4, 1) and append.coord_values.shape == (4,)  # time-major
 
 
 def test_a_backend_must_write_the_three_hooks():

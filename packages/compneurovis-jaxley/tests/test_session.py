@@ -7,10 +7,10 @@ from cnv_jaxley_testmodels import DT, NoCells, TinyHH, assert_same_voltages, sti
 from jaxley.channels import HH
 
 from compneurovis.core import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
-    FieldReplace,
     Reset,
     SceneReady,
     SetControl,
@@ -63,9 +63,9 @@ def test_live_run_equals_integrate_across_control_changes(cls):
     stride = steps if cls is PerFrameHH else 1
     expected = _reference(8 * steps, 20 * steps)[:, ::stride]
     n = 1 + 20 * steps // stride
-    assert history.values.shape == expected.shape == (len(session.network.nodes), n)
+    assert history.values.T.shape == expected.shape == (len(session.network.nodes), n)
     np.testing.assert_allclose(history.coords["time"], np.arange(n) * stride * DT, rtol=0, atol=1e-9)
-    assert_same_voltages(history.values, expected)
+    assert_same_voltages(history.values.T, expected)
     assert_same_voltages(scene.fields["segment_display"].values, expected[:, -1])
     assert expected.max() > 0.0  # the stimulus made it spike: the comparison is not trivial
 
@@ -132,7 +132,7 @@ def test_on_demand_click_adds_trace_and_history_is_bounded():
     _run(session, scene, 5)
     history = scene.fields["segment_history"]
     assert list(history.coords["segment"]) == ["cell0.branch0[0]", "cell0.branch2[1]"]
-    assert history.values.shape == (2, 25)
+    assert history.values.shape == (25, 2)
     np.testing.assert_allclose(history.coords["time"][-1], 50 * DT)
 
 
@@ -144,7 +144,7 @@ def test_unknown_control_is_an_error_and_the_session_keeps_running():
     assert len(errors) == 1 and "nope" in errors[0].message
     assert session.is_live()
     session.advance()
-    assert any(isinstance(u, FieldReplace) for u in session.read_updates())
+    assert any(isinstance(u, DisplayFrame) for u in session.read_updates())
 
 
 def test_empty_cell_list_is_a_clear_error():
@@ -164,7 +164,7 @@ def test_nan_pauses_and_reset_recovers():
     session.handle(Reset())
     assert session.is_live()
     session.advance()
-    display = [u for u in session.read_updates() if isinstance(u, FieldReplace)][-1]
+    display = [u for u in session.read_updates() if isinstance(u, DisplayFrame)][-1]
     assert np.all(np.isfinite(display.values))
 
 
@@ -184,7 +184,7 @@ def test_updates_are_narrow():
     session.handle(SetControl(control_id="amp", value=1.0))
     session.advance()
     kinds = [type(u) for u in session.read_updates()]
-    assert kinds == [StatePatch, FieldReplace, FieldAppend]
+    assert kinds == [StatePatch, DisplayFrame, FieldAppend]
     assert SceneReady not in kinds
 
 

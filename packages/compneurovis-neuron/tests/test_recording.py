@@ -102,7 +102,7 @@ def test_initial_scene_holds_the_finitialize_state(session_factory):
     assert display.dtype == np.float32
     np.testing.assert_array_equal(display, np.full(display.shape, -65.0, dtype=np.float32))
     history = scene.fields["segment_history"]
-    assert history.values.shape == (display.size, 1)
+    assert history.values.shape == (1, display.size)  # time-major
     assert history.coords["time"][0] == 0.0
 
 

@@ -58,13 +58,13 @@ def test_fitzhugh_nagumo_end_to_end_click_adds_a_trace(live, qtbot):
     transport, _loop, window = live(FitzHughNagumoCable)
     qtbot.waitUntil(lambda: window.render_counts.get("morphology", 0) > 2, timeout=20_000)
     assert window.first_frame_seconds is not None
-    holder, renderer = window.views["morphology"]
+    holder, renderer = window.views["morphology"].panel, window.views["morphology"].renderer
     geometry = window.scene.geometries["morphology"]
     target = 60
     xy = renderer.world_to_display(geometry.centers[target:target + 1])[0]
     assert holder.click_at(xy[0], xy[1]) == target
     entity = geometry.entity_ids[target]
-    qtbot.waitUntil(lambda: entity in window.views["trace"].curves, timeout=20_000)
+    qtbot.waitUntil(lambda: entity in window.views["trace"].plot.curves, timeout=20_000)
     history = window.scene.fields["segment_history"]
     assert entity in [str(s) for s in history.coord("segment")]
     # Time keeps growing and the trace plot holds every applied sample.
@@ -89,8 +89,8 @@ def test_session_error_is_shown_and_window_stays_usable(live, qtbot):
     assert sent == [InvokeAction(action_id="kick")]
     ticks = loop.ticks
     qtbot.waitUntil(lambda: loop.ticks > ticks + 3, timeout=5_000)
-    holder, _ = window.views["morphology"]
-    holder.click_at(*window.views["morphology"][1].world_to_display(
+    holder, _ = window.views["morphology"].panel, window.views["morphology"].renderer
+    holder.click_at(*window.views["morphology"].renderer.world_to_display(
         window.scene.geometries["morphology"].centers[:1])[0][:2])
     assert isinstance(sent[-1], EntityClicked)
     qtbot.waitUntil(lambda: not transport.is_alive(), timeout=10_000)
@@ -170,7 +170,7 @@ def test_replay_session_runs_in_a_worker_and_is_drawn(tmp_path, qtbot):
 
 def test_run_app_records_the_session(tmp_path):
     pytest.importorskip("h5py")
-    from compneurovis.core import FieldReplace, read_recording
+    from compneurovis.core import DisplayFrame, read_recording
 
     path = tmp_path / "run.h5"
     assert run_app(FitzHughNagumoCable, screenshot=tmp_path / "shot.png", after=0.5, size=(640, 400),
@@ -178,7 +178,7 @@ def test_run_app_records_the_session(tmp_path):
     recording = read_recording(path)
     assert recording.complete  # the worker closed the file when the window closed
     assert "record" in recording.scene.actions  # the window's Ctrl+R toggle
-    frames = [u for u in recording.updates if isinstance(u, FieldReplace) and u.field_id == "segment_display"]
+    frames = [u for u in recording.updates if isinstance(u, DisplayFrame) and u.field_id == "segment_display"]
     assert len(frames) > 5
     times = [u.sim_time for u in frames]
     assert times == sorted(times) and times[0] > 0

@@ -18,7 +18,7 @@ def _pixel(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 def test_segments_have_their_lookup_table_colours(window, scene):
-    holder, renderer = window.views["m"]
+    holder, renderer = window.views["m"].panel, window.views["m"].renderer
     image = holder.image()
     geometry = scene.geometries["morph"]
     values = scene.fields["display"].values
@@ -32,11 +32,11 @@ def test_segments_have_their_lookup_table_colours(window, scene):
 
 
 def test_colour_update_rewrites_only_the_scalar_array(window, scene, qtbot):
-    from compneurovis.core import FieldReplace
+    from compneurovis.core import DisplayFrame
 
-    holder, renderer = window.views["m"]
+    holder, renderer = window.views["m"].panel, window.views["m"].renderer
     points_mtime = renderer.polydata.GetPoints().GetMTime()
-    window.apply_updates([FieldReplace(field_id="display", values=np.full(5, 20.0, dtype=np.float32))])
+    window.apply_updates([DisplayFrame(field_id="display", values=np.full(5, 20.0, dtype=np.float32))])
     window.render_due(force=True)
     image = holder.image()
     top = color_table("scalar")[-1] * 255
@@ -46,7 +46,7 @@ def test_colour_update_rewrites_only_the_scalar_array(window, scene, qtbot):
 
 
 def test_click_on_a_segment_sends_entity_clicked(window, sent, qtbot):
-    holder, renderer = window.views["m"]
+    holder, renderer = window.views["m"].panel, window.views["m"].renderer
     target = renderer.world_to_display(window.scene.geometries["morph"].centers[3:4])[0]
     widget = holder._vtk
     ratio = widget.devicePixelRatioF()
@@ -58,7 +58,7 @@ def test_click_on_a_segment_sends_entity_clicked(window, sent, qtbot):
 
 
 def test_click_on_background_selects_nothing(window, sent):
-    holder, _ = window.views["m"]
+    holder, _ = window.views["m"].panel, window.views["m"].renderer
     assert holder.click_at(2, 2) is None
     assert not [c for c in sent if isinstance(c, EntityClicked)]
 

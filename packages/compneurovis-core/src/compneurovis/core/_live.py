@@ -32,6 +32,7 @@ from ._errors import SceneError
 from ._geometry import MorphologyGeometry
 from ._history import HistoryCaptureMode
 from ._protocol import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -366,7 +367,7 @@ class LiveMorphologySession(BufferedSession, ABC):
         # the frame: the latest display values, then the history block (one update each)
         now = time.monotonic()
         display_id, history_id = self._field_ids
-        self.emit(FieldReplace(field_id=display_id, values=latest, sim_time=now_sim, produced_at=now))
+        self.emit(DisplayFrame(field_id=display_id, values=latest, sim_time=now_sim, produced_at=now))
         self.emit(FieldAppend(field_id=history_id, append_dim="time", values=traces.append(times, values),
                               coord_values=times, max_length=traces.capacity, sim_time=now_sim, produced_at=now))
 
@@ -376,7 +377,7 @@ class LiveMorphologySession(BufferedSession, ABC):
         self._traces = self._fresh_traces(list(self._traces.rows))
         self._traces.append(np.array([self.time]), values[None, :])
         self._running = True
-        self.emit(FieldReplace(field_id=self.display_field_id(),
+        self.emit(DisplayFrame(field_id=self.display_field_id(),
                                values=np.asarray(values, dtype=np.float32), sim_time=self.time))
         self._emit_history_replace()
         self.emit(Status(message="reset", sim_time=self.time))
@@ -386,7 +387,7 @@ class LiveMorphologySession(BufferedSession, ABC):
         times, values = self._traces.snapshot()
         ids = np.asarray(self.geometry.entity_ids)[self._traces.rows]
         self.emit(FieldReplace(field_id=self.history_field_id(), values=values,
-                               coords={"segment": ids, "time": times}, sim_time=self.time))
+                               coords={"time": times, "segment": ids}, sim_time=self.time))
 
     def add_trace(self, entity_id: str) -> bool:
         """Start keeping history for ``entity_id``; return ``False`` if already traced."""

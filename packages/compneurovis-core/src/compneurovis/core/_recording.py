@@ -6,8 +6,7 @@ The file (format 2) is readable without CompNeuroVis (h5py, MATLAB, HDFView)::
                                      protocol_version, title, complete (False until
                                      closed), flushed (stream positions written whole)
     /scene                    uint8: the first Scene as a CompNeuroVis message (`encode`)
-    /frames/<field>/values    (n_frames, ...) each display frame (a FieldReplace without
-                              coords) of <field>; attrs unit
+    /frames/<field>/values    (n_frames, ...) each `DisplayFrame` of <field>; attrs unit
     /frames/<field>/sim_time  (n_frames,)
     /frames/<field>/seq       (n_frames,) position of each frame in the update stream
     /history/<field>/<part>/values   the field's history, its append dim first; a new
@@ -41,11 +40,12 @@ from typing import Any
 
 import numpy as np
 
-from ._codec import decode, encode
+from ._codec import decode, decode_recorded, encode
 from ._errors import SceneError
 from ._field import Field
 from ._protocol import (
     PROTOCOL_VERSION,
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -205,7 +205,7 @@ class Recorder:
         """
         for update in updates:
             kind = type(update)
-            if kind is FieldReplace and not update.coords and self._frame(update):
+            if kind is DisplayFrame and self._frame(update):
                 pass
             elif kind is FieldAppend and self._append(update):
                 pass
@@ -219,7 +219,7 @@ class Recorder:
         if isinstance(command, _EVENT_KINDS):
             self._event(command)
 
-    def _frame(self, update: FieldReplace) -> bool:
+    def _frame(self, update: DisplayFrame) -> bool:
         """Keep a display frame in its row buffers; ``False`` sends it down the general path."""
         stream = self._frames.get(update.field_id)
         values = update.values
@@ -286,7 +286,7 @@ class Recorder:
                     return
         else:
             self._scene.apply(update)  # validates the update and keeps the recorder's view of the fields
-            if isinstance(update, FieldReplace) and not update.coords and update.field_id not in self._frames:
+            if isinstance(update, DisplayFrame) and update.field_id not in self._frames:
                 self._new_frame_stream(update)
                 if self._frame(update):
                     return
@@ -301,12 +301,12 @@ class Recorder:
             self._sim_time = float(sim_time)
         self._log_sim.add(np.nan if sim_time is None else sim_time)
         self._log_wall.add(time.monotonic() - self._start)
-        if isinstance(update, FieldReplace) and update.coords:
+        if isinstance(update, FieldReplace) and (update.coords or update.field_id in self._parts):
             self._new_part(self._scene.fields[update.field_id])
         elif isinstance(update, _EVENT_KINDS):
             self._event(update)
 
-    def _new_frame_stream(self, update: FieldReplace) -> None:
+    def _new_frame_stream(self, update: DisplayFrame) -> None:
         """Datasets for the display frames of ``update.field_id``, shaped like ``update``."""
         assert self._scene is not None
         values = np.asarray(update.values)
@@ -409,11 +409,11 @@ class Recording:
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def frames(self) -> list[list[SessionUpdate]]:
-        """Updates grouped into display frames: each starts with a display `FieldReplace`."""
+        """Updates grouped into display frames: each starts with a `DisplayFrame`."""
         groups: list[list[SessionUpdate]] = [[]]
         has_frame = False
         for update in self.updates:
-            if isinstance(update, FieldReplace) and not update.coords:
+            if isinstance(update, DisplayFrame):
                 if has_frame:
                     groups.append([])
                 has_frame = True
@@ -426,6 +426,10 @@ def read_recording(path: str | Path) -> Recording:
 
     The update stream is rebuilt in arrival order from the log, the frame
     datasets and the history parts, up to the last flush.
+
+    Files of protocol 1 (before `DisplayFrame` and explicit wire names) open
+    too: their messages are read under their old names, their frames become
+    `DisplayFrame` s, and their history keeps the orientation it was recorded in.
 
     Raises:
         SceneError: Naming the file, for a file that is not a recording, of
@@ -441,16 +445,18 @@ def read_recording(path: str | Path) -> Recording:
         if f.attrs.get("format") != FORMAT:
             raise SceneError(f"{path}: not a CompNeuroVis recording (format attribute {f.attrs.get('format')!r})")
         version = int(f.attrs.get("format_version", -1))
-        if version != FORMAT_VERSION or int(f.attrs.get("protocol_version", -1)) != PROTOCOL_VERSION:
+        protocol = int(f.attrs.get("protocol_version", -1))
+        # Protocol 1 files open: their messages are read under the old wire names (see decode_recorded).
+        if version != FORMAT_VERSION or protocol not in (1, PROTOCOL_VERSION):
             raise SceneError(f"{path}: recording format {version} / protocol {f.attrs.get('protocol_version')} "
                              f"is not readable by this CompNeuroVis (format {FORMAT_VERSION}, "
                              f"protocol {PROTOCOL_VERSION})")
         if "scene" not in f:
             raise SceneError(f"{path}: the recording holds no Scene (cut off before the first flush)")
         try:
-            scene = decode(f["scene"][()].tobytes())
+            scene = decode_recorded(f["scene"][()].tobytes(), protocol)
             limit = int(f.attrs.get("flushed", 0))
-            items = _logged(f["log"], limit)
+            items = _logged(f["log"], limit, protocol)
             for fid, group in f.get("frames", {}).items():
                 items += _frames(fid, group, limit)
             for fid, parts in f.get("history", {}).items():
@@ -466,14 +472,14 @@ def read_recording(path: str | Path) -> Recording:
     return Recording(path=path, scene=scene, updates=updates, sim_times=sim, complete=complete, events=events)
 
 
-def _logged(log: Any, limit: int) -> list[tuple[int, SessionUpdate]]:
+def _logged(log: Any, limit: int, protocol: int) -> list[tuple[int, SessionUpdate]]:
     data, offsets, seq = log["bytes"][()], log["offsets"][()], log["seq"][()]
     items = []
     for k in range(min(len(seq), len(offsets) - 1)):
         start, end = int(offsets[k]), int(offsets[k + 1])
         if seq[k] >= limit or end > len(data):
             break
-        items.append((int(seq[k]), decode(data[start:end].tobytes())))
+        items.append((int(seq[k]), decode_recorded(data[start:end].tobytes(), protocol)))
     return items
 
 
@@ -481,7 +487,7 @@ def _frames(field_id: str, group: Any, limit: int) -> list[tuple[int, SessionUpd
     seq = group["seq"][()]
     n = int(np.searchsorted(seq, limit))
     values, sim_time = group["values"][:n], group["sim_time"][:n]
-    return [(int(seq[k]), FieldReplace(field_id=field_id, values=values[k],
+    return [(int(seq[k]), DisplayFrame(field_id=field_id, values=values[k],
                                        sim_time=None if np.isnan(sim_time[k]) else float(sim_time[k])))
             for k in range(n)]
 

@@ -15,6 +15,7 @@ from ._event_marks import marked_frames
 from ._export import history_fields
 from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
+    DisplayFrame,
     EntityClicked,
     FieldReplace,
     InvokeAction,
@@ -105,7 +106,7 @@ class ReplaySession(BufferedSession):
         updates = []
         for k, values in enumerate(frames):
             t = None if times is None else float(times[k])
-            updates.append([FieldReplace(field_id=field_id, values=values, sim_time=t)])
+            updates.append([DisplayFrame(field_id=field_id, values=values, sim_time=t)])
         return cls(scene, updates, **kwargs)  # type: ignore[arg-type]
 
     @classmethod

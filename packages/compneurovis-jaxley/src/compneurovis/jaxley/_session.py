@@ -15,16 +15,21 @@ import pandas as pd
 from jaxley.modules import Module
 
 from compneurovis.core import (
+    SPIKE_FIELD_ID,
     WORKER_ENV,
+    FieldReplace,
     HistoryCaptureMode,
     LiveMorphologySession,
     MorphologyGeometry,
     Scene,
     SessionCommand,
     SetControl,
+    spike_append,
+    spike_field,
 )
 
 from ._scene_builder import JaxleySceneBuilder
+from ._spikes import VoltageSpikes
 from ._stepper import Stepper
 
 
@@ -124,6 +129,8 @@ class JaxleySession(LiveMorphologySession, ABC):
         self._params_stale = False
         self._externals_stale = False
         self._fingerprint: tuple[int, int] | None = None
+        self._spikes: VoltageSpikes | None = None
+        self._spike_cells: list[str] = []
 
     # ---------------------------------------------------------- model authoring
 
@@ -154,6 +161,27 @@ class JaxleySession(LiveMorphologySession, ABC):
     def cell_names(self, cells: list[jx.Cell]) -> list[str]:
         """Return one unique name per cell, used in entity ids (default ``cell<i>``)."""
         return [f"cell{i}" for i in range(len(cells))]
+
+    def spike_threshold(self) -> float | None:
+        """Threshold, in mV, of spike detection on the emitted voltage; ``None`` (default): none.
+
+        When set, every step's emitted value of each `spike_sources` entity is
+        checked; an upward crossing fills the spike field (id ``"spikes"``,
+        see `compneurovis.core.spike_field`) at that step's time.
+        """
+        return None
+
+    def spike_sources(self) -> list[tuple[str, str]]:
+        """``[(cell name, entity id)]``: where spikes are detected. Default: each cell's first compartment."""
+        assert self.geometry is not None
+        first: dict[str, str] = {}
+        for entity, cell in zip(self.geometry.entity_ids, self.geometry.cell_names, strict=True):
+            first.setdefault(cell, entity)
+        return list(first.items())
+
+    def spike_populations(self) -> list[str] | None:
+        """Population of each cell of `spike_sources`, or ``None``."""
+        return None
 
     def loop_externals(self) -> bool:
         """Whether stimuli and clamps repeat with the period of their arrays (default ``False``)."""
@@ -192,6 +220,13 @@ class JaxleySession(LiveMorphologySession, ABC):
         )
         self._stepper = Stepper(network, dt=self.dt, solver=self.solver,
                                 voltage_solver=self.voltage_solver, state=self.recorded_state)
+        self.geometry = geometry
+        self._spikes, self._spike_cells = None, []
+        threshold = self.spike_threshold()
+        if threshold is not None:
+            sources = self.spike_sources()
+            self._spike_cells = [str(cell) for cell, _ in sources]
+            self._spikes = VoltageSpikes(geometry.indices_of([e for _, e in sources]), threshold)
         return geometry
 
     def _module_fingerprint(self) -> tuple[int, int]:
@@ -211,7 +246,10 @@ class JaxleySession(LiveMorphologySession, ABC):
         self._externals, self._external_inds = self._stepper.externals()
         self._params_stale = self._externals_stale = False
         self._step_index = 0
-        return 0.0, self._stepper.record(self._states)
+        values = self._stepper.record(self._states)
+        if self._spikes is not None:
+            self._spikes.restart(values)
+        return 0.0, values
 
     def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
         """``n_steps`` of Jaxley's step function (jit-compiled scan); every step's times and values."""
@@ -228,6 +266,8 @@ class JaxleySession(LiveMorphologySession, ABC):
         )
         times = (self._step_index + 1 + np.arange(n_steps)) * self.dt
         self._step_index += n_steps
+        if self._spikes is not None:
+            self._spikes.observe(times, values)
         return times, values
 
     # ---------------------------------------------------------------- runtime
@@ -267,14 +307,27 @@ class JaxleySession(LiveMorphologySession, ABC):
         return super().initialize()
 
     def advance(self) -> None:
-        """Advance the simulation and emit incremental frontend updates."""
+        """Advance the simulation and emit incremental frontend updates (and the frame's spikes)."""
         super().advance()
+        if self._spikes is not None:
+            times, cells = self._spikes.take()
+            if times.size:
+                self.emit(spike_append(times, cells, sim_time=self.time))
+
+    def _reset(self) -> None:
+        super()._reset()
+        if self._spikes is not None:
+            self.emit(FieldReplace(field_id=SPIKE_FIELD_ID, values=np.empty(0),
+                                   coords={"spike": np.empty(0, dtype=np.int64)}, sim_time=self.time))
 
     def build_scene(
         self, *, geometry: MorphologyGeometry, display_values: np.ndarray, time_value: float
     ) -> Scene:
-        """Build the initial Scene from sampled values and morphology geometry."""
-        return super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        """Build the initial Scene from sampled values and morphology geometry (and the spike field)."""
+        scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        if self._spikes is not None:
+            scene.fields[SPIKE_FIELD_ID] = spike_field(self._spike_cells, populations=self.spike_populations())
+        return scene
 
 
 def _limit_xla_threads(threads: int) -> None:

@@ -8,10 +8,21 @@ from typing import Any
 
 import numpy as np
 
-from compneurovis.core import HistoryCaptureMode, LiveMorphologySession, MorphologyGeometry, Scene
+from compneurovis.core import (
+    SPIKE_FIELD_ID,
+    FieldReplace,
+    HistoryCaptureMode,
+    LiveMorphologySession,
+    MorphologyGeometry,
+    Scene,
+    spike_append,
+    spike_field,
+)
 
+from ._geometry import cell_name_of
 from ._sampler import RefSampler
 from ._scene_builder import NeuronSceneBuilder
+from ._spikes import SpikeSources
 from ._voltage_span import VoltageSpan, structure_token, time_value
 
 
@@ -94,6 +105,8 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._record_refs: list[Any] = []
         self._recorder: RefSampler | None = None
         self._recorded_latest: dict[str, float] = {}
+        self._spikes: SpikeSources | None = None
+        self._spike_cells: list[str] = []
 
     # ------------------------------------------------------------ model hooks
 
@@ -120,6 +133,66 @@ class NeuronSession(LiveMorphologySession, ABC):
         calcium is inserted; override `display_unit` and the labels to match.
         """
         return "v"
+
+    # ----------------------------------------------------------------- spikes
+
+    def spike_threshold(self) -> float | None:
+        """Threshold, in mV, of the spike detectors; ``None`` (the default) detects no spikes.
+
+        When set, each cell of `spike_sources` gets a ``NetCon`` with this
+        threshold whose ``NetCon.record`` times fill the spike field
+        (`compneurovis.core.spike_field`, id ``"spikes"``), appended each
+        display frame and emptied on reset.
+        """
+        return None
+
+    def spike_sources(self) -> list[tuple[str, Any]]:
+        """``[(cell name, source)]``: where each cell's spikes are detected.
+
+        A source is a segment (thresholded with `spike_threshold`) or an int gid
+        of `parallel_context` (recorded with ``pc.spike_record``). Default: for
+        each cell among the sections, the centre of its first section named
+        ``soma...`` (else its first section).
+        """
+        out: dict[str, Any] = {}
+        for sec in self.sections or ():
+            cell = cell_name_of(sec) or "cell"
+            is_soma = "soma" in sec.name().rsplit(".", 1)[-1]
+            if cell not in out or (is_soma and "soma" not in out[cell].sec.name().rsplit(".", 1)[-1]):
+                out[cell] = sec(0.5)
+        return list(out.items())
+
+    def spike_populations(self) -> list[str] | None:
+        """Population of each cell of `spike_sources` (drawn in its own colour), or ``None``."""
+        return None
+
+    def parallel_context(self) -> Any:
+        """The model's ``ParallelContext`` when its spikes come from gids, else ``None``."""
+        return None
+
+    def _start_spikes(self) -> None:
+        self._spikes, self._spike_cells = None, []
+        threshold = self.spike_threshold()
+        if threshold is None:
+            return
+        sources = self.spike_sources()
+        self._spike_cells = [str(name) for name, _ in sources]
+        self._spikes = SpikeSources([src for _, src in sources], threshold, self.parallel_context())
+
+    def _emit_spikes(self) -> None:
+        if self._spikes is None:
+            return
+        times, cells = self._spikes.new_spikes()
+        if times.size:
+            self.emit(spike_append(times, cells, sim_time=self.time))
+
+    def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
+                    time_value: float) -> Scene:
+        """The default Scene, plus the spike field when `spike_threshold` is set."""
+        scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        if self._spikes is not None:
+            scene.fields[SPIKE_FIELD_ID] = spike_field(self._spike_cells, populations=self.spike_populations())
+        return scene
 
     # -------------------------------------------------------------- recording
 
@@ -192,9 +265,11 @@ class NeuronSession(LiveMorphologySession, ABC):
         """Advance the simulation and emit incremental frontend updates.
 
         Runs `steps_per_update` ``h.fadvance()`` steps, then emits one
-        ``FieldReplace`` (display) and one ``FieldAppend`` (history).
+        ``DisplayFrame`` (display) and one ``FieldAppend`` (history), and a
+        ``FieldAppend`` of the frame's spikes when there are any.
         """
         super().advance()
+        self._emit_spikes()
 
     def shutdown(self) -> None:
         """Stop the session and delete the sections it built."""
@@ -224,6 +299,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._fadvance = h.fadvance  # the hot loop skips the hoc lookup
         self._clock = time_value() or _HocClock(h._ref_t)  # t without the hoc name lookup of ``h.t``
         self._span, self._span_token, self._spannable = None, None, var == "v"
+        self._start_spikes()
         return geometry
 
     def initialize_state(self) -> tuple[float, np.ndarray]:
@@ -234,7 +310,9 @@ class NeuronSession(LiveMorphologySession, ABC):
         if h.cvode.active():
             h.cvode.active(0)
         h.dt = self.dt
-        h.finitialize(self.v_init)
+        h.finitialize(self.v_init)  # empties the spike vectors too
+        if self._spikes is not None:
+            self._spikes.restart()
         sample = self._display.read()
         t0 = float(sample[-1])
         if self._recorder is not None:
@@ -330,6 +408,12 @@ class NeuronSession(LiveMorphologySession, ABC):
             self._deliver_recorded(times.copy(), recorded)
         return times, span.order(block)
 
+    def _reset(self) -> None:
+        super()._reset()
+        if self._spikes is not None:
+            self.emit(FieldReplace(field_id=SPIKE_FIELD_ID, values=np.empty(0),
+                                   coords={"spike": np.empty(0, dtype=np.int64)}, sim_time=self.time))
+
     def _sample_display(self) -> tuple[np.ndarray, np.ndarray]:
         """Read every segment (and ``t``) once: ``((1,) times, (1, n_segments) float32 values)``."""
         span = self._voltage_span()
@@ -380,6 +464,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._recorder = None
         self._record_names, self._record_refs = [], []
         self._recorded_latest = {}
+        self._spikes, self._spike_cells = None, []
         for sec in self.sections or ():
             try:
                 h.delete_section(sec=sec)

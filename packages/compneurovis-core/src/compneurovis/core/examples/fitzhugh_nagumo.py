@@ -150,7 +150,7 @@ class FitzHughNagumoCable(LiveMorphologySession):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the cable headless in a worker for a few hundred frames and summarise."""
-    from compneurovis.core import Error, FieldReplace, InvokeAction, SceneReady
+    from compneurovis.core import DisplayFrame, Error, InvokeAction, SceneReady
 
     frames = 0
     with WorkerTransport(FitzHughNagumoCable) as transport:
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                     scene = update.scene
                 elif scene is not None:
                     scene.apply(update)
-                    frames += isinstance(update, FieldReplace) and update.field_id == "segment_display"
+                    frames += isinstance(update, DisplayFrame) and update.field_id == "segment_display"
                 if isinstance(update, Error):
                     print(update.traceback or update.message, file=sys.stderr)
                     return 1

@@ -1,0 +1,133 @@
+"""How the window applies each update type: one handler per type, looked up by the update's class.
+
+Each handler gets the window and the update, applies the update to the Scene
+(which raises `SceneError` when it does not fit, leaving the Scene unchanged)
+and tells the window's parts what changed. A new update type gets one entry
+in `_HANDLERS`; a subclass of a listed type uses its base's handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from compneurovis.core import (
+    DisplayFrame,
+    Error,
+    FieldAppend,
+    FieldReplace,
+    LayoutReplace,
+    PanelPatch,
+    ScenePatch,
+    SceneReady,
+    SessionUpdate,
+    StatePatch,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from ._window import CompNeuroVisWindow
+
+log = logging.getLogger("compneurovis.qt")
+
+Handler = Callable[["CompNeuroVisWindow", Any], None]
+
+#: Panel attributes a controls panel can take in place (its neighbours keep their state).
+_IN_PLACE_PANEL_CHANGES = {"control_ids", "action_ids", "title"}
+
+
+def _scene_ready(window: CompNeuroVisWindow, update: SceneReady) -> None:
+    window.set_scene(update.scene)
+
+
+def _field(window: CompNeuroVisWindow, update: DisplayFrame | FieldReplace | FieldAppend) -> None:
+    if window.scene is None:
+        return
+    window.scene.apply(update)
+    if update.sim_time is not None:
+        window.sim_time = update.sim_time
+        window.timings.on_sim_time(update.sim_time)
+    window.fields_changed(update.field_id, getattr(update, "produced_at", None))
+
+
+def _state(window: CompNeuroVisWindow, update: StatePatch) -> None:
+    if window.scene is None:
+        return
+    window.scene.apply(update)
+    for panel in window.controls_panels().values():
+        panel.set_state(update.values)
+
+
+def _scene_patch(window: CompNeuroVisWindow, update: ScenePatch) -> None:
+    if window.scene is None:
+        return
+    window.scene.apply(update)
+    window.setWindowTitle(window.scene.title)
+    if update.controls:
+        for pid in window.controls_panels():
+            window.replace_panel(pid)
+    for vid in update.views:
+        if window.scene is not None and vid in window.views:
+            window.reconfigure(vid)
+
+
+def _panel_patch(window: CompNeuroVisWindow, update: PanelPatch) -> None:
+    if window.scene is None:
+        return
+    window.scene.apply(update)
+    if set(update.changes) <= _IN_PLACE_PANEL_CHANGES and update.panel_id in window.controls_panels():
+        window.replace_panel(update.panel_id)  # the 3-D views keep their cameras
+    else:
+        window.rebuild()
+
+
+def _layout(window: CompNeuroVisWindow, update: LayoutReplace) -> None:
+    if window.scene is None:
+        return
+    window.scene.apply(update)
+    window.rebuild()
+
+
+def _status(window: CompNeuroVisWindow, update: Status) -> None:
+    if window.scene is not None:
+        window.scene.apply(update)
+    window.status_text = update.message
+    if update.sim_time is not None and window.scene is not None:
+        window.sim_time = update.sim_time
+    window.show_status()
+
+
+def _error(window: CompNeuroVisWindow, update: Error) -> None:
+    window.error_banner.show_error(update.message, update.traceback, fatal=update.fatal)
+    log.error("session error: %s", update.message)
+    if window.scene is not None:
+        window.scene.apply(update)
+
+
+_HANDLERS: dict[type, Handler] = {
+    SceneReady: _scene_ready,
+    DisplayFrame: _field,
+    FieldReplace: _field,
+    FieldAppend: _field,
+    StatePatch: _state,
+    ScenePatch: _scene_patch,
+    PanelPatch: _panel_patch,
+    LayoutReplace: _layout,
+    Status: _status,
+    Error: _error,
+}
+
+
+def _unknown(window: CompNeuroVisWindow, update: Any) -> None:
+    if window.scene is not None:
+        window.scene.apply(update)  # raises SceneError naming the type if the Scene does not know it
+
+
+def handler_for(update: SessionUpdate) -> Handler:
+    """The handler of ``update``'s type (or of its nearest listed base class)."""
+    for cls in type(update).__mro__:
+        handler = _HANDLERS.get(cls)
+        if handler is not None:
+            return handler
+    return _unknown

@@ -211,13 +211,12 @@ class VoltageSpan:
         blocks = self._blocks
         if k not in blocks:
             blocks[k] = (np.empty((k, self._span), dtype=np.float32),
-                         (np.arange(k)[:, None] * self._span + self._offsets).ravel())
+                         np.arange(k)[:, None] * self._span + self._offsets)
         return blocks[k][0]
 
     def order(self, block: np.ndarray) -> np.ndarray:
-        """A `block` of ``k`` copies of `window` as a new ``(k, n)`` array in the order of the refs."""
-        k = block.shape[0]
-        return block.ravel().take(self._blocks[k][1], mode="clip").reshape(k, -1)
+        """A `block` of ``k`` copies of `window` as a new ``(k, n)`` array (owning its memory) in the refs' order."""
+        return block.take(self._blocks[block.shape[0]][1], mode="clip")  # flat indices: one take, no reshape
 
     def read(self) -> np.ndarray:
         """The current voltages, ``(n,)`` float64 in the order of the refs given to `build`."""

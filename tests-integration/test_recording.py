@@ -228,8 +228,8 @@ def test_recorded_neuron_session_replays_sample_for_sample(tmp_path, mode):
         live = _record(session, path, 60, commands=[(20, SetControl(control_id="stim_amp", value=0.5))])
     finally:
         session.shutdown()
-    # FULL: one sample per display frame; ON_DEMAND: every step of the traced segment
-    per_frame = 1 if mode == "full" else session.steps_per_update()
+    # both modes keep every step (FULL: of every segment; ON_DEMAND: of the traced one)
+    per_frame = session.steps_per_update()
     assert session.steps_per_update() > 1
     assert live.fields["segment_history"].shape[0] == 1 + 60 * per_frame
     _, replayed = _replayed(path)

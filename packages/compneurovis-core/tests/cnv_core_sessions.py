@@ -20,7 +20,7 @@ class Exploding(FitzHughNagumoCable):
 
 
 class FailsToStart(FitzHughNagumoCable):
-    def _build_model(self):
+    def build_model(self):
         raise FileNotFoundError("cell.swc: no such morphology file")
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import jaxley as jx
 import numpy as np
 import pytest
-from cnv_jaxley_testmodels import DT, NoCells, TinyHH, assert_same_voltages, stimulus
+from cnv_jaxley_testmodels import DT, NoCells, TinyHH, assert_same_voltages, stimulus, tiny_cell
+from jaxley.channels import HH
 
 from compneurovis.core import (
     DisplayFrame,
@@ -40,12 +41,14 @@ def _reference(control_at: int, n_total: int):
     return np.concatenate([np.asarray(first), np.asarray(second)[:, 1:]], axis=1)
 
 
-class EveryStepHH(TinyHH):
+class PerFrameHH(TinyHH):
+    """The documented opt-out: one history sample per display frame."""
+
     def history_every_step(self):
-        return True
+        return False
 
 
-@pytest.mark.parametrize("cls", [TinyHH, EveryStepHH])
+@pytest.mark.parametrize("cls", [TinyHH, PerFrameHH])
 def test_live_run_equals_integrate_across_control_changes(cls):
     session = cls(history_capture_mode="full", max_samples=500)
     scene = session.initialize()
@@ -56,8 +59,8 @@ def test_live_run_equals_integrate_across_control_changes(cls):
     session.handle(SetControl(control_id="amp", value=0.8))
     _run(session, scene, 12)
     history = scene.fields["segment_history"]
-    # FULL keeps one sample per display frame unless the session asks for every step
-    stride = 1 if cls is EveryStepHH else steps
+    # FULL keeps every step unless the session opts out (one sample per display frame)
+    stride = steps if cls is PerFrameHH else 1
     expected = _reference(8 * steps, 20 * steps)[:, ::stride]
     n = 1 + 20 * steps // stride
     assert history.values.T.shape == expected.shape == (len(session.network.nodes), n)
@@ -65,6 +68,46 @@ def test_live_run_equals_integrate_across_control_changes(cls):
     assert_same_voltages(history.values.T, expected)
     assert_same_voltages(scene.fields["segment_display"].values, expected[:, -1])
     assert expected.max() > 0.0  # the stimulus made it spike: the comparison is not trivial
+
+
+class NetworkClient(TinyHH):
+    """Written against the spec's text: the one cell is addressed through the network."""
+
+    def setup_model(self, network, cells):
+        network.insert(HH())
+        network.cell(0).branch(0).loc(0.5).stimulate(stimulus(0.5), verbose=False)
+
+    def apply_control(self, control_id, value):
+        if control_id == "gNa":
+            self.network.cell(0).set("HH_gNa", float(value))
+            return True
+        return super().apply_control(control_id, value)
+
+
+def test_a_single_cell_session_hands_setup_model_a_network():
+    session = NetworkClient(history_capture_mode="full", max_samples=500)
+    scene = session.initialize()
+    assert isinstance(session.network, jx.Network) and len(session.cells) == 1
+    _run(session, scene, 6)
+    session.handle(SetControl(control_id="gNa", value=0.2))
+    _run(session, scene, 6)
+    # Jaxley's own run of an independently built network of the same cell, configured the same way
+    net = jx.Network([tiny_cell()])
+    net.set("v", session.v_init)
+    net.insert(HH())
+    net.cell(0).branch(0).loc(0.5).stimulate(stimulus(0.5)[:60], verbose=False)
+    net.init_states(delta_t=DT)
+    net.record(verbose=False)
+    first, states = jx.integrate(net, delta_t=DT, return_states=True)
+    net.cell(0).set("HH_gNa", 0.2)
+    net.delete_stimuli()
+    net.cell(0).branch(0).loc(0.5).stimulate(stimulus(0.5)[60:120], verbose=False)
+    second = jx.integrate(net, delta_t=DT, all_states=states)
+    expected = np.concatenate([np.asarray(first), np.asarray(second)[:, 1:]], axis=1)
+    history = scene.fields["segment_history"]
+    assert history.values.shape == expected.shape == (6, 121)
+    assert_same_voltages(history.values, expected)
+    assert expected.max() > 0.0  # it spiked: the comparison is not trivial
 
 
 def test_state_carries_over_and_controls_do_not_recompile():

@@ -74,6 +74,7 @@ from ._replay import ReplaySession
 from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
 from ._session import BufferedSession, Session
+from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
 from ._version import __version__
@@ -117,6 +118,7 @@ __all__ = [
     "LiveMorphologySession",
     "MorphologyGeometry",
     "MorphologySceneBuilder",
+    "MorphologyStyle",
     "MorphologyViewSpec",
     "PanelPatch",
     "PanelSpec",

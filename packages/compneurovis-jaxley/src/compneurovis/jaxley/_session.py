@@ -141,19 +141,21 @@ class JaxleySession(LiveMorphologySession, ABC):
     def build_network(self, cells: list[jx.Cell]) -> Any:
         """Build the Jaxley network from the returned cells.
 
-        Default: the cell itself when there is one (so ``network is cells[0]``),
-        otherwise ``jx.Network(cells)``. Override to return any Jaxley module;
-        it is the module simulated and shown.
+        Default: ``jx.Network(cells)``, also for a single cell, so that
+        `setup_model` and controls can always address
+        ``network.cell(i).branch(j)...`` (a network also answers
+        ``network.branch(j)``, ``network.comp(k)``, ``network.set`` and the
+        rest of a cell's calls). Override to return any Jaxley module; it is
+        the module simulated and shown.
         """
-        if len(cells) == 1:
-            return cells[0]
         return jx.Network(cells)
 
     def setup_model(self, network: Any, cells: list[jx.Cell]) -> None:
         """Configure channels, stimuli, recordings, or other runtime setup.
 
-        Configure through ``network`` (a ``jx.Network`` holds copies of the cells).
-        Default: nothing.
+        Configure through ``network`` (by default a ``jx.Network``, which holds
+        copies of the cells: changing ``cells`` has no effect on the
+        simulation). Default: nothing.
         """
 
     def cell_names(self, cells: list[jx.Cell]) -> list[str]:
@@ -187,7 +189,8 @@ class JaxleySession(LiveMorphologySession, ABC):
 
     # -------------------------------------------------------------- hooks
 
-    def _build_model(self) -> MorphologyGeometry:
+    def build_model(self) -> MorphologyGeometry:
+        """Build the cells, the network and its geometry, and compile nothing yet."""
         if os.environ.get(WORKER_ENV) == "1":  # our own process: tune JAX for a live session
             if self.worker_xla_threads is not None:
                 _limit_xla_threads(self.worker_xla_threads)
@@ -233,7 +236,8 @@ class JaxleySession(LiveMorphologySession, ABC):
             for frame in (self.network.nodes, self.network.edges)
         )
 
-    def _initialize_state(self) -> tuple[float, np.ndarray]:
+    def initialize_state(self) -> tuple[float, np.ndarray]:
+        """Channel states at their steady state for the current parameters; ``t = 0``."""
         assert self._stepper is not None
         if self._fingerprint is not None:  # a reset: channel steady state at the current parameters
             self.network.init_states(delta_t=self.dt)
@@ -247,7 +251,8 @@ class JaxleySession(LiveMorphologySession, ABC):
             self._spikes.restart(values)
         return 0.0, values
 
-    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n_steps`` of Jaxley's step function (jit-compiled scan); every step's times and values."""
         assert self._stepper is not None and self._states is not None
         if self._params_stale:
             if self._module_fingerprint() != self._fingerprint:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compneurovis.core import DEFAULT_MAX_REFRESH_HZ, Scene, SceneError, ViewSpec, register_type
+from compneurovis.core import DEFAULT_MAX_REFRESH_HZ, Scene, SceneError, ViewSpec, wire
 
 
-@register_type  # lets the spec cross the wire: a session in its worker process can send it
+@wire("docs_example.histogram_view")  # its stable name on the wire: a session in a worker can send it
 @dataclass(frozen=True, kw_only=True)
 class HistogramViewSpec(ViewSpec):
     """Histogram of a per-entity field's current values.

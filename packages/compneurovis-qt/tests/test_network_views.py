@@ -160,7 +160,7 @@ def test_morphology_switches_to_category_colours_with_a_legend_and_back(show):
 def _click(window, qtbot, entity: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     holder, renderer = window.views["m"].panel, window.views["m"].renderer
     target = renderer.world_to_display(window.scene.geometries["morph"].centers[entity:entity + 1])[0]
-    widget = holder._vtk
+    widget = holder._widget  # the VTK widget, or the offscreen image on the offscreen platform
     ratio = widget.devicePixelRatioF()
     point = QPoint(round(target[0] / ratio), round(widget.height() - target[1] / ratio))
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, modifier=modifier, pos=point)

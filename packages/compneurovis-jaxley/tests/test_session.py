@@ -104,9 +104,9 @@ def test_a_single_cell_session_hands_setup_model_a_network():
     net.cell(0).branch(0).loc(0.5).stimulate(stimulus(0.5)[60:120], verbose=False)
     second = jx.integrate(net, delta_t=DT, all_states=states)
     expected = np.concatenate([np.asarray(first), np.asarray(second)[:, 1:]], axis=1)
-    history = scene.fields["segment_history"]
-    assert history.values.shape == expected.shape == (6, 121)
-    assert_same_voltages(history.values, expected)
+    history = scene.fields["segment_history"].values.T  # (entity, time), as the reference
+    assert history.shape == expected.shape == (6, 121)
+    assert_same_voltages(history, expected)
     assert expected.max() > 0.0  # it spiked: the comparison is not trivial
 
 

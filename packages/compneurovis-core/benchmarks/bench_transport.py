@@ -28,7 +28,7 @@ PAYLOAD = N_VALUES * 4
 
 def _append(k: int) -> FieldAppend:
     return FieldAppend(field_id="history", append_dim="time",
-                       values=np.full((N_VALUES, 1), k, np.float32), coord_values=np.array([float(k)]),
+                       values=np.full((1, N_VALUES), k, np.float32), coord_values=np.array([float(k)]),
                        max_length=N_UPDATES + 1)
 
 
@@ -40,7 +40,7 @@ class AppendSource(BufferedSession):
         self.k = 0
 
     def initialize(self) -> Scene:
-        return Scene(fields=[Field("history", np.zeros((N_VALUES, 0), np.float32), ("segment", "time"),
+        return Scene(fields=[Field("history", np.zeros((0, N_VALUES), np.float32), ("time", "segment"),
                                    {"time": np.zeros(0)})])
 
     def is_live(self) -> bool:

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from compneurovis.core import BufferedSession, Field, FieldAppend, FieldReplace, Scene
+from compneurovis.core import BufferedSession, DisplayFrame, Field, FieldAppend, Scene
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 
 
@@ -20,7 +20,7 @@ class Exploding(FitzHughNagumoCable):
 
 
 class FailsToStart(FitzHughNagumoCable):
-    def _build_model(self):
+    def build_model(self):
         raise FileNotFoundError("cell.swc: no such morphology file")
 
 
@@ -36,12 +36,12 @@ class Counter(BufferedSession):
     def initialize(self) -> Scene:
         return Scene(fields=[
             Field("display", np.zeros(self.n_values, np.float32), ("segment",)),
-            Field("history", np.zeros((1, 0), np.float32), ("segment", "time"), {"time": np.zeros(0)}),
+            Field("history", np.zeros((0, 1), np.float32), ("time", "segment"), {"time": np.zeros(0)}),
         ])
 
     def advance(self) -> None:
         self.k += 1
-        self.emit(FieldReplace(field_id="display", values=np.full(self.n_values, self.k, np.float32),
+        self.emit(DisplayFrame(field_id="display", values=np.full(self.n_values, self.k, np.float32),
                                sim_time=float(self.k)))
         self.emit(FieldAppend(field_id="history", append_dim="time",
                               values=np.array([[self.k]], np.float32), coord_values=np.array([float(self.k)]),

@@ -34,7 +34,7 @@ def geometry() -> MorphologyGeometry:
 @pytest.fixture
 def scene(geometry: MorphologyGeometry) -> Scene:
     return MorphologySceneBuilder.build_scene(
-        geometry=geometry, display_values=np.zeros(5), trace_values=np.zeros((1, 2)),
+        geometry=geometry, display_values=np.zeros(5), trace_values=np.zeros((2, 1)),
         trace_segment_ids=np.array(["cell.dend[0]"]), trace_times=np.array([0.0, 0.1]),
         display_unit="mV",
     )

@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 
 from compneurovis.core import (
+    PROTOCOL_VERSION,
     ActionSpec,
     BoolValueSpec,
     ChoiceValueSpec,
     ControlSpec,
+    DisplayFrame,
     EntityClicked,
     Error,
     Field,
@@ -55,6 +57,7 @@ MESSAGES = [
     InvokeAction(action_id="kick", payload={"n": 3}), KeyPressed(key="Space"),
     EntityClicked(entity_id="cell.soma[0]", view_id="morphology"), StopSession(),
     FieldReplace(field_id="d", values=np.array([1.5, np.nan], np.float32), sim_time=1.25),
+    DisplayFrame(field_id="d", values=np.array([1.5, np.nan], np.float32), sim_time=1.25, produced_at=3.5),
     FieldAppend(field_id="h", append_dim="time", values=np.arange(6, dtype=np.float32).reshape(2, 3),
                 coord_values=np.array([0.1, 0.2, 0.3]), max_length=100),
     ScenePatch(views={"trace": {"rolling_window": 20.0}}), PanelPatch(panel_id="p", changes={"visible": False}),
@@ -95,13 +98,13 @@ def test_foreign_truncated_and_newer_messages_are_refused():
         decode(b"GIF89a" + message)
     with pytest.raises(SceneError, match="truncated"):
         decode(encode(FieldReplace(field_id="d", values=np.zeros(100)))[:-8])
-    newer = message.replace(b'"protocol":1', b'"protocol":9')
+    newer = message.replace(f'"protocol":{PROTOCOL_VERSION}'.encode(), b'"protocol":9')
     with pytest.raises(SceneError, match="protocol version 9"):
         decode(newer)
 
 
 def test_objects_the_protocol_cannot_carry_are_refused():
-    with pytest.raises(TypeError, match="object arrays"):
+    with pytest.raises(TypeError, match="dtype object cannot be encoded"):
         encode(FieldReplace(field_id="d", values=np.array([object()])))
     with pytest.raises(TypeError, match="cannot encode a set"):
         encode(StatePatch(values={"s": {1, 2}}))

@@ -32,3 +32,41 @@ def test_append_errors_name_field_dim_and_shapes():
         f.appended("time", np.zeros((3, 1)), [1.0])
     with pytest.raises(SceneError, match="needs coordinate values"):
         f.appended("time", np.zeros((2, 1)))
+
+
+def test_appending_rows_keeps_earlier_fields_and_matches_concatenation():
+    rng = np.random.default_rng(1)
+    f = Field("h", np.zeros((0, 3), np.float32), ("time", "segment"), {"time": np.zeros(0)})
+    expected_values, expected_times = np.zeros((0, 3), np.float32), np.zeros(0)
+    history = []
+    for k in range(300):
+        n = int(rng.integers(1, 9))
+        block = rng.normal(size=(n, 3)).astype(np.float32)
+        times = k + np.arange(n) / 10
+        f = f.appended("time", block, times, max_length=50)
+        expected_values = np.concatenate([expected_values, block])[-50:]
+        expected_times = np.concatenate([expected_times, times])[-50:]
+        np.testing.assert_array_equal(f.values, expected_values)
+        np.testing.assert_array_equal(f.coords["time"], expected_times)
+        history.append((f, expected_values.copy()))
+    for old, values in history:  # no later append wrote into the rows an earlier field shows
+        np.testing.assert_array_equal(old.values, values)
+    assert not f.values.flags.writeable
+
+
+def test_appending_to_a_superseded_field_does_not_touch_its_successor():
+    f = Field("h", np.zeros((1, 2)), ("time", "segment"))
+    a = f.appended("time", np.ones((1, 2)))
+    b = a.appended("time", np.full((1, 2), 2.0))
+    c = a.appended("time", np.full((1, 2), 3.0))  # e.g. after a refused update rolled back to ``a``
+    np.testing.assert_array_equal(b.values[:, 0], [0, 1, 2])
+    np.testing.assert_array_equal(c.values[:, 0], [0, 1, 3])
+
+
+def test_append_refuses_values_the_field_cannot_hold():
+    f = Field("n", np.zeros((1, 2), np.int32), ("time", "segment"))
+    with pytest.raises(SceneError, match=r"field 'n': appended block along 'time' has dtype float64, expected "
+                                         r"numbers that fit int32"):
+        f.appended("time", np.full((1, 2), np.nan))
+    with pytest.raises(SceneError, match="dtype object"):
+        Field("o", np.array([{}, 1]), ("x",))

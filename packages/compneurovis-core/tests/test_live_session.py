@@ -1,16 +1,20 @@
 """LiveMorphologySession behaviour, driven through the FitzHugh-Nagumo example backend."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from compneurovis.core import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
-    FieldReplace,
     HistoryCaptureMode,
     InvokeAction,
     KeyPressed,
+    LiveMorphologySession,
+    MorphologyStyle,
     Reset,
     SetControl,
     StatePatch,
@@ -31,16 +35,18 @@ def _reference(frames, steps_per_frame, stimulus=0.0):
     ref = FitzHughNagumoCable()
     ref.initialize()
     ref.stimulus = stimulus
-    times, values = ref._step(frames * steps_per_frame)
+    times, values = ref.step(frames * steps_per_frame)
     return times, values
 
 
-class EveryStep(FitzHughNagumoCable):
+class PerFrame(FitzHughNagumoCable):
+    """The documented opt-out: one history sample per display frame."""
+
     def history_every_step(self):
-        return True
+        return False
 
 
-@pytest.mark.parametrize("cls", [FitzHughNagumoCable, EveryStep])
+@pytest.mark.parametrize("cls", [FitzHughNagumoCable, PerFrame])
 def test_display_and_full_history_equal_the_solver(cls):
     session = cls(history_capture_mode="full", max_samples=10_000)
     scene = session.initialize()
@@ -51,13 +57,13 @@ def test_display_and_full_history_equal_the_solver(cls):
     steps = session.steps_per_update()
     assert steps > 1
     times, values = _reference(6, steps, stimulus=0.8)
-    # FULL keeps one sample per display frame unless the session asks for every step
-    stride = 1 if cls is EveryStep else steps
+    # FULL keeps every step unless the session opts out (one sample per display frame)
+    stride = steps if cls is PerFrame else 1
     times, values = times[stride - 1::stride], values[stride - 1::stride]
     history = scene.fields["segment_history"]
-    assert history.shape == (session.geometry.n_entities, 1 + len(times))
+    assert history.shape == (1 + len(times), session.geometry.n_entities)
     np.testing.assert_allclose(history.coords["time"][1:], times)
-    np.testing.assert_allclose(history.values[:, 1:], values.T.astype(np.float32), rtol=1e-6)
+    np.testing.assert_allclose(history.values[1:], values.astype(np.float32), rtol=1e-6)
     np.testing.assert_array_equal(scene.fields["segment_display"].values, values[-1].astype(np.float32))
 
 
@@ -73,8 +79,8 @@ def test_on_demand_traces_first_entity_then_clicked_ones():
         scene.apply_all(session.read_updates())
     history = scene.fields["segment_history"]
     assert list(history.coords["segment"]) == [ids[0], ids[7]]
-    assert history.shape[1] == 50  # bounded by max_samples
-    assert np.isfinite(history.values[1, -10:]).all()
+    assert history.shape[0] == 50  # bounded by max_samples
+    assert np.isfinite(history.values[-10:, 1]).all()
 
 
 def test_click_capture_can_be_refused():
@@ -86,7 +92,7 @@ def test_click_capture_can_be_refused():
     scene = _run(session, 1)
     session.handle(EntityClicked(entity_id=session.geometry.entity_ids[3]))
     scene.apply_all(session.read_updates())
-    assert scene.fields["segment_history"].shape[0] == 1
+    assert scene.fields["segment_history"].shape[1] == 1
 
 
 def test_rolling_window_bounds_history():
@@ -97,7 +103,7 @@ def test_rolling_window_bounds_history():
     session = Windowed(dt=0.05)
     scene = _run(session, 10)
     assert scene.views["trace"].rolling_window == 1.0
-    assert scene.fields["segment_history"].shape[1] == session.history_length() == 21
+    assert scene.fields["segment_history"].shape[0] == session.history_length() == 21
 
 
 def test_reset_restarts_from_initial_state_with_fresh_history():
@@ -105,7 +111,7 @@ def test_reset_restarts_from_initial_state_with_fresh_history():
     scene = _run(session, 5)
     session.handle(KeyPressed(key="Space"))
     scene.apply_all(session.read_updates())
-    assert scene.fields["segment_history"].shape[1] == 1
+    assert scene.fields["segment_history"].shape[0] == 1
     np.testing.assert_allclose(scene.fields["segment_display"].values, session.v_init)
     for _ in range(5):
         session.advance()
@@ -130,7 +136,7 @@ def test_bad_commands_become_errors_and_session_keeps_running():
         assert len(errors) == 1 and message in errors[0].message
     assert session.is_live()
     session.advance()
-    assert any(isinstance(u, FieldReplace) for u in session.read_updates())
+    assert any(isinstance(u, DisplayFrame) for u in session.read_updates())
 
 
 def test_controls_and_actions_reach_the_model():
@@ -169,4 +175,38 @@ def test_history_append_carries_per_step_samples():
     session.initialize()
     session.advance()
     (append,) = [u for u in session.read_updates() if isinstance(u, FieldAppend)]
-    assert append.values.shape == (1, 4) and append.coord_values.shape == (4,)
+    assert append.values.shape == (4, 1) and append.coord_values.shape == (4,)  # time-major
+
+
+def test_a_backend_must_write_the_three_hooks():
+    class Incomplete(LiveMorphologySession):
+        def build_model(self):
+            raise AssertionError("never built")
+
+    with pytest.raises(TypeError, match=r"initialize_state.*step|step.*initialize_state"):
+        Incomplete()
+    assert LiveMorphologySession.__abstractmethods__ == {"build_model", "initialize_state", "step"}
+
+
+def test_the_style_labels_the_scene_and_each_method_can_still_override_it():
+    scene = FitzHughNagumoCable().initialize()
+    morphology, trace = scene.views["morphology"], scene.views["trace"]
+    assert scene.fields["segment_display"].unit == "a.u." == scene.fields["segment_history"].unit
+    assert morphology.color_limits == (-2.2, 2.2) and morphology.color_map == "scalar"
+    assert (trace.title, trace.y_label, trace.y_unit) == ("FitzHugh-Nagumo v", "v", "a.u.")
+
+    class Restyled(FitzHughNagumoCable):
+        style = dataclasses.replace(FitzHughNagumoCable.style, history_field_id="v_history",
+                                    color_limits=None, trace_y_unit="mV")
+
+        def trace_title(self):  # a method overrides its style entry, as before the style existed
+            return "overridden"
+
+    scene = Restyled().initialize()
+    assert "v_history" in scene.fields and scene.views["morphology"].color_limits is None
+    assert (scene.views["trace"].title, scene.views["trace"].y_unit) == ("overridden", "mV")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Restyled.style.trace_title = "x"  # type: ignore[misc]
+    defaults = MorphologyStyle()
+    assert (defaults.display_unit, defaults.color_limits, defaults.trace_title) == ("mV", (-80.0, 40.0),
+                                                                                    "Membrane potential")

@@ -5,7 +5,7 @@ import pytest
 
 from compneurovis.core import (
     AxisMark,
-    FieldReplace,
+    DisplayFrame,
     InvokeAction,
     LinePlotViewSpec,
     RecordingSession,
@@ -78,7 +78,7 @@ def _record(path, frames, commands):
                 session.handle(command)
             session.advance()
             times.append([u.sim_time for u in session.read_updates()
-                          if isinstance(u, FieldReplace) and u.field_id == "segment_display"][-1])
+                          if isinstance(u, DisplayFrame) and u.field_id == "segment_display"][-1])
     finally:
         session.shutdown()
     return times

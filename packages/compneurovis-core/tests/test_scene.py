@@ -5,6 +5,7 @@ import pytest
 
 from compneurovis.core import (
     ControlSpec,
+    DisplayFrame,
     Error,
     FieldAppend,
     FieldReplace,
@@ -31,6 +32,7 @@ def _snapshot(scene: Scene):
 def _assert_same(before, scene):
     after = _snapshot(scene)
     assert before[0].keys() == after[0].keys()
+    assert before[0]["views"] == after[0]["views"] and before[0]["title"] == after[0]["title"]
     for fid, (values, coords) in before[1].items():
         np.testing.assert_array_equal(values, after[1][fid][0])
         for dim, c in coords.items():
@@ -40,8 +42,8 @@ def _assert_same(before, scene):
 def test_every_update_type_applies_in_place(scene):
     scene.controls["amp"] = ControlSpec(id="amp", label="Amp", value_spec=ScalarValueSpec(default=0, min=0, max=1))
     scene.state["amp"] = 0.0
-    scene.apply(FieldReplace(field_id="segment_display", values=np.arange(5, dtype=np.float32)))
-    scene.apply(FieldAppend(field_id="segment_history", append_dim="time", values=np.ones((1, 3)),
+    scene.apply(DisplayFrame(field_id="segment_display", values=np.arange(5, dtype=np.float32)))
+    scene.apply(FieldAppend(field_id="segment_history", append_dim="time", values=np.ones((3, 1)),
                             coord_values=np.array([0.2, 0.3, 0.4]), max_length=4))
     scene.apply(ScenePatch(views={"trace": {"rolling_window": 50.0}}, title="New"))
     scene.apply(PanelPatch(panel_id="controls", changes={"visible": False}))
@@ -51,7 +53,7 @@ def test_every_update_type_applies_in_place(scene):
     assert scene.status == "hello"
     scene.apply(Error(message="boom"))
     np.testing.assert_array_equal(scene.fields["segment_display"].values, np.arange(5))
-    assert scene.fields["segment_history"].shape == (1, 4)
+    assert scene.fields["segment_history"].shape == (4, 1)
     np.testing.assert_allclose(scene.fields["segment_history"].coords["time"], [0.1, 0.2, 0.3, 0.4])
     assert scene.views["trace"].rolling_window == 50.0 and scene.title == "New"
     assert scene.panels["controls"].visible is False
@@ -70,9 +72,31 @@ def test_every_update_type_applies_in_place(scene):
          "unknown field id 'nope'"),
         (FieldAppend(field_id="segment_history", append_dim="space", values=np.ones((1, 1))),
          "no dim 'space'"),
-        (FieldAppend(field_id="segment_history", append_dim="time", values=np.ones((2, 1)), coord_values=[1.0]),
-         r"shape \(2, 1\), expected \(1, 1\)"),
+        (FieldAppend(field_id="segment_history", append_dim="time", values=np.ones((1, 2)), coord_values=[1.0]),
+         r"shape \(1, 2\), expected \(1, 1\)"),
+        (FieldAppend(field_id="segment_history", append_dim="time", values=np.array([["x"]]), coord_values=[1.0]),
+         r"field 'segment_history': appended block along 'time' has dtype <U1, expected numbers that fit float32"),
+        (FieldAppend(field_id="segment_history", append_dim="time", values=np.ones((1, 1)), coord_values=[1.0],
+                     max_length=0), "max_length must be a whole number >= 1"),
         (FieldReplace(field_id="segment_display", values=np.ones(4)), r"expected \(5,\)"),
+        (FieldReplace(field_id="segment_display", values=np.array(["a"] * 5)), "replacement has dtype <U1"),
+        (DisplayFrame(field_id="segment_display", values=np.array(["a"] * 5)),
+         r"field 'segment_display': display frame has dtype <U1, expected numbers that fit float32"),
+        (DisplayFrame(field_id="segment_display", values=np.ones(4, np.float32)),
+         r"display frame has shape \(4,\), expected \(5,\)"),
+        (DisplayFrame(field_id="segment_display", values=np.ones((5, 1), np.float32)),
+         r"display frame has shape \(5, 1\), expected \(5,\)"),
+        (ScenePatch(views={"morphology": {"color_limits": "x"}}),
+         r"view 'morphology': color_limits must be None or finite \(low, high\).*got 'x'"),
+        (ScenePatch(views={"morphology": {"color_limits": (1.0, float("nan"))}}), "color_limits must be"),
+        (ScenePatch(views={"morphology": {"color_norm": 3}}), "color_norm must be"),
+        (ScenePatch(views={"trace": {"rolling_window": "10"}}), "rolling_window must be"),
+        (ScenePatch(views={"trace": {"series_dim": None}}), r"view 'trace': field 'segment_history' has dims"),
+        (ScenePatch(views={"trace": {"max_refresh_hz": -1}}), "max_refresh_hz must be"),
+        (ScenePatch(views="x"), "ScenePatch views must be a dict"),
+        (StatePatch(values=["amp"]), "StatePatch values must be a dict"),
+        (PanelPatch(panel_id="trace", changes={"view_ids": 5}), "does not fit the scene"),
+        (LayoutReplace(layout="columns"), "does not fit the scene"),
         (StatePatch(values={"missing": 1}), "unknown control id 'missing'"),
         (ScenePatch(views={"trace": {"colour": 1}}), "cannot patch"),
         (PanelPatch(panel_id="trace", changes={"view_ids": ("ghost",)}), "missing view"),

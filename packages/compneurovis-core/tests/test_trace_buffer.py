@@ -18,7 +18,7 @@ def test_matches_a_plain_list_of_every_sample(rows):
         t = times[-1]
         values = rng.normal(size=(n, 7))[:, :6]  # strided, as a simulator's view can be
         block = buffer.append(times, values)
-        np.testing.assert_array_equal(block, values[:, traced].T.astype(np.float32))
+        np.testing.assert_array_equal(block, values[:, traced].astype(np.float32))  # time-major
         seen_times += list(times)
         seen += [row[traced].astype(np.float32) for row in values]
         if k == 2:
@@ -28,5 +28,5 @@ def test_matches_a_plain_list_of_every_sample(rows):
             seen = [np.append(s, np.float32(np.nan)) for s in seen]
         got_times, got = buffer.snapshot()
         np.testing.assert_array_equal(got_times, seen_times[-7:])
-        np.testing.assert_array_equal(got, np.array(seen[-7:]).T)
+        np.testing.assert_array_equal(got, np.array(seen[-7:]))
         assert len(buffer) == min(7, len(seen_times))

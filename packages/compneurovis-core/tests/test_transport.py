@@ -11,9 +11,9 @@ import pytest
 from cnv_core_sessions import Counter, DiesHard, Exploding, FailsToStart, ReadFails
 
 from compneurovis.core import (
+    DisplayFrame,
     Error,
     FieldAppend,
-    FieldReplace,
     SceneReady,
     SetControl,
     StatePatch,
@@ -53,7 +53,7 @@ def test_third_party_backend_runs_through_worker_and_takes_commands():
         updates = _collect(transport, lambda us: any(isinstance(u, StatePatch) for u in us))
         scene.apply_all(updates)
         assert scene.state["stimulus"] == 1.0
-        assert scene.fields["segment_history"].shape[1] > 1
+        assert scene.fields["segment_history"].shape[0] > 1
         pid = transport.pid
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert _children() == []
@@ -94,12 +94,12 @@ def test_slow_consumer_loses_no_history_and_sees_the_newest_display():
     finally:
         transport.close()
     history = scene.fields["history"]
-    k = history.values[0]
+    k = history.values[:, 0]
     n = k.size
     assert n > 200, "the worker was blocked by the slow consumer"
     np.testing.assert_array_equal(k, np.arange(1, n + 1))  # nothing lost, nothing reordered
     np.testing.assert_array_equal(history.coords["time"], np.arange(1, n + 1))
-    replaces = [u for u in received if isinstance(u, FieldReplace)]
+    replaces = [u for u in received if isinstance(u, DisplayFrame)]
     appends = [u for u in received if isinstance(u, FieldAppend)]
     assert len(appends) < n, "appends were not merged"
     assert replaces[-1].values[0] == appends[-1].coord_values[-1]  # display shows the newest frame

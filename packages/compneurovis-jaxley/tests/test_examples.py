@@ -43,9 +43,9 @@ def test_network_example_equals_integrate():
     net.record(verbose=False)
     net.delete_stimuli()
     net.cell(0).branch(0).comp(0).stimulate(small_network.pulse_train(0.4, session.dt)[:160], verbose=False)
-    # FULL history: one sample per display frame (the initial state, then every frame's last step)
-    expected = np.asarray(jx.integrate(net, delta_t=session.dt))[:, ::session.steps_per_update()]
-    history = scene.fields["segment_history"].values
+    # FULL history: every step (the initial state, then each of the 160 steps)
+    expected = np.asarray(jx.integrate(net, delta_t=session.dt))
+    history = scene.fields["segment_history"].values.T  # (entity, time), as the reference
     assert_same_voltages(history, expected)
     assert list(scene.fields["segment_history"].coords["segment"][[0, 6, 12]]) == [
         "pre.branch0[0]", "relay.branch0[0]", "post.branch0[0]"]

@@ -35,7 +35,7 @@ def _history(session, frames):
         session.advance()
     for update in session.read_updates():
         scene.apply(update)
-    return scene.fields["segment_history"].values
+    return scene.fields["segment_history"].values.T  # (entity, time), as the references
 
 
 def _reference(stimulus, clamp):

@@ -3,13 +3,14 @@ from __future__ import annotations
 import jaxley as jx
 import numpy as np
 import pytest
-from cnv_jaxley_testmodels import DT, NoCells, TinyHH, assert_same_voltages, stimulus
+from cnv_jaxley_testmodels import DT, NoCells, TinyHH, assert_same_voltages, stimulus, tiny_cell
+from jaxley.channels import HH
 
 from compneurovis.core import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
-    FieldReplace,
     Reset,
     SceneReady,
     SetControl,
@@ -40,12 +41,14 @@ def _reference(control_at: int, n_total: int):
     return np.concatenate([np.asarray(first), np.asarray(second)[:, 1:]], axis=1)
 
 
-class EveryStepHH(TinyHH):
+class PerFrameHH(TinyHH):
+    """The documented opt-out: one history sample per display frame."""
+
     def history_every_step(self):
-        return True
+        return False
 
 
-@pytest.mark.parametrize("cls", [TinyHH, EveryStepHH])
+@pytest.mark.parametrize("cls", [TinyHH, PerFrameHH])
 def test_live_run_equals_integrate_across_control_changes(cls):
     session = cls(history_capture_mode="full", max_samples=500)
     scene = session.initialize()
@@ -56,15 +59,55 @@ def test_live_run_equals_integrate_across_control_changes(cls):
     session.handle(SetControl(control_id="amp", value=0.8))
     _run(session, scene, 12)
     history = scene.fields["segment_history"]
-    # FULL keeps one sample per display frame unless the session asks for every step
-    stride = 1 if cls is EveryStepHH else steps
+    # FULL keeps every step unless the session opts out (one sample per display frame)
+    stride = steps if cls is PerFrameHH else 1
     expected = _reference(8 * steps, 20 * steps)[:, ::stride]
     n = 1 + 20 * steps // stride
-    assert history.values.shape == expected.shape == (len(session.network.nodes), n)
+    assert history.values.T.shape == expected.shape == (len(session.network.nodes), n)
     np.testing.assert_allclose(history.coords["time"], np.arange(n) * stride * DT, rtol=0, atol=1e-9)
-    assert_same_voltages(history.values, expected)
+    assert_same_voltages(history.values.T, expected)
     assert_same_voltages(scene.fields["segment_display"].values, expected[:, -1])
     assert expected.max() > 0.0  # the stimulus made it spike: the comparison is not trivial
+
+
+class NetworkClient(TinyHH):
+    """Written against the spec's text: the one cell is addressed through the network."""
+
+    def setup_model(self, network, cells):
+        network.insert(HH())
+        network.cell(0).branch(0).loc(0.5).stimulate(stimulus(0.5), verbose=False)
+
+    def apply_control(self, control_id, value):
+        if control_id == "gNa":
+            self.network.cell(0).set("HH_gNa", float(value))
+            return True
+        return super().apply_control(control_id, value)
+
+
+def test_a_single_cell_session_hands_setup_model_a_network():
+    session = NetworkClient(history_capture_mode="full", max_samples=500)
+    scene = session.initialize()
+    assert isinstance(session.network, jx.Network) and len(session.cells) == 1
+    _run(session, scene, 6)
+    session.handle(SetControl(control_id="gNa", value=0.2))
+    _run(session, scene, 6)
+    # Jaxley's own run of an independently built network of the same cell, configured the same way
+    net = jx.Network([tiny_cell()])
+    net.set("v", session.v_init)
+    net.insert(HH())
+    net.cell(0).branch(0).loc(0.5).stimulate(stimulus(0.5)[:60], verbose=False)
+    net.init_states(delta_t=DT)
+    net.record(verbose=False)
+    first, states = jx.integrate(net, delta_t=DT, return_states=True)
+    net.cell(0).set("HH_gNa", 0.2)
+    net.delete_stimuli()
+    net.cell(0).branch(0).loc(0.5).stimulate(stimulus(0.5)[60:120], verbose=False)
+    second = jx.integrate(net, delta_t=DT, all_states=states)
+    expected = np.concatenate([np.asarray(first), np.asarray(second)[:, 1:]], axis=1)
+    history = scene.fields["segment_history"]
+    assert history.values.shape == expected.shape == (6, 121)
+    assert_same_voltages(history.values, expected)
+    assert expected.max() > 0.0  # it spiked: the comparison is not trivial
 
 
 def test_state_carries_over_and_controls_do_not_recompile():
@@ -89,7 +132,7 @@ def test_on_demand_click_adds_trace_and_history_is_bounded():
     _run(session, scene, 5)
     history = scene.fields["segment_history"]
     assert list(history.coords["segment"]) == ["cell0.branch0[0]", "cell0.branch2[1]"]
-    assert history.values.shape == (2, 25)
+    assert history.values.shape == (25, 2)
     np.testing.assert_allclose(history.coords["time"][-1], 50 * DT)
 
 
@@ -101,7 +144,7 @@ def test_unknown_control_is_an_error_and_the_session_keeps_running():
     assert len(errors) == 1 and "nope" in errors[0].message
     assert session.is_live()
     session.advance()
-    assert any(isinstance(u, FieldReplace) for u in session.read_updates())
+    assert any(isinstance(u, DisplayFrame) for u in session.read_updates())
 
 
 def test_empty_cell_list_is_a_clear_error():
@@ -121,7 +164,7 @@ def test_nan_pauses_and_reset_recovers():
     session.handle(Reset())
     assert session.is_live()
     session.advance()
-    display = [u for u in session.read_updates() if isinstance(u, FieldReplace)][-1]
+    display = [u for u in session.read_updates() if isinstance(u, DisplayFrame)][-1]
     assert np.all(np.isfinite(display.values))
 
 
@@ -141,7 +184,7 @@ def test_updates_are_narrow():
     session.handle(SetControl(control_id="amp", value=1.0))
     session.advance()
     kinds = [type(u) for u in session.read_updates()]
-    assert kinds == [StatePatch, FieldReplace, FieldAppend]
+    assert kinds == [StatePatch, DisplayFrame, FieldAppend]
     assert SceneReady not in kinds
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from cnv_jaxley_testmodels import NoCells, ReportsJaxConfig, TinyHH
 
-from compneurovis.core import Error, FieldReplace, Reset, SceneReady, SetControl, Status, WorkerTransport
+from compneurovis.core import DisplayFrame, Error, Reset, SceneReady, SetControl, Status, WorkerTransport
 
 
 def _collect(transport, until, timeout=120.0):
@@ -34,7 +34,7 @@ def test_bad_input_through_the_worker():
         seen = _collect(transport, lambda s: any(isinstance(u, Error) for u in s))
         error = next(u for u in seen if isinstance(u, Error))
         assert "nope" in error.message and not error.fatal
-        _collect(transport, lambda s: sum(isinstance(u, FieldReplace) for u in s) >= 2)  # still running
+        _collect(transport, lambda s: sum(isinstance(u, DisplayFrame) for u in s) >= 2)  # still running
 
         transport.send(SetControl(control_id="cm", value=0.0))
         seen = _collect(transport, lambda s: any(isinstance(u, Error) and "NaN" in u.message for u in s))
@@ -44,7 +44,7 @@ def test_bad_input_through_the_worker():
         transport.send(Reset())
 
         def finite_frame(updates):
-            frames = [u for u in updates if isinstance(u, FieldReplace) and u.field_id == "segment_display"
+            frames = [u for u in updates if isinstance(u, DisplayFrame) and u.field_id == "segment_display"
                       and u.sim_time > 1.0]
             return bool(frames) and np.all(np.isfinite(frames[-1].values))
 
@@ -73,7 +73,7 @@ def test_worker_runs_jax_in_double_precision_on_one_xla_thread_with_a_cache(tmp_
     monkeypatch.setenv("CNV_TEST_JAX_CACHE", str(tmp_path))
     with WorkerTransport(ReportsJaxConfig) as transport:
         seen = _collect(transport, lambda s: any(isinstance(u, Status) and "|" in u.message for u in s))
-        _collect(transport, lambda s: sum(isinstance(u, FieldReplace) for u in s) >= 3)  # it steps
+        _collect(transport, lambda s: sum(isinstance(u, DisplayFrame) for u in s) >= 3)  # it steps
     report = next(u.message for u in seen if isinstance(u, Status) and "|" in u.message)
     flags, dtype, worker, cache = report.split("|")
     assert worker == "1"

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from compneurovis.core import ControlSpec, FieldAppend, FieldReplace, ScalarValueSpec
+from compneurovis.core import ControlSpec, DisplayFrame, FieldAppend, ScalarValueSpec
 from compneurovis.neuron import NeuronSession, SwcCellSession
 
 DT = 0.025
@@ -53,12 +53,13 @@ def run_frames(session: Any, frames: int) -> tuple[np.ndarray, np.ndarray, np.nd
     for _ in range(frames):
         session.advance()
         for update in session.read_updates():
-            if isinstance(update, FieldReplace) and update.field_id == "segment_display":
+            if isinstance(update, DisplayFrame) and update.field_id == "segment_display":
                 display.append(np.asarray(update.values))
             elif isinstance(update, FieldAppend):
                 history.append(np.asarray(update.values))
                 times.append(np.asarray(update.coord_values))
-    return np.array(display), np.concatenate(history, axis=1), np.concatenate(times)
+    # history blocks are time-major; callers compare (entity, time) arrays
+    return np.array(display), np.concatenate(history, axis=0).T, np.concatenate(times)
 
 
 class BentCell(NeuronSession):

@@ -7,6 +7,7 @@ import pytest
 from cnv_neuron_testmodels import DT, BentCell
 
 from compneurovis.core import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -49,7 +50,7 @@ def test_click_adds_a_history_series(make):
     replace = [u for u in updates if isinstance(u, FieldReplace) and u.field_id == "segment_history"]
     assert replace and list(replace[-1].coords["segment"]) == ["soma[0]", "dend[2]"]
     appended = [u for u in _advance(session, 3) if isinstance(u, FieldAppend)]
-    assert appended[-1].values.shape == (2, 4)
+    assert appended[-1].values.shape == (4, 2)  # time-major
     session.handle(EntityClicked(entity_id="dend[2]"))  # twice: no second series
     assert len(session._traces.rows) == 2
 
@@ -87,7 +88,7 @@ def test_history_bounded_by_max_samples(make):
     appends = [u for u in updates if isinstance(u, FieldAppend)]
     assert all(u.max_length == 25 for u in appends)
     times, values = session._traces.snapshot()
-    assert values.shape == (1, 25) and len(times) == 25
+    assert values.shape == (25, 1) and len(times) == 25  # time-major
     np.testing.assert_allclose(np.diff(times), DT)
 
 
@@ -116,7 +117,7 @@ def test_set_control_reaches_apply_control_and_changes_voltage(make):
     assert any(isinstance(u, StatePatch) and u.values == {"amp": 1.0} for u in updates)
     assert session.stim.amp == 1.0
     peak = max(float(np.max(u.values)) for u in _advance(session, 40)
-               if isinstance(u, FieldReplace) and u.field_id == "segment_display")
+               if isinstance(u, DisplayFrame) and u.field_id == "segment_display")
     assert peak > resting + 50.0, "the clamp current made the soma spike"
 
 
@@ -146,7 +147,7 @@ def test_invoke_action_reset(make):
     updates = session.read_updates()
     assert session.time == 0.0
     assert any(isinstance(u, Status) and u.message == "reset" for u in updates)
-    display = [u for u in updates if isinstance(u, FieldReplace) and u.field_id == "segment_display"]
+    display = [u for u in updates if isinstance(u, DisplayFrame) and u.field_id == "segment_display"]
     np.testing.assert_array_equal(display[-1].values, np.float32(-65.0))
 
 

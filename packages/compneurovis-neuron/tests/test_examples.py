@@ -10,9 +10,9 @@ import pytest
 from neuron import h
 
 from compneurovis.core import (
+    DisplayFrame,
     Error,
     FieldAppend,
-    FieldReplace,
     InvokeAction,
     SceneReady,
     SetControl,
@@ -53,7 +53,7 @@ def test_example_runs_in_a_worker(name):
                 elif scene is not None:
                     scene.apply(update)
                     applied = scene.state.get(control) == value  # frames after the control took effect
-                    frames += applied and isinstance(update, FieldReplace) and update.field_id == "segment_display"
+                    frames += applied and isinstance(update, DisplayFrame) and update.field_id == "segment_display"
         assert transport.is_alive()
     assert not transport.is_alive()
     assert scene is not None and frames >= 20

@@ -10,13 +10,15 @@ from neuron import h
 from compneurovis.core import EntityClicked, FieldReplace, HistoryCaptureMode, Reset, SetControl
 
 
-class EveryStepCell(BentCell):
+class PerFrameCell(BentCell):
+    """The documented opt-out: one history sample per display frame."""
+
     def history_every_step(self):
-        return True
+        return False
 
 
 @pytest.mark.parametrize(("mode", "cls"), [(HistoryCaptureMode.FULL, BentCell),
-                                           (HistoryCaptureMode.FULL, EveryStepCell),
+                                           (HistoryCaptureMode.FULL, PerFrameCell),
                                            (HistoryCaptureMode.ON_DEMAND, BentCell)])
 @pytest.mark.parametrize("display_dt", [DT, 4 * DT])
 def test_display_and_history_equal_vector_record(session_factory, mode, cls, display_dt):
@@ -28,8 +30,8 @@ def test_display_and_history_equal_vector_record(session_factory, mode, cls, dis
     session.read_updates()
     steps = session.steps_per_update()
     assert steps == round(display_dt / DT)
-    # FULL keeps one sample per display frame unless the session asks for every step
-    stride = 1 if (mode is HistoryCaptureMode.ON_DEMAND or cls is EveryStepCell) else steps
+    # history keeps every step unless the session opts out (one sample per display frame)
+    stride = steps if cls is PerFrameCell else 1
     assert session.history_interval() == pytest.approx(stride * DT)
     frames = 60
     display, history, times = run_frames(session, frames)
@@ -78,10 +80,10 @@ def test_reset_midrun_then_continue_matches_fresh_record(session_factory):
     assert len(vecs[0]) == 1, "finitialize restarted NEURON's recording"
     display, history, times = run_frames(session, 40)
     recorded = np.array([v.as_numpy() for v in vecs])
-    np.testing.assert_array_equal(history, recorded[:, 4::4].astype(np.float32))
+    np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
     np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
-    np.testing.assert_allclose(times, tvec.as_numpy()[4::4], atol=1e-9)
-    np.testing.assert_allclose(times[0], 4 * DT)
+    np.testing.assert_allclose(times, tvec.as_numpy()[1:], atol=1e-9)
+    np.testing.assert_allclose(times[0], DT)
     # ... and a fresh session gives the very same run
     del vecs, tvec
     session.shutdown()
@@ -100,7 +102,7 @@ def test_initial_scene_holds_the_finitialize_state(session_factory):
     assert display.dtype == np.float32
     np.testing.assert_array_equal(display, np.full(display.shape, -65.0, dtype=np.float32))
     history = scene.fields["segment_history"]
-    assert history.values.shape == (display.size, 1)
+    assert history.values.shape == (1, display.size)  # time-major
     assert history.coords["time"][0] == 0.0
 
 
@@ -157,4 +159,4 @@ def test_display_variable_is_overridable(session_factory):
     session.handle(Reset())
     session.read_updates()
     _, history, _ = run_frames(session, 20)
-    np.testing.assert_array_equal(history, np.array([v.as_numpy()[4::4] for v in vecs], dtype=np.float32))
+    np.testing.assert_array_equal(history, np.array([v.as_numpy()[1:] for v in vecs], dtype=np.float32))

@@ -54,7 +54,7 @@ def test_reinitialize_rebuilds_the_model_without_leaking():
         scene = session.initialize()
         assert len(list(h.allsec())) == before + 2
         assert session.time == 0.0 and all(a is not b for a, b in zip(first, session.sections, strict=True))
-        assert scene.fields["segment_history"].values.shape[1] == 1
+        assert scene.fields["segment_history"].values.shape[0] == 1
         session.advance()
         assert np.isfinite(session._display.view).all()
     finally:

@@ -12,11 +12,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cnv_neuron_testmodels import DT, BentCell, record_all, run_frames
+from cnv_neuron_testmodels import DT, BentCell, RecordingCell, record_all, run_frames
 from neuron import h
 
 from compneurovis.core import ActionSpec, InvokeAction, Reset, SetControl
-from compneurovis.neuron._voltage_span import VoltageSpan, structure_token
+from compneurovis.neuron import _voltage_span as voltage_span_module
+from compneurovis.neuron._voltage_span import (
+    _VOLTAGE_ROW,
+    VoltageSpan,
+    _read_word,
+    _storage_column,
+    structure_token,
+)
 
 
 def _voltages(session) -> np.ndarray:
@@ -85,9 +92,9 @@ def test_values_stay_neurons_own_when_the_rows_move_midrun(restructured):
     np.testing.assert_array_equal(np.concatenate([first_display, second_display]),
                                   recorded[:, 4::4].T.astype(np.float32))
     np.testing.assert_array_equal(np.concatenate([first_history, second_history], axis=1),
-                                  recorded[:, 4::4].astype(np.float32))
+                                  recorded[:, 1:].astype(np.float32))
     # (NEURON 9.0's Vector.record of t stops at a structure change; the voltage recordings go on)
-    np.testing.assert_allclose(times, DT * np.arange(64, 121, 4), atol=1e-9)
+    np.testing.assert_allclose(times, DT * np.arange(61, 121), atol=1e-9)
 
 
 class TwoCells(BentCell):
@@ -122,7 +129,7 @@ def test_a_new_thread_partition_on_reset_keeps_values_right(session_factory):
         assert session._voltage_span() is not None and session._voltage_span() is not before
         recorded = np.array([v.as_numpy() for v in vecs])
         np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
-        np.testing.assert_array_equal(history, recorded[:, 4::4].astype(np.float32))
+        np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
     finally:
         pc.nthread(1)
 
@@ -189,18 +196,73 @@ def test_other_display_variables_use_the_ptrvector(session_factory):
                                                       dtype=np.float32))
 
 
-def test_every_step_history_reads_storage_each_step(session_factory):
-    class EveryStep(BentCell):
-        def history_every_step(self):
-            return True
-
-    session = session_factory(EveryStep, history_capture_mode="full", max_samples=10_000, display_dt=4 * DT)
+def test_full_history_keeps_every_step_read_from_a_view_of_storage(session_factory):
+    session = session_factory(history_capture_mode="full", max_samples=10_000, display_dt=4 * DT)
     session.initialize()
+    assert session.history_every_step(), "FULL keeps every step by default"
     session.handle(SetControl(control_id="amp", value=0.8))
     vecs, _ = record_all(session)
     session.handle(Reset())
     session.read_updates()
     _, history, _ = run_frames(session, 20)
-    assert session._voltage_span() is not None
+    span = session._voltage_span()
+    assert span is not None and span.live, "NEURON 9: every step is one copy from a view of its storage"
     recorded = np.array([v.as_numpy() for v in vecs])
     np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
+
+
+def test_neuron_refuses_structure_changes_inside_fadvance(session_factory):
+    """What reading every step of a frame from one layout relies on: rows cannot move inside ``fadvance``."""
+    session = session_factory(history_capture_mode="full", display_dt=8 * DT)
+    session.initialize()
+    run_frames(session, 2)
+    created: list[Any] = []
+    h.cvode.event(session.time + 3.5 * DT, lambda: created.append(h.Section(name="midframe")))
+    with pytest.raises(RuntimeError, match="Python Callback failed"):
+        session.advance()
+    assert not created
+    run_frames(session, 2)  # the failed attempt may leave a change pending: laid out anew after it
+    assert session._voltage_span() is not None and session._voltage_span().is_current()
+
+
+def test_the_storage_view_is_proved_by_neurons_own_address_lookup(session_factory):
+    session = session_factory()
+    session.initialize()
+    soma = session.sections[0]
+    refs = [seg._ref_v for seg in soma]
+    size = int(_VOLTAGE_ROW.search(repr(refs[0]))[2])
+    column, _ = _storage_column(refs[0], size)
+    np.testing.assert_array_equal(column[[int(_VOLTAGE_ROW.search(repr(r))[1]) for r in refs]],
+                                  [seg.v for seg in soma])
+    # another column (a mechanism's state) is not the voltage column: refused
+    assert _storage_column(soma(0.5)._ref_m_hh, size) is None
+    # a size beyond the column's end is refused too (its last row would lie outside)
+    assert _storage_column(refs[0], size + 1) is None
+    assert _read_word(0) is None and _read_word(8) is None  # unreadable memory: no crash
+    from_double = VoltageSpan.build(refs, live=False)
+    assert from_double is not None and not from_double.live
+    np.testing.assert_array_equal(from_double.read(), VoltageSpan.build(refs).read())
+
+
+@pytest.mark.parametrize("storage_view", [True, False], ids=["storage-view", "from-double"])
+def test_full_history_and_recorded_refs_equal_vector_record(session_factory, monkeypatch, storage_view):
+    if not storage_view:  # as where NEURON's lookup refuses the view: every step through Vector.from_double
+        monkeypatch.setattr(voltage_span_module, "_storage_column", lambda ref, size: None)
+    session = session_factory(RecordingCell, history_capture_mode="full", max_samples=10_000)
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, tvec = record_all(session)
+    clamp = h.Vector().record(session.stim._ref_i)
+    session.batches.clear()
+    session.handle(Reset())
+    session.read_updates()
+    display, history, times = run_frames(session, 25)
+    span = session._voltage_span()
+    assert span is not None and span.live is storage_view
+    recorded = np.array([v.as_numpy() for v in vecs])
+    assert recorded.max() > 0, "the clamp should make the soma spike"
+    np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
+    np.testing.assert_array_equal(display, recorded[:, 4::4].T.astype(np.float32))
+    np.testing.assert_array_equal(times, tvec.as_numpy()[1:])
+    got = np.concatenate([values["i_clamp"] for _, values in session.batches])
+    np.testing.assert_array_equal(got, clamp.as_numpy())

@@ -76,11 +76,12 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
         state["window"] = window
         draw, apply = window._draw, window.apply_updates
 
-        def timed_draw(view_id: str, spec: Any) -> None:  # where the frame time goes
+        def timed_draw(view_id: str) -> bool:  # where the frame time goes
             start = time.perf_counter()
-            draw(view_id, spec)
+            drawn = draw(view_id)
             if state["measuring"]:
                 draw_s.setdefault(view_id, []).append(time.perf_counter() - start)
+            return drawn
 
         def timed_apply(updates: Any) -> None:
             start = time.perf_counter()

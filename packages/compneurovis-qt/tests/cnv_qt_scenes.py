@@ -66,3 +66,22 @@ def make_scene(values: np.ndarray | None = None, *, n: int = 5) -> Scene:
         layout=LayoutSpec(columns=(("p3d",), ("ptrace", "pctl")), column_weights=(3.0, 2.0)),
         title="Test scene",
     )
+
+
+def project(renderer, points: np.ndarray) -> np.ndarray:
+    """Display coordinates (VTK pixels, origin bottom-left) of world ``points`` under ``renderer``'s camera."""
+    from vtkmodules.vtkRenderingCore import vtkCoordinate
+
+    coordinate = vtkCoordinate()
+    coordinate.SetCoordinateSystemToWorld()
+    out = []
+    for point in np.asarray(points, dtype=float).reshape(-1, 3):
+        coordinate.SetValue(*point)
+        out.append(coordinate.GetComputedDoubleDisplayValue(renderer))
+    return np.array(out)
+
+
+def pixel_at(image: np.ndarray, xy) -> np.ndarray:
+    """The RGB pixel (as floats) of a top-row-first ``image`` at VTK display position ``xy``."""
+    h = image.shape[0]
+    return image[h - 1 - round(xy[1]), round(xy[0])].astype(float)

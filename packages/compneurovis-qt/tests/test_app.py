@@ -58,13 +58,13 @@ def test_fitzhugh_nagumo_end_to_end_click_adds_a_trace(live, qtbot):
     transport, _loop, window = live(FitzHughNagumoCable)
     qtbot.waitUntil(lambda: window.render_counts.get("morphology", 0) > 2, timeout=20_000)
     assert window.first_frame_seconds is not None
-    holder, renderer = window.views["morphology"]
+    holder, renderer = window.views["morphology"].panel, window.views["morphology"].renderer
     geometry = window.scene.geometries["morphology"]
     target = 60
     xy = renderer.world_to_display(geometry.centers[target:target + 1])[0]
     assert holder.click_at(xy[0], xy[1]) == target
     entity = geometry.entity_ids[target]
-    qtbot.waitUntil(lambda: entity in window.views["trace"].curves, timeout=20_000)
+    qtbot.waitUntil(lambda: entity in window.views["trace"].plot.curves, timeout=20_000)
     history = window.scene.fields["segment_history"]
     assert entity in [str(s) for s in history.coord("segment")]
     # Time keeps growing and the trace plot holds every applied sample.
@@ -89,8 +89,8 @@ def test_session_error_is_shown_and_window_stays_usable(live, qtbot):
     assert sent == [InvokeAction(action_id="kick")]
     ticks = loop.ticks
     qtbot.waitUntil(lambda: loop.ticks > ticks + 3, timeout=5_000)
-    holder, _ = window.views["morphology"]
-    holder.click_at(*window.views["morphology"][1].world_to_display(
+    holder, _ = window.views["morphology"].panel, window.views["morphology"].renderer
+    holder.click_at(*window.views["morphology"].renderer.world_to_display(
         window.scene.geometries["morphology"].centers[:1])[0][:2])
     assert isinstance(sent[-1], EntityClicked)
     qtbot.waitUntil(lambda: not transport.is_alive(), timeout=10_000)
@@ -106,31 +106,75 @@ def test_closing_leaves_no_worker(qtbot):
 
     from PyQt6.QtCore import QTimer
 
-    safety_net = QTimer()  # stopped below: a timer must not outlive its test
-    safety_net.setSingleShot(True)
-    safety_net.timeout.connect(lambda: [w.close() for w in closed])
-    safety_net.start(60_000)
+    # Safety net in case the first frame never comes. Stopped when the test ends: a bare
+    # QTimer.singleShot would fire 60 s later, in whichever test runs then, on a deleted window.
+    safety = QTimer()
+    safety.setSingleShot(True)
+    safety.timeout.connect(lambda: [w.close() for w in closed])
+    safety.start(60_000)
     try:
         assert run_app(FitzHughNagumoCable, on_window=on_window) == 0
     finally:
-        safety_net.stop()
+        safety.stop()
     time.sleep(0.2)
     leftover = [p for p in _children() if p.pid not in before]
     assert leftover == []
 
 
+def _rgb(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    ptr = image.constBits()
+    ptr.setsize(image.height() * image.bytesPerLine())
+    rows = np.frombuffer(ptr, dtype=np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3).copy()
+
+
 def test_screenshot_of_fitzhugh_nagumo(tmp_path):
+    from PyQt6.QtCore import QEvent, QObject, QPoint
+
+    from compneurovis.qt import color_table
+    from compneurovis.qt._vtk_scene import BACKGROUND
+
     out = tmp_path / "fhn.png"
     timings = []
+    where = {}
+
+    class Remember(QObject):
+        """When the window is about to close (right after the screenshot, views still intact):
+        where each segment's centre lies in the window, and a point of the panel's background."""
+
+        def eventFilter(self, window, event):
+            if event.type() == QEvent.Type.Close and "centres" not in where:
+                holder, renderer = window.views["morphology"].panel, window.views["morphology"].renderer
+                corner = holder.mapTo(window, QPoint(0, 0))
+                xy = renderer.world_to_display(window.scene.geometries["morphology"].centers)
+                where["centres"] = np.column_stack([corner.x() + xy[:, 0],
+                                                    corner.y() + holder.height() - 1 - xy[:, 1]])
+                where["background"] = (corner.x() + holder.width() - 5, corner.y() + holder.height() // 2)
+                where["map"] = window.scene.views["morphology"].color_map
+            return False
+
+    remember = Remember()
+
+    def on_window(window):
+        window.installEventFilter(remember)
+
     assert run_app(FitzHughNagumoCable, screenshot=out, after=0.5, size=(900, 560),
-                   on_first_frame=timings.append) == 0
+                   on_first_frame=timings.append, on_window=on_window) == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == (900, 560)
-    ptr = image.convertToFormat(QImage.Format.Format_RGB888).constBits()
-    ptr.setsize(image.height() * image.bytesPerLine())
-    pixels = np.frombuffer(ptr, dtype=np.uint8)
-    assert pixels.std() > 10 and len(np.unique(pixels)) > 50
     assert timings and 0 < timings[0] < 60
+    # The 3-D view is in the screenshot: its background, and at each segment's centre a colour of
+    # the view's colour map (the values themselves move on while the session runs).
+    pixels = _rgb(image).astype(float)
+    x, y = where["background"]
+    assert np.abs(pixels[y, x] - np.array(BACKGROUND) * 255).max() < 8
+    table = color_table(where["map"]) * 255
+    centres = np.round(where["centres"]).astype(int)
+    inside = centres[(centres[:, 0] >= 0) & (centres[:, 0] < 900) & (centres[:, 1] >= 0) & (centres[:, 1] < 560)]
+    assert len(inside) > 0.9 * len(centres)
+    distance = np.array([np.abs(table - pixels[cy, cx]).max(axis=1).min() for cx, cy in inside])
+    assert (distance < 60).mean() > 0.8, np.sort(distance)[-20:]
 
 
 def test_screenshot_of_static_scene(tmp_path):
@@ -176,7 +220,7 @@ def test_replay_session_runs_in_a_worker_and_is_drawn(tmp_path, qtbot):
 
 def test_run_app_records_the_session(tmp_path):
     pytest.importorskip("h5py")
-    from compneurovis.core import FieldReplace, read_recording
+    from compneurovis.core import DisplayFrame, read_recording
 
     path = tmp_path / "run.h5"
     assert run_app(FitzHughNagumoCable, screenshot=tmp_path / "shot.png", after=0.5, size=(640, 400),
@@ -184,7 +228,7 @@ def test_run_app_records_the_session(tmp_path):
     recording = read_recording(path)
     assert recording.complete  # the worker closed the file when the window closed
     assert "record" in recording.scene.actions  # the window's Ctrl+R toggle
-    frames = [u for u in recording.updates if isinstance(u, FieldReplace) and u.field_id == "segment_display"]
+    frames = [u for u in recording.updates if isinstance(u, DisplayFrame) and u.field_id == "segment_display"]
     assert len(frames) > 5
     times = [u.sim_time for u in frames]
     assert times == sorted(times) and times[0] > 0
@@ -257,3 +301,34 @@ def test_screenshot_has_exactly_the_size_asked_even_below_the_windows_minimum(tm
     assert minimum.width() > 200 or minimum.height() > 150  # the case this test is about
     image = QImage(str(out))
     assert (image.width(), image.height()) == (200, 150)
+def test_run_app_without_a_display_draws_on_the_offscreen_platform(tmp_path):
+    """No DISPLAY, no QT_QPA_PLATFORM: a window still opens (unseen), the 3-D panel draws offscreen."""
+    import os
+
+    script = tmp_path / "nodisplay.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from cnv_qt_scenes import make_scene\n"
+        "from PyQt6.QtCore import QTimer\n"
+        "from PyQt6.QtGui import QGuiApplication\n"
+        "from compneurovis.qt import run_app\n"
+        "from compneurovis.qt._offscreen_view import ImageView\n"
+        "seen = []\n"
+        "def on_window(window):\n"
+        "    def look_then_close():\n"
+        "        holder = window.views['m'].panel\n"
+        "        seen.append((QGuiApplication.platformName(), type(holder._widget), holder.image().shape))\n"
+        "        window.close()\n"
+        "    QTimer.singleShot(500, look_then_close)\n"
+        "assert run_app(make_scene(), on_window=on_window) == 0\n"
+        "platform, widget, shape = seen[0]\n"
+        "assert platform == 'offscreen' and widget is ImageView, seen\n"
+        "assert shape[0] > 100 and shape[1] > 100, shape\n"
+        "print('ok')\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = os.pathsep.join([str(__import__("pathlib").Path(__file__).parent), env.get("PYTHONPATH", "")])
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env,
+                            check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ok" in result.stdout
+    assert "no display" in result.stderr  # the user is told the window is not shown

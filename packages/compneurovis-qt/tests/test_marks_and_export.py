@@ -11,8 +11,8 @@ from PyQt6.QtGui import QImage
 
 from compneurovis.core import (
     AxisMark,
+    DisplayFrame,
     Field,
-    FieldReplace,
     LinePlotViewSpec,
     PanelSpec,
     RecordingSession,
@@ -88,7 +88,7 @@ def test_trace_plot_draws_one_line_per_mark_that_scrolls_with_sim_time(qtbot):
 def test_scene_patch_replaces_the_marks_of_a_window_plot(window, qtbot):
     marks = [AxisMark(x=0.05, label="a"), AxisMark(x=0.1, label="b", kind="reset"), AxisMark(x=0.15, label="c")]
     window.apply_updates([ScenePatch(views={"t": {"marks": marks}})])
-    plot = window.views["t"]
+    plot = window.views["t"].plot
     assert [line.value() for line in plot.mark_lines.lines] == [0.05, 0.1, 0.15]
     assert plot.mark_lines.label_texts() == ["a", "b", "c"]
     window.apply_updates([ScenePatch(views={"t": {"marks": [(0.2, "d {x}")]}})])
@@ -109,7 +109,7 @@ def _record_fhn(path, frames=40, at=12, value=0.3):
             if k == at:
                 session.handle(SetControl(control_id="stimulus", value=value))
             session.advance()
-            times.append([u.sim_time for u in session.read_updates() if isinstance(u, FieldReplace)][-1])
+            times.append([u.sim_time for u in session.read_updates() if isinstance(u, DisplayFrame)][-1])
     finally:
         session.shutdown()
     return times
@@ -134,7 +134,7 @@ def test_replayed_recording_draws_its_control_change_on_the_trace_plot(qtbot, tm
     path = tmp_path / "fhn.h5"
     times = _record_fhn(path)
     window = _replay_window(qtbot, path)
-    plot = window.views["trace"]
+    plot = window.views["trace"].plot
     assert [line.value() for line in plot.mark_lines.lines] == [times[11]]
     assert plot.mark_lines.label_texts() == ["stimulus = 0.3"]
     x_lo, x_hi = plot.getPlotItem().viewRange()[0]
@@ -155,7 +155,7 @@ def test_export_actions_write_the_clicked_traces_and_all_history(qtbot, tmp_path
     window.show()
     qtbot.waitExposed(window)
     window.render_due(force=True)
-    holder, renderer = window.views["morphology"]
+    holder, renderer = window.views["morphology"].panel, window.views["morphology"].renderer
     geometry = window.scene.geometries["morphology"]
     for target in (60, 10):  # click two segments; the session starts their traces
         xy = renderer.world_to_display(geometry.centers[target:target + 1])[0]
@@ -174,7 +174,7 @@ def test_export_actions_write_the_clicked_traces_and_all_history(qtbot, tmp_path
     header, table = _csv_rows(out)
     assert header == ["time (ms)", *(f"{e} (a.u.)" for e in clicked)]
     np.testing.assert_array_equal(table[:, 0], history.coord("time"))
-    np.testing.assert_array_equal(table[:, 1:], history.values[[traced.index(e) for e in clicked]].T)
+    np.testing.assert_array_equal(table[:, 1:], history.values[:, [traced.index(e) for e in clicked]])  # time-major
 
     out = window.export_history_npz(tmp_path / "history.npz")
     with np.load(out) as data:
@@ -192,14 +192,14 @@ def test_export_from_a_replay_window_equals_its_history(qtbot, tmp_path):
     _record_fhn(path, frames=20)
     window = _replay_window(qtbot, path)
     history = window.scene.fields["segment_history"]
-    assert history.values.shape[1] > 20
+    assert history.values.shape[0] > 20  # time-major
     with np.load(window.export_history_npz(tmp_path / "replay.npz")) as data:
         np.testing.assert_array_equal(data["segment_history"], history.values)
         np.testing.assert_array_equal(data["segment_history__time"], history.coord("time"))
     window.clicked_entities.append("fhn.trunk[0]")  # the recorded default trace, as if clicked in the replay
     header, table = _csv_rows(window.export_traces_csv(tmp_path / "replay.csv"))
     assert header[1:] == ["fhn.trunk[0] (a.u.)"]
-    np.testing.assert_array_equal(table[:, 1], history.values[0])
+    np.testing.assert_array_equal(table[:, 1], history.values[:, 0])
 
 
 def test_export_errors_go_to_the_banner(window, tmp_path, qtbot):

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from compneurovis.core import FieldAppend, FieldReplace
+from compneurovis.core import DisplayFrame, FieldAppend
 from compneurovis.qt._pacing import FramePacer
 
 
@@ -31,7 +31,7 @@ def test_pacer_costs_intervals_and_budget():
 
 def _dirty_both(window, k: int) -> None:
     window.apply_updates([
-        FieldReplace(field_id="display", values=np.full(5, float(k), np.float32)),
+        DisplayFrame(field_id="display", values=np.full(5, float(k), np.float32)),
         FieldAppend(field_id="history", append_dim="time", values=np.full((1, 1), float(k), np.float32),
                     coord_values=np.array([0.3 + k])),
     ])
@@ -67,7 +67,7 @@ def test_views_that_fit_draw_in_one_step_at_their_cap(window):
 
 
 def test_plot_paints_count_in_its_cost(window, qtbot):
-    plot = window.views["t"]
+    plot = window.views["t"].plot
     window.pacer.forget()
     _dirty_both(window, 1)
     window.render_due(force=True)

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from cnv_qt_scenes import line_geometry
+from cnv_qt_scenes import line_geometry, pixel_at, project
 
 from compneurovis.core import Field, GridGeometry, LinePlotViewSpec, SurfaceViewSpec
 from compneurovis.qt import ColorScale, color_table, make_lookup_table
+from compneurovis.qt._colormaps import map_colors
 from compneurovis.qt._trace_plot import TracePlot, YRange
 from compneurovis.qt._view3d_panel import read_pixels
 from compneurovis.qt._vtk_scene import offscreen_render_window
@@ -83,7 +84,15 @@ def test_surface_renderer_draws_a_warped_grid():
     assert limits[0] < 0.2 and limits[1] > 0.9
     bounds = view.polydata.GetBounds()
     assert bounds[5] == pytest.approx(0.5, abs=0.01)
-    assert read_pixels(window).std() > 5
+    # The peak (value 1) and the corners (value e^-2) are drawn in their colours where they project.
+    image = read_pixels(window)
+    expected = map_colors("scalar", np.array([1.0, np.exp(-2.0)]), view.limits) * 255
+    peak = project(view.renderer, [[0.0, 0.0, 0.5]])[0]
+    assert np.abs(pixel_at(image, peak) - expected[0]).max() < 60, (pixel_at(image, peak), expected[0])
+    near_corner = project(view.renderer, [[-0.9, -0.9, 0.5 * np.exp(-1.62)]])[0]
+    corner_value = map_colors("scalar", np.array([np.exp(-1.62)]), view.limits)[0] * 255
+    assert np.abs(pixel_at(image, near_corner) - corner_value).max() < 60, (pixel_at(image, near_corner), corner_value)
+    assert np.abs(expected[0] - corner_value).max() > 100  # the two checks tell the colours apart
     window.Finalize()
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 
-from compneurovis.core import FieldReplace, KeyPressed
+from compneurovis.core import DisplayFrame, KeyPressed
 from compneurovis.qt import CompNeuroVisWindow
 from compneurovis.qt._timings import TimingStats
 
@@ -15,8 +15,8 @@ def _status(window: CompNeuroVisWindow) -> str:
     return window._status_label.text()
 
 
-def _frame(sim_time: float, produced_at: float | None) -> FieldReplace:
-    return FieldReplace(field_id="display", values=np.full(5, sim_time, np.float32), sim_time=sim_time,
+def _frame(sim_time: float, produced_at: float | None) -> DisplayFrame:
+    return DisplayFrame(field_id="display", values=np.full(5, sim_time, np.float32), sim_time=sim_time,
                         produced_at=produced_at)
 
 

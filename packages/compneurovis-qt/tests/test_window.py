@@ -6,9 +6,9 @@ from cnv_qt_scenes import make_scene
 from PyQt6.QtCore import Qt
 
 from compneurovis.core import (
+    DisplayFrame,
     Error,
     FieldAppend,
-    FieldReplace,
     InvokeAction,
     KeyPressed,
     LayoutReplace,
@@ -89,19 +89,19 @@ def test_state_patch_moves_widgets_without_sending(window, sent):
 
 def test_every_update_type_applies(window, qtbot):
     scene = window.scene
-    window.apply_updates([FieldReplace(field_id="display", values=np.zeros(5, np.float32), sim_time=4.0)])
+    window.apply_updates([DisplayFrame(field_id="display", values=np.zeros(5, np.float32), sim_time=4.0)])
     assert window.sim_time == 4.0
     window.apply_updates([FieldAppend(field_id="history", append_dim="time", values=np.ones((1, 2), np.float32),
                                       coord_values=np.array([0.3, 0.4]), max_length=4, sim_time=0.4)])
     assert scene.fields["history"].values.shape == (1, 4)
     window.render_due(force=True)
-    curve = window.views["t"].curves["seg0"]
+    curve = window.views["t"].plot.curves["seg0"]
     assert len(curve.getData()[0]) == 4
     window.apply_updates([StatePatch(values={"gain": 2.0})])
     assert scene.state["gain"] == 2.0
     window.apply_updates([ScenePatch(views={"m": {"color_map": "viridis"}, "t": {"title": "New"}}, title="T2")])
     assert window.windowTitle() == "T2"
-    assert window.views["m"][1].color_map == "viridis"
+    assert window.views["m"].renderer.color_map == "viridis"
     window.apply_updates([PanelPatch(panel_id="pctl", changes={"visible": False})])
     assert "pctl" not in window.panels
     window.apply_updates([LayoutReplace(layout=LayoutSpec(columns=(("ptrace",), ("p3d",))))])
@@ -112,23 +112,24 @@ def test_every_update_type_applies(window, qtbot):
     assert window.error_banner.isVisible() and "bad thing" in window.error_banner.message
     fresh = make_scene(np.full(7, 1.0), n=7)
     window.apply_updates([SceneReady(scene=fresh)])
-    assert window.scene is fresh and window.views["m"][1].geometry.n_entities == 7
+    assert window.scene is fresh and window.views["m"].renderer.geometry.n_entities == 7
     assert window.render_due(force=True)
 
 
 def test_bad_update_shows_error_and_keeps_scene(window):
-    window.apply_updates([FieldReplace(field_id="display", values=np.zeros(3, np.float32))])
+    window.apply_updates([DisplayFrame(field_id="display", values=np.zeros(3, np.float32))])
     assert window.error_banner.isVisible()
     assert window.scene.fields["display"].values.shape == (5,)
 
 
 def test_redraws_are_capped_per_view(window):
+    window.pacer.budget, window.pacer.max_busy = 10.0, 100.0  # the cap alone, however slow this machine draws
     window.apply_updates([ScenePatch(views={"m": {"max_refresh_hz": 10.0}})])
     base = time.monotonic() + 10.0
     window.render_due(now=base, force=True)
     drawn = 0
     for k in range(20):
-        window.apply_updates([FieldReplace(field_id="display", values=np.full(5, float(k), np.float32))])
+        window.apply_updates([DisplayFrame(field_id="display", values=np.full(5, float(k), np.float32))])
         drawn += "m" in window.render_due(now=base + 0.1 + k * 0.01)
     assert drawn == 2  # 0.2 s at 10 Hz
     assert window.scene.fields["display"].values[0] == 19.0  # the data is always current
@@ -144,7 +145,7 @@ def test_light_theme_and_static_window(qtbot):
 
 
 def test_r_resets_the_camera_and_is_not_sent(window, sent, qtbot):
-    holder, renderer = window.views["m"]
+    holder, renderer = window.views["m"].panel, window.views["m"].renderer
     camera = renderer.renderer.GetActiveCamera()
     framed = camera.GetPosition()
     camera.Dolly(3.0)
@@ -158,7 +159,7 @@ def test_r_resets_the_camera_and_is_not_sent(window, sent, qtbot):
 
 def test_grab_image_paints_the_3d_view(window):
     image = window.grab_image()
-    holder, renderer = window.views["m"]
+    holder, renderer = window.views["m"].panel, window.views["m"].renderer
     xy = renderer.world_to_display(window.scene.geometries["morph"].centers[:1])[0]
     origin = holder.mapTo(window, holder.rect().topLeft())
     ratio = image.devicePixelRatio()
@@ -181,7 +182,7 @@ class _SlowSource:
         self.k += 1
         time.sleep(0.002)
         t = 0.2 + 0.1 * self.k
-        return [FieldReplace(field_id="display", values=np.full(5, float(self.k), np.float32), sim_time=t),
+        return [DisplayFrame(field_id="display", values=np.full(5, float(self.k), np.float32), sim_time=t),
                 FieldAppend(field_id="history", append_dim="time", values=np.full((1, 1), float(self.k), np.float32),
                             coord_values=np.array([t]))]
 
@@ -205,10 +206,10 @@ def test_frame_loop_keeps_to_its_budget_and_drops_no_history(window):
 
 
 def test_control_patches_keep_the_3d_view(window, sent):
-    holder_before = window.views["m"][0]
+    holder_before = window.views["m"].panel
     window.apply_updates([ScenePatch(controls={"gain": {"label": "Gain (new)"}})])
     window.apply_updates([PanelPatch(panel_id="pctl", changes={"control_ids": ("gain",)})])
-    assert window.views["m"][0] is holder_before
+    assert window.views["m"].panel is holder_before
     panel = _controls(window)
     assert list(panel.controls) == ["gain"]
     panel.controls["gain"].widget.setValue(0.5)
@@ -217,7 +218,7 @@ def test_control_patches_keep_the_3d_view(window, sent):
 
 def test_rebuild_with_a_resize_render_still_queued(window, qtbot):
     """A resize queues a 3-D render; a SceneReady rebuilds the panels before it runs."""
-    old = [entry[0] for entry in window.views.values() if isinstance(entry, tuple)]
+    old = [d.panel for d in window.views.values() if hasattr(d, "panel")]
     assert old
     window.resize(1100, 700)  # resize events queue QTimer.singleShot(0, render) in each 3-D panel
     for panel in old:
@@ -225,7 +226,7 @@ def test_rebuild_with_a_resize_render_still_queued(window, qtbot):
     window.apply_updates([SceneReady(scene=make_scene())])  # finalizes the old panels first
     qtbot.wait(50)  # the queued renders run now: they must not draw into a finalized window
     assert all(panel.view is None for panel in old)
-    new = [entry[0] for entry in window.views.values() if isinstance(entry, tuple)]
+    new = [d.panel for d in window.views.values() if hasattr(d, "panel")]
     assert new and all(panel.view is not None for panel in new)
     assert window.grab_image().width() > 0
 

@@ -34,18 +34,19 @@ def _parser() -> argparse.ArgumentParser:
     _add_window_options(view)
 
     render = sub.add_parser("render", help="render a recording offscreen to MP4 or PNG frames")
-    render.add_argument("recording", type=opt.path, help="an .h5 file written with --record")
+    render.add_argument("recording", type=opt.path, help="a file written with --record")
     render.add_argument("--mp4", type=opt.path, help="MP4 file to write (ffmpeg ships with imageio-ffmpeg)")
     render.add_argument("--png-dir", type=opt.path, help="folder for numbered PNG frames")
     render.add_argument("--fps", type=opt.fps, default=30.0, help="frames per second of the movie (default 30)")
     render.add_argument("--size", metavar="WxH", type=opt.size, default=(1280, 720),
                         help=f"frame size, even for MP4, at most {opt.MAX_SIDE} a side (default 1280x720)")
 
-    export = sub.add_parser("export", help="export a recording's traces to CSV and its history to NPZ")
-    export.add_argument("recording", type=opt.path, help="an .h5 file written with --record")
+    export = sub.add_parser("export", help="export a recording's traces to CSV, its history to NPZ, all to HDF5")
+    export.add_argument("recording", type=opt.path, help="a file written with --record")
     export.add_argument("--csv", type=opt.path, help="CSV of the traced entities (time + one column each)")
     export.add_argument("--entity", action="append", help="entity id to put in the CSV (repeatable)")
     export.add_argument("--npz", type=opt.path, help="NPZ of every history field with its coordinates")
+    export.add_argument("--h5", type=opt.path, help="HDF5 of the whole recording (frames, all history, events)")
     for command in (demo, view, render, export):  # errors found after parsing show the command's own usage
         command.set_defaults(command_parser=command)
     return parser
@@ -59,7 +60,8 @@ def _add_window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", metavar="WxH", type=opt.size, default=(1280, 800),
                         help=f"window/image size, at most {opt.MAX_SIDE} a side (default 1280x800)")
     parser.add_argument("--record", metavar="PATH", type=opt.path,
-                        help="record the session (Scene, every update, control changes) to this HDF5 file")
+                        help="record the session (Scene, every update, control changes) to this file "
+                             "(a crash-safe log; `export --h5` converts it to HDF5)")
 
 
 def _validate(args: argparse.Namespace) -> None:
@@ -82,6 +84,7 @@ def _validate(args: argparse.Namespace) -> None:
     elif args.command == "export":
         opt.check_output_file(parser, "--csv", args.csv)
         opt.check_output_file(parser, "--npz", args.npz)
+        opt.check_output_file(parser, "--h5", args.h5)
 
 
 def _has_display() -> bool:
@@ -148,7 +151,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"rendered {count} frames from {args.recording}")
         return 0
     if args.command == "export":
-        for path in export_recording(args.recording, csv=args.csv, npz=args.npz, entities=args.entity):
+        for path in export_recording(args.recording, csv=args.csv, npz=args.npz, h5=args.h5,
+                                     entities=args.entity):
             print(f"wrote {path}")
         return 0
     parser.print_help()

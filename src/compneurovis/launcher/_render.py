@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from compneurovis.core import SceneError, export_csv, export_npz, marked_frames, read_recording
+from compneurovis.core import SceneError, export_csv, export_hdf5, export_npz, marked_frames, read_recording
 
 from ._discovery import LauncherError
 from ._ffmpeg import Mp4Writer
@@ -30,9 +31,13 @@ def _open(path: Path) -> object:
     if not path.exists():
         raise LauncherError(f"{path}: no such file")
     try:
-        return read_recording(path)
+        recording = read_recording(path)
     except SceneError as exc:
         raise LauncherError(str(exc)) from None
+    if recording.damage is not None:  # a cut-off or damaged file: say what is missing, use what is there
+        print(f"warning: {path}: {recording.damage}; using the {len(recording.updates)} updates before it",
+              file=sys.stderr)
+    return recording
 
 
 class Interrupted(LauncherError):
@@ -134,15 +139,20 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
     return count
 
 
-def export_recording(path: Path, *, csv: Path | None = None, npz: Path | None = None,
+def export_recording(path: Path, *, csv: Path | None = None, npz: Path | None = None, h5: Path | None = None,
                      entities: Sequence[str] | None = None) -> list[Path]:
-    """Write a recording's traces to CSV (selected entities) and/or all history to NPZ."""
-    if csv is None and npz is None:
-        raise LauncherError("say what to write: --csv traces.csv and/or --npz history.npz")
+    """Write a recording's traces to CSV (selected entities), all history to NPZ, and/or all of it to HDF5."""
+    if csv is None and npz is None and h5 is None:
+        raise LauncherError("say what to write: --csv traces.csv, --npz history.npz and/or --h5 run.h5")
     recording = _open(path)
+    written = []
+    if h5 is not None:
+        try:
+            written.append(export_hdf5(recording, h5))  # type: ignore[arg-type]
+        except OSError as exc:
+            raise LauncherError(f"{h5}: cannot write: {exc.strerror or exc}") from None
     scene = recording.scene  # type: ignore[attr-defined]
     scene.apply_all(recording.updates)  # type: ignore[attr-defined]
-    written = []
     try:
         if csv is not None:
             written.append(export_csv(scene, csv, entity_ids=entities or None))

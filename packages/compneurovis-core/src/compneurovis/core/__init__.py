@@ -5,8 +5,18 @@ third-party backend can be written against this package alone.
 """
 
 from ._backends import import_part
+from ._categories import (
+    CATEGORY_COLORS,
+    SECTION_TYPES,
+    category_field,
+    cell_field,
+    check_category_field,
+    population_field,
+    section_type,
+    section_type_field,
+)
 from ._coalesce import UpdateCoalescer
-from ._codec import decode, encode, from_plain, register_type, to_plain
+from ._codec import decode, encode, from_plain, to_plain
 from ._controls import (
     PRESENTATIONS,
     ActionSpec,
@@ -19,14 +29,26 @@ from ._controls import (
 )
 from ._errors import SceneError
 from ._event_marks import UNMARKED_ACTIONS, event_mark, marked_frames
+from ._events import (
+    DEFAULT_MAX_SPIKES,
+    SPIKE_FIELD_ID,
+    check_spike_field,
+    spike_append,
+    spike_field,
+    spikes_by_cell,
+    threshold_crossings,
+)
 from ._export import export_csv, export_npz, history_fields
 from ._field import Field
 from ._geometry import Geometry, GridGeometry, MorphologyGeometry
 from ._history import HistoryCaptureMode
 from ._layout import LayoutSpec, PanelSpec
 from ._live import CommandContext, LiveMorphologySession
+from ._network_views import KymographViewSpec, SpacePlotViewSpec, SpikeRasterViewSpec
+from ._paths import default_path, entity_path, path_distances, path_profile
 from ._protocol import (
     PROTOCOL_VERSION,
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -46,20 +68,31 @@ from ._protocol import (
     StopSession,
 )
 from ._recording import Recorder, Recording, read_recording
+from ._recording_h5 import export_hdf5
 from ._recording_session import RecordingSession
 from ._replay import ReplaySession
 from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
 from ._session import BufferedSession, Session
+from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
 from ._version import __version__
-from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
+from ._view_panels import add_view
+from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec
+from ._wire import register_type, wire
 
 __all__ = [
+    "CATEGORY_COLORS",
+    "DEFAULT_MAX_REFRESH_HZ",
+    "DEFAULT_MAX_SPIKES",
     "PRESENTATIONS",
     "PROTOCOL_VERSION",
+    "SECTION_TYPES",
+    "SPIKE_FIELD_ID",
     "UNMARKED_ACTIONS",
+    "WORKER_ENV",
     "ActionSpec",
     "AxisMark",
     "BoolValueSpec",
@@ -67,6 +100,7 @@ __all__ = [
     "ChoiceValueSpec",
     "CommandContext",
     "ControlSpec",
+    "DisplayFrame",
     "EntityClicked",
     "Error",
     "Field",
@@ -77,12 +111,14 @@ __all__ = [
     "HistoryCaptureMode",
     "InvokeAction",
     "KeyPressed",
+    "KymographViewSpec",
     "LayoutReplace",
     "LayoutSpec",
     "LinePlotViewSpec",
     "LiveMorphologySession",
     "MorphologyGeometry",
     "MorphologySceneBuilder",
+    "MorphologyStyle",
     "MorphologyViewSpec",
     "PanelPatch",
     "PanelSpec",
@@ -100,6 +136,8 @@ __all__ = [
     "SessionCommand",
     "SessionUpdate",
     "SetControl",
+    "SpacePlotViewSpec",
+    "SpikeRasterViewSpec",
     "StatePatch",
     "Status",
     "StopSession",
@@ -109,19 +147,36 @@ __all__ = [
     "ValueSpec",
     "ViewSpec",
     "WorkerTransport",
-    "WORKER_ENV",
     "XYValueSpec",
     "__version__",
+    "add_view",
+    "category_field",
+    "cell_field",
+    "check_category_field",
+    "check_spike_field",
     "decode",
+    "default_path",
     "encode",
+    "entity_path",
     "event_mark",
     "export_csv",
+    "export_hdf5",
     "export_npz",
     "from_plain",
     "history_fields",
     "import_part",
     "marked_frames",
+    "path_distances",
+    "path_profile",
+    "population_field",
     "read_recording",
     "register_type",
+    "section_type",
+    "section_type_field",
+    "spike_append",
+    "spike_field",
+    "spikes_by_cell",
+    "threshold_crossings",
     "to_plain",
+    "wire",
 ]

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import SceneError
+from ._wire import wire
 
 
+@wire("scalar_value_spec")
 @dataclass(frozen=True, kw_only=True)
 class ScalarValueSpec:
     """A number between ``min`` and ``max``.
@@ -52,6 +54,7 @@ class ScalarValueSpec:
         return float(value)
 
 
+@wire("choice_value_spec")
 @dataclass(frozen=True, kw_only=True)
 class ChoiceValueSpec:
     """One of a fixed set of strings.
@@ -77,6 +80,7 @@ class ChoiceValueSpec:
         return str(value)
 
 
+@wire("bool_value_spec")
 @dataclass(frozen=True, kw_only=True)
 class BoolValueSpec:
     """An on/off value.
@@ -94,6 +98,7 @@ class BoolValueSpec:
         return value
 
 
+@wire("xy_value_spec")
 @dataclass(frozen=True, kw_only=True)
 class XYValueSpec:
     """A point in a rectangle, e.g. for a 2-D pad.
@@ -126,6 +131,7 @@ ValueSpec = ScalarValueSpec | ChoiceValueSpec | BoolValueSpec | XYValueSpec
 PRESENTATIONS = ("auto", "slider", "spinbox", "checkbox", "dropdown", "xy_pad")
 
 
+@wire("control_spec")
 @dataclass(frozen=True, kw_only=True)
 class ControlSpec:
     """A user-adjustable value with a current state.
@@ -160,6 +166,7 @@ class ControlSpec:
         return self.value_spec.validate(self.id, value)
 
 
+@wire("action_spec")
 @dataclass(frozen=True, kw_only=True)
 class ActionSpec:
     """A named intent the user can trigger, by button or keyboard shortcut.

@@ -29,7 +29,7 @@ def export_csv(scene: Scene, path: str | Path, *, field_id: str = "segment_histo
     Args:
         scene: Scene holding the history (e.g. a replayed recording).
         path: CSV file to write.
-        field_id: A 2-D field with dims ``("segment", "time")``.
+        field_id: A 2-D field with dims ``("time", "segment")``.
         entity_ids: Entities to export (default: every traced one).
 
     Raises:

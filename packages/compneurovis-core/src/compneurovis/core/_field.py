@@ -9,6 +9,27 @@ from typing import Any
 import numpy as np
 
 from ._errors import SceneError
+from ._rows import append_rows
+from ._wire import wire
+
+#: dtype kinds of numbers: bool, ints, floats.
+NUMERIC_KINDS = frozenset("biuf")
+
+
+def check_dtype(field_id: str, current: np.dtype, new: np.dtype, what: str) -> None:
+    """Refuse values of dtype ``new`` for a field of dtype ``current`` that cannot hold them.
+
+    A numeric field takes only numbers, and only those it can hold without
+    changing kind (no floats, and so no NaN, into an integer field).
+
+    Raises:
+        SceneError: Naming the field and the expected and actual dtypes.
+    """
+    if new.hasobject:
+        raise SceneError(f"field {field_id!r}: {what} has dtype object; use a numeric or fixed-width str dtype")
+    if current.kind in NUMERIC_KINDS and not (
+            new.kind in NUMERIC_KINDS and np.can_cast(new, current, casting="same_kind")):
+        raise SceneError(f"field {field_id!r}: {what} has dtype {new}, expected numbers that fit {current}")
 
 
 def _as_coord(field_id: str, dim: str, values: Any) -> np.ndarray:
@@ -20,6 +41,7 @@ def _as_coord(field_id: str, dim: str, values: Any) -> np.ndarray:
     return coord
 
 
+@wire("field")
 @dataclass(eq=False)
 class Field:
     """A named n-dimensional array: the one data primitive of a Scene.
@@ -27,7 +49,8 @@ class Field:
     Args:
         id: Unique id of the field inside its Scene.
         values: The data; ``values.ndim`` must equal ``len(dims)``.
-        dims: One name per axis of ``values``, e.g. ``("segment", "time")``.
+        dims: One name per axis of ``values``, e.g. ``("time", "segment")`` for a
+            history (time-major: appending along the first dim is cheapest).
         coords: Optional 1-D coordinate array per dim; its length must equal
             the size of that axis.
         unit: Physical unit of the values, e.g. ``"mV"``.
@@ -59,6 +82,8 @@ class Field:
         Raises:
             SceneError: Naming the field, the dim and the expected and actual sizes.
         """
+        if self.values.dtype.hasobject:
+            raise SceneError(f"field {self.id!r}: values of dtype object; use a numeric or fixed-width str dtype")
         if len(set(self.dims)) != len(self.dims):
             raise SceneError(f"field {self.id!r}: duplicate dim names in {self.dims}")
         if self.values.ndim != len(self.dims):
@@ -120,6 +145,8 @@ class Field:
                 f"field {self.id!r}: replacement has shape {values.shape}, expected "
                 f"{len(self.dims)} axes for dims {self.dims}"
             )
+        if self.values.dtype.kind in NUMERIC_KINDS and values.dtype.kind not in NUMERIC_KINDS:
+            raise SceneError(f"field {self.id!r}: replacement has dtype {values.dtype}, expected numbers")
         new_coords = {
             dim: c
             for dim, c in self.coords.items()
@@ -142,6 +169,7 @@ class Field:
         """
         axis = self.axis(dim)
         block = np.asarray(values)
+        check_dtype(self.id, self.values.dtype, block.dtype, f"appended block along {dim!r}")
         if block.ndim != self.values.ndim:
             raise SceneError(
                 f"field {self.id!r}: appended block has shape {block.shape}, expected "
@@ -188,6 +216,15 @@ class Field:
             SceneError: For an unknown dim, a shape mismatch or missing coords.
         """
         axis, block, new = self.check_append(dim, values, coord_values)
+        if axis == 0:  # rows (a time-major history): O(appended rows), amortised
+            coord = self.coords.get(dim)
+            joined, joined_coord, token = append_rows(self, self.values, coord, block, new, max_length)
+            coords = dict(self.coords)
+            if joined_coord is not None:
+                coords[dim] = joined_coord
+            out = Field(self.id, joined, self.dims, coords, self.unit, self.attrs)
+            out._rows = token
+            return out
         coords = dict(self.coords)
         if new is not None:
             coords[dim] = np.concatenate([self.coords[dim], new.astype(self.coords[dim].dtype)])

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import SceneError
+from ._wire import wire
 
 
 def _column(name: str, values: Any, n: int, dtype: Any, width: int | None = None) -> np.ndarray:
@@ -18,6 +19,7 @@ def _column(name: str, values: Any, n: int, dtype: Any, width: int | None = None
     return array
 
 
+@wire("morphology_geometry")
 @dataclass(eq=False)
 class MorphologyGeometry:
     """Per-segment morphology: one entry per simulator compartment (an *entity*).
@@ -44,6 +46,11 @@ class MorphologyGeometry:
         piece_start_radius: Radius at each piece's start.
         piece_end_radius: Radius at each piece's end.
         piece_entity: Index of the entity each piece belongs to.
+        attach_offset: Signed distance, in µm, from the parent entity's centre
+            to the point where each entity's start attaches (NEURON:
+            ``(parentseg().x - parent segment's x) * parent section's L``);
+            ``None`` means every entity attaches at its parent's end
+            (``+length[parent] / 2``). Path distances (`path_distances`) use it.
 
     Raises:
         SceneError: If array lengths disagree, ids repeat or parents are out of range.
@@ -65,6 +72,7 @@ class MorphologyGeometry:
     piece_start_radius: np.ndarray | None = None
     piece_end_radius: np.ndarray | None = None
     piece_entity: np.ndarray | None = None
+    attach_offset: np.ndarray | None = None
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
     _centers: np.ndarray | None = field(init=False, repr=False, compare=False, default=None)
 
@@ -111,6 +119,10 @@ class MorphologyGeometry:
         self.piece_end_radius = _column("piece_end_radius", self.piece_end_radius, m, np.float64)
         if m and (self.piece_entity.min() < 0 or self.piece_entity.max() >= n):
             raise SceneError(f"morphology geometry {self.id!r}: piece_entity out of range [0, {n})")
+        if self.attach_offset is None:
+            has_parent = self.parent >= 0
+            self.attach_offset = np.where(has_parent, 0.5 * self.length[np.where(has_parent, self.parent, 0)], 0.0)
+        self.attach_offset = _column("attach_offset", self.attach_offset, n, np.float64)
 
     def __len__(self) -> int:
         return len(self.entity_ids)
@@ -193,6 +205,7 @@ class MorphologyGeometry:
         return points.min(axis=0), points.max(axis=0)
 
 
+@wire("grid_geometry")
 @dataclass(eq=False)
 class GridGeometry:
     """A regular 2-D grid: ``x`` by ``y`` sample positions.

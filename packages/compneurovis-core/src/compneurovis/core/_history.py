@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ._wire import wire
 
+
+@wire("history_capture_mode")
 class HistoryCaptureMode(StrEnum):
     """Which entities a live session keeps a time history for.
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._wire import wire
 
+
+@wire("panel_spec")
 @dataclass(frozen=True, kw_only=True)
 class PanelSpec:
     """One visible panel: views, controls and actions it hosts.
@@ -28,6 +31,7 @@ class PanelSpec:
     visible: bool = True
 
 
+@wire("layout_spec")
 @dataclass(frozen=True, kw_only=True)
 class LayoutSpec:
     """Columns of panels: each column is a vertical stack of panel ids.

@@ -1,17 +1,19 @@
 """`LiveMorphologySession`: what every live compartmental-simulator session shares.
 
-A backend subclass (NEURON, Jaxley, or your own) implements three private
+A backend subclass (NEURON, Jaxley, or your own) implements three abstract
 hooks and gets display/history fields, capture modes, controls, actions,
 clicks, shortcuts and reset for free:
 
-- ``_build_model() -> MorphologyGeometry``: create the model; return its geometry.
-- ``_initialize_state() -> (t, values)``: (re)initialise the simulation state and
-  return the time and the ``(n_entities,)`` display values.
-- ``_step(n) -> (times, values)``: advance ``n`` steps; return ``(k,)`` times and
-  ``(k, n_entities)`` display values, one row per sampled step: every step
-  (``k = n``), or only the last one (``k = 1``) when ``_history_each_step`` is
+- `build_model` ``() -> MorphologyGeometry``: create the model; return its geometry.
+- `initialize_state` ``() -> (t, values)``: (re)initialise the simulation state
+  and return the time and the ``(n_entities,)`` display values.
+- `step` ``(n) -> (times, values)``: advance ``n`` steps; return ``(k,)`` times
+  and ``(k, n_entities)`` display values, one row per sampled step: every step
+  (``k = n``), or only the last one (``k = 1``) when `history_every_step` is
   false. A backend that always returns every step is fine: the base keeps the
   last row then.
+
+Labels, units and colours come from one frozen `MorphologyStyle` (`style`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +32,7 @@ from ._errors import SceneError
 from ._geometry import MorphologyGeometry
 from ._history import HistoryCaptureMode
 from ._protocol import (
+    DisplayFrame,
     EntityClicked,
     Error,
     FieldAppend,
@@ -47,6 +51,7 @@ from ._protocol import (
 from ._scene import Scene
 from ._scene_builder import TRACE_VIEW_ID, MorphologySceneBuilder
 from ._session import BufferedSession
+from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)  # compared every frame
@@ -73,8 +78,11 @@ class CommandContext:
         self.session.emit(Status(message=message, sim_time=self.session.time))
 
 
-class LiveMorphologySession(BufferedSession):
+class LiveMorphologySession(BufferedSession, ABC):
     """Base of live sessions on a morphology: display field, history field, commands.
+
+    Subclasses implement `build_model`, `initialize_state` and `step`, and set
+    `style` (class attribute) for their labels, units and colours.
 
     Args:
         dt: Integration time step, in ms.
@@ -89,6 +97,8 @@ class LiveMorphologySession(BufferedSession):
     HISTORY_CAPTURE_ON_DEMAND = HistoryCaptureMode.ON_DEMAND
     HISTORY_CAPTURE_FULL = HistoryCaptureMode.FULL
     scene_builder: type[MorphologySceneBuilder] = MorphologySceneBuilder
+    #: Labels, units and colours of what the session shows.
+    style: MorphologyStyle = MorphologyStyle()
 
     def __init__(
         self,
@@ -119,14 +129,27 @@ class LiveMorphologySession(BufferedSession):
 
     # ----------------------------------------------------------- backend hooks
 
-    def _build_model(self) -> MorphologyGeometry:
-        raise NotImplementedError
+    @abstractmethod
+    def build_model(self) -> MorphologyGeometry:
+        """Create the model (called by `initialize`); return its geometry, one entity per compartment."""
 
-    def _initialize_state(self) -> tuple[float, np.ndarray]:
-        raise NotImplementedError
+    @abstractmethod
+    def initialize_state(self) -> tuple[float, np.ndarray]:
+        """(Re)initialise the simulation state (at `initialize` and every reset).
 
-    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        Returns:
+            The time, in ms, and the ``(n_entities,)`` display values.
+        """
+
+    @abstractmethod
+    def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Advance ``n_steps`` integration steps (one display frame; called by `advance`).
+
+        Returns:
+            ``(k,)`` times and ``(k, n_entities)`` display values, one row per
+            sampled step: every step (``k = n_steps``), or only the last one
+            (``k = 1``) when `history_every_step` is false.
+        """
 
     # ------------------------------------------------------- customisation API
 
@@ -159,44 +182,44 @@ class LiveMorphologySession(BufferedSession):
         return {}
 
     def display_field_id(self) -> str:
-        """Id of the per-segment display field."""
-        return self.scene_builder.DISPLAY_FIELD_ID
+        """Id of the per-segment display field (`style`, else the scene builder's)."""
+        return self.style.display_field_id or self.scene_builder.DISPLAY_FIELD_ID
 
     def history_field_id(self) -> str:
-        """Id of the per-segment history field."""
-        return self.scene_builder.HISTORY_FIELD_ID
+        """Id of the per-segment history field (`style`, else the scene builder's)."""
+        return self.style.history_field_id or self.scene_builder.HISTORY_FIELD_ID
 
     def display_unit(self) -> str | None:
-        """Unit of the display values. Default ``"mV"`` (membrane voltage)."""
-        return "mV"
+        """Unit of the display values (`style`; default ``"mV"``, membrane voltage)."""
+        return self.style.display_unit
 
     def history_unit(self) -> str | None:
-        """Unit of the history values. Default: the display unit."""
-        return self.display_unit()
+        """Unit of the history values (`style`; default: the display unit)."""
+        return self.style.history_unit or self.display_unit()
 
     def morphology_color_map(self) -> str:
-        """Colour map of the morphology view."""
-        return "scalar"
+        """Colour map of the morphology view (`style`; default ``"scalar"``)."""
+        return self.style.color_map
 
     def morphology_color_limits(self) -> tuple[float, float] | None:
-        """Colour limits of the morphology view. Default ``(-80, 40)`` mV; ``None`` is auto."""
-        return (-80.0, 40.0)
+        """Colour limits of the morphology view (`style`; default ``(-80, 40)`` mV; ``None`` is auto)."""
+        return self.style.color_limits
 
     def morphology_color_norm(self) -> str:
-        """Colour normalisation of the morphology view."""
-        return "auto"
+        """Colour normalisation of the morphology view (`style`; default ``"auto"``)."""
+        return self.style.color_norm
 
     def trace_title(self) -> str:
-        """Title of the trace plot."""
-        return "Membrane potential"
+        """Title of the trace plot (`style`; default ``"Membrane potential"``)."""
+        return self.style.trace_title
 
     def trace_y_label(self) -> str:
-        """Y label of the trace plot."""
-        return "V"
+        """Y label of the trace plot (`style`; default ``"V"``)."""
+        return self.style.trace_y_label
 
     def trace_y_unit(self) -> str:
-        """Y unit of the trace plot."""
-        return self.history_unit() or ""
+        """Y unit of the trace plot (`style`; default: the history unit)."""
+        return self.style.trace_y_unit or self.history_unit() or ""
 
     def apply_control(self, control_id: str, value: Any) -> bool:
         """Apply a new control value to the model. Return whether it was handled."""
@@ -232,15 +255,14 @@ class LiveMorphologySession(BufferedSession):
     def history_every_step(self) -> bool:
         """Whether history keeps every integration step, or one sample per display frame.
 
-        Default: every step in ``ON_DEMAND`` mode, where only the traced
-        entities are sampled each step; one sample per display frame (at
-        ``display_dt``) in ``FULL`` mode, where reading every entity at every
-        step would cost a large share of the simulator's speed (a fifth of
-        NEURON's on a 2,500-segment cell). The display frames themselves are
-        the same either way. Override to choose; ``display_dt = dt`` gives
-        every step in both modes.
+        Default ``True``: the complete record in both modes (every traced
+        entity in ``ON_DEMAND``, every entity in ``FULL``), so a spike shorter
+        than a display frame is not aliased. Override to return ``False`` to
+        keep one sample per display frame (at ``display_dt``) instead, which
+        costs less when every entity of a large model is kept. The display
+        frames themselves are the same either way.
         """
-        return self.history_capture_mode is HistoryCaptureMode.ON_DEMAND
+        return True
 
     def history_interval(self) -> float:
         """Simulated ms between two history samples: ``dt``, or one display frame."""
@@ -302,13 +324,13 @@ class LiveMorphologySession(BufferedSession):
 
     def initialize(self) -> Scene:
         """Build the model, sample it once, and return the first Scene."""
-        self.geometry = self._build_model()
+        self.geometry = self.build_model()
         if self.geometry.n_entities == 0:
             raise ValueError(f"{type(self).__name__}: the model has no segments to show")
         self.control_values = {cid: spec.default for cid, spec in self.control_specs().items()}
         self._history_each_step = self.history_every_step()
         self._field_ids = (self.display_field_id(), self.history_field_id())
-        self.time, values = self._initialize_state()
+        self.time, values = self.initialize_state()
         self._traces = self._fresh_traces(list(self._initial_trace_rows()))
         self._traces.append(np.array([self.time]), values[None, :])
         return self.build_scene(geometry=self.geometry, display_values=values, time_value=self.time)
@@ -326,7 +348,7 @@ class LiveMorphologySession(BufferedSession):
         """Simulate one display interval and emit the display frame and history."""
         traces = self._traces
         assert traces is not None, "initialize() must run before advance()"
-        times, values = self._step(self.steps_per_update())
+        times, values = self.step(self.steps_per_update())
         if not self._history_each_step and len(times) > 1:
             times, values = times[-1:], values[-1:]
         if values.dtype != _FLOAT32:  # every value leaves the session as float32
@@ -345,17 +367,17 @@ class LiveMorphologySession(BufferedSession):
         # the frame: the latest display values, then the history block (one update each)
         now = time.monotonic()
         display_id, history_id = self._field_ids
-        self.emit(FieldReplace(field_id=display_id, values=latest, sim_time=now_sim, produced_at=now))
+        self.emit(DisplayFrame(field_id=display_id, values=latest, sim_time=now_sim, produced_at=now))
         self.emit(FieldAppend(field_id=history_id, append_dim="time", values=traces.append(times, values),
                               coord_values=times, max_length=traces.capacity, sim_time=now_sim, produced_at=now))
 
     def _reset(self) -> None:
         assert self._traces is not None
-        self.time, values = self._initialize_state()
+        self.time, values = self.initialize_state()
         self._traces = self._fresh_traces(list(self._traces.rows))
         self._traces.append(np.array([self.time]), values[None, :])
         self._running = True
-        self.emit(FieldReplace(field_id=self.display_field_id(),
+        self.emit(DisplayFrame(field_id=self.display_field_id(),
                                values=np.asarray(values, dtype=np.float32), sim_time=self.time))
         self._emit_history_replace()
         self.emit(Status(message="reset", sim_time=self.time))
@@ -365,7 +387,7 @@ class LiveMorphologySession(BufferedSession):
         times, values = self._traces.snapshot()
         ids = np.asarray(self.geometry.entity_ids)[self._traces.rows]
         self.emit(FieldReplace(field_id=self.history_field_id(), values=values,
-                               coords={"segment": ids, "time": times}, sim_time=self.time))
+                               coords={"time": times, "segment": ids}, sim_time=self.time))
 
     def add_trace(self, entity_id: str) -> bool:
         """Start keeping history for ``entity_id``; return ``False`` if already traced."""

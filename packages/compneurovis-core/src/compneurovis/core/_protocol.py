@@ -7,22 +7,27 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._wire import wire
+
 if TYPE_CHECKING:
     from ._layout import LayoutSpec
     from ._scene import Scene
 
 #: Version of the message encoding; a peer or file of another version is refused.
-PROTOCOL_VERSION = 1
+#: 2: explicit wire names (`wire`), `DisplayFrame`, time-major history blocks.
+PROTOCOL_VERSION = 2
 
 
 # --------------------------------------------------------------------- commands
 
 
+@wire("reset")
 @dataclass(frozen=True, kw_only=True)
 class Reset:
     """Re-initialise the simulation and start fresh history."""
 
 
+@wire("set_control")
 @dataclass(frozen=True, kw_only=True)
 class SetControl:
     """Set control ``control_id`` to ``value``."""
@@ -31,6 +36,7 @@ class SetControl:
     value: Any
 
 
+@wire("invoke_action")
 @dataclass(frozen=True, kw_only=True)
 class InvokeAction:
     """Trigger action ``action_id`` with an optional payload."""
@@ -39,6 +45,7 @@ class InvokeAction:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+@wire("key_pressed")
 @dataclass(frozen=True, kw_only=True)
 class KeyPressed:
     """A key the frontend did not handle itself, in Qt's portable text form."""
@@ -46,6 +53,7 @@ class KeyPressed:
     key: str
 
 
+@wire("entity_clicked")
 @dataclass(frozen=True, kw_only=True)
 class EntityClicked:
     """The user clicked entity ``entity_id`` in view ``view_id``."""
@@ -54,6 +62,7 @@ class EntityClicked:
     view_id: str | None = None
 
 
+@wire("stop_session")
 @dataclass(frozen=True, kw_only=True)
 class StopSession:
     """Stop the session and its worker."""
@@ -65,6 +74,7 @@ SessionCommand = Reset | SetControl | InvokeAction | KeyPressed | EntityClicked 
 # ---------------------------------------------------------------------- updates
 
 
+@wire("scene_ready")
 @dataclass(frozen=True, kw_only=True)
 class SceneReady:
     """A complete Scene; replaces whatever the frontend showed."""
@@ -72,9 +82,35 @@ class SceneReady:
     scene: Scene
 
 
+@wire("display_frame")
+@dataclass(frozen=True, kw_only=True)
+class DisplayFrame:
+    """The latest display state of a field: new values of the same shape, coords kept.
+
+    Successive frames of one field supersede each other, so a consumer that
+    falls behind may skip all but the newest.
+
+    Args:
+        field_id: The field to show.
+        values: New values; exactly the field's shape.
+        sim_time: Simulation time the values describe, if any.
+        produced_at: ``time.monotonic()`` in the session when the values were
+            computed (system-wide on one machine), for display-latency measurement.
+    """
+
+    field_id: str
+    values: np.ndarray
+    sim_time: float | None = None
+    produced_at: float | None = None
+
+
+@wire("field_replace")
 @dataclass(frozen=True, kw_only=True)
 class FieldReplace:
-    """Replace a field's values (and optionally coords): the latest display state.
+    """Replace a field's values and optionally coords, e.g. a history that gained a trace.
+
+    For the per-frame display state use `DisplayFrame`, which consumers may skip
+    when a newer one follows; a `FieldReplace` is never skipped.
 
     Args:
         field_id: The field to replace.
@@ -92,13 +128,15 @@ class FieldReplace:
     produced_at: float | None = None
 
 
+@wire("field_append")
 @dataclass(frozen=True, kw_only=True)
 class FieldAppend:
     """Append a block along one dim of a field, keeping at most ``max_length``.
 
     Args:
         field_id: The field to grow.
-        append_dim: The dim to grow along, e.g. ``"time"``.
+        append_dim: The dim to grow along, e.g. ``"time"``. History fields are
+            time-major (``("time", "segment")``), so a block is whole rows.
         values: The block; the field's shape except along ``append_dim``.
         coord_values: Coordinates of the new entries along ``append_dim``.
         max_length: Keep at most this many entries (oldest dropped), or ``None``.
@@ -115,6 +153,7 @@ class FieldAppend:
     produced_at: float | None = None
 
 
+@wire("scene_patch")
 @dataclass(frozen=True, kw_only=True)
 class ScenePatch:
     """Change attributes of existing views or controls, or the title.
@@ -130,6 +169,7 @@ class ScenePatch:
     title: str | None = None
 
 
+@wire("panel_patch")
 @dataclass(frozen=True, kw_only=True)
 class PanelPatch:
     """Change attributes of one panel (e.g. ``{"visible": False}``)."""
@@ -138,6 +178,7 @@ class PanelPatch:
     changes: dict[str, Any]
 
 
+@wire("layout_replace")
 @dataclass(frozen=True, kw_only=True)
 class LayoutReplace:
     """Replace the layout."""
@@ -145,6 +186,7 @@ class LayoutReplace:
     layout: LayoutSpec
 
 
+@wire("state_patch")
 @dataclass(frozen=True, kw_only=True)
 class StatePatch:
     """New current values of some controls: ``{control_id: value}``."""
@@ -152,6 +194,7 @@ class StatePatch:
     values: dict[str, Any]
 
 
+@wire("status")
 @dataclass(frozen=True, kw_only=True)
 class Status:
     """A status message for the user (shown in the status bar).
@@ -165,6 +208,7 @@ class Status:
     sim_time: float | None = None
 
 
+@wire("error")
 @dataclass(frozen=True, kw_only=True)
 class Error:
     """Something went wrong in the session.
@@ -182,6 +226,7 @@ class Error:
 
 SessionUpdate = (
     SceneReady
+    | DisplayFrame
     | FieldReplace
     | FieldAppend
     | ScenePatch
@@ -195,6 +240,7 @@ SessionUpdate = (
 COMMAND_TYPES: tuple[type, ...] = (Reset, SetControl, InvokeAction, KeyPressed, EntityClicked, StopSession)
 UPDATE_TYPES: tuple[type, ...] = (
     SceneReady,
+    DisplayFrame,
     FieldReplace,
     FieldAppend,
     ScenePatch,

@@ -7,18 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ._controls import ActionSpec
-from ._protocol import InvokeAction, SceneReady, SessionCommand, SessionUpdate, Status
+from ._protocol import Error, InvokeAction, SceneReady, SessionCommand, SessionUpdate, Status
 from ._recording import Recorder
 from ._scene import Scene
 from ._session import Session
 
 
 class RecordingSession(Session):
-    """Wrap a session so that its Scene and every update it emits go to an HDF5 file.
+    """Wrap a session so that its Scene and every update it emits go to a recording file.
 
     Recording happens where the updates are made (the worker), before any
     coalescing, so the file holds every sample whatever the frontend shows.
-    A ``record`` action (shortcut Ctrl+R) pauses and resumes writing.
+    A ``record`` action (shortcut Ctrl+R) pauses and resumes writing. If the
+    file cannot be written (a full disk), recording stops, the session goes
+    on, and an `Error` update tells the user why and what the file keeps.
 
     Args:
         factory: Builds the wrapped session (a Session class or top-level callable).
@@ -37,8 +39,8 @@ class RecordingSession(Session):
 
     def initialize(self) -> Scene | None:
         """Initialise the wrapped session and start the file with its first Scene."""
+        self.recorder = Recorder(self.path)  # first: a path that cannot be written fails before the model is built
         scene = self.inner.initialize()
-        self.recorder = Recorder(self.path)
         if scene is not None:
             scene.actions.setdefault("record", ActionSpec(id="record", label="Recording on/off",
                                                           shortcuts=("Ctrl+R",), help=f"Recording to {self.path}"))
@@ -58,8 +60,18 @@ class RecordingSession(Session):
         updates = self.inner.read_updates()
         updates, self._notes = self._notes + updates, []
         if self.recording and self.recorder is not None:
-            self.recorder.write_updates(updates)
+            try:
+                self.recorder.write_updates(updates)
+            except OSError as exc:
+                updates.append(self._stopped(exc))
         return updates
+
+    def _stopped(self, exc: OSError) -> Error:
+        """Give up the file after a write error; the `Error` update that tells the user."""
+        recorder, self.recorder, self.recording = self.recorder, None, False
+        if recorder is not None:
+            recorder.close()  # quiet after a failure: the file keeps what was flushed
+        return Error(message=exc.strerror or str(exc))
 
     def handle(self, command: SessionCommand) -> None:
         """Record the command as an event, then pass it on (``record`` toggles writing)."""
@@ -69,7 +81,10 @@ class RecordingSession(Session):
             status = Status(message=f"recording {state} ({self.path.name})")
             if self.recorder is not None:
                 self.recorder.write_command(command)
-                self.recorder.flush()
+                try:
+                    self.recorder.flush()
+                except OSError as exc:
+                    status = self._stopped(exc)  # type: ignore[assignment]
             self._notes.append(status)
             return
         if self.recorder is not None and self.recording:
@@ -81,7 +96,12 @@ class RecordingSession(Session):
         return self.inner.is_live()
 
     def idle_sleep(self) -> float:
-        """The wrapped session's idle sleep."""
+        """The wrapped session's idle sleep; a paused session's last updates still reach the disk in time."""
+        if self.recording and self.recorder is not None:
+            try:
+                self.recorder.flush_if_due()
+            except OSError as exc:
+                self._notes.append(self._stopped(exc))
         return self.inner.idle_sleep()
 
     def shutdown(self) -> None:

@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from ._controls import ActionSpec, ControlSpec, ScalarValueSpec
+from ._errors import SceneError
 from ._event_marks import marked_frames
 from ._export import history_fields
 from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
+    DisplayFrame,
     EntityClicked,
     FieldReplace,
     InvokeAction,
@@ -105,12 +107,14 @@ class ReplaySession(BufferedSession):
         updates = []
         for k, values in enumerate(frames):
             t = None if times is None else float(times[k])
-            updates.append([FieldReplace(field_id=field_id, values=values, sim_time=t)])
+            updates.append([DisplayFrame(field_id=field_id, values=values, sim_time=t)])
         return cls(scene, updates, **kwargs)  # type: ignore[arg-type]
 
     @classmethod
     def from_recording(cls, path: str | Path, *, marks: bool = True, **kwargs: float | bool) -> ReplaySession:
         """Replay a file written by `Recorder`, one recorded display frame per step.
+
+        A file cut off or damaged part-way replays up to the damage (see `read_recording`).
 
         Args:
             path: The recording.
@@ -122,12 +126,18 @@ class ReplaySession(BufferedSession):
             SceneError: For a file that is not a readable recording (named in the message).
         """
         from ._recording import read_recording
+        from ._recording_read import MALFORMED
 
         recording = read_recording(path)
-        frames = recording.frames()
-        if marks:
-            frames = marked_frames(recording.scene, frames, recording.events)
-        return cls(recording.scene, frames, **kwargs)  # type: ignore[arg-type]
+        try:
+            frames = recording.frames()
+            if marks:
+                frames = marked_frames(recording.scene, frames, recording.events)
+            return cls(recording.scene, frames, **kwargs)  # type: ignore[arg-type]
+        except SceneError as exc:
+            raise SceneError(f"{path}: {exc}") from None
+        except MALFORMED as exc:  # a recording that read back but cannot be replayed: still the one error type
+            raise SceneError(f"{path}: cannot be replayed ({type(exc).__name__}: {exc})") from None
 
     def initialize(self) -> Scene:
         """Return the Scene; playback starts at frame 0."""

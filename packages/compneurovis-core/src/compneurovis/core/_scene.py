@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ._controls import ActionSpec, ControlSpec
 from ._errors import SceneError
-from ._field import Field
-from ._geometry import Geometry, GridGeometry, MorphologyGeometry
+from ._field import Field, check_dtype
+from ._geometry import Geometry
 from ._layout import LayoutSpec, PanelSpec
 from ._protocol import (
+    DisplayFrame,
     Error,
     FieldAppend,
     FieldReplace,
@@ -26,7 +28,8 @@ from ._protocol import (
     StatePatch,
     Status,
 )
-from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec, ViewSpec
+from ._view_base import ViewSpec
+from ._wire import wire
 
 
 def _by_id(items: Iterable[Any] | dict[str, Any]) -> dict[str, Any]:
@@ -45,24 +48,41 @@ def _patched(kind: str, item_id: str, item: Any, changes: dict[str, Any]) -> Any
     unknown = sorted(set(changes) - names)
     if unknown or "id" in changes:
         raise SceneError(f"{kind} {item_id!r}: cannot patch {unknown or ['id']}; attributes are {sorted(names)}")
-    return dataclasses.replace(item, **changes)
+    try:
+        return dataclasses.replace(item, **changes)
+    except SceneError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise SceneError(f"{kind} {item_id!r}: patch {sorted(changes)} does not fit: {exc}") from None
 
 
-def _validate_marks(view: LinePlotViewSpec) -> None:
-    marks = view.marks
-    if not isinstance(marks, tuple):
-        raise SceneError(f"view {view.id!r}: marks must be a sequence of AxisMark, got {type(marks).__name__}")
-    for k, mark in enumerate(marks):
-        if not isinstance(mark, AxisMark):
-            raise SceneError(f"view {view.id!r}: mark {k} is a {type(mark).__name__}, not an AxisMark "
-                             f"or an (x, label) pair")
-        if isinstance(mark.x, bool) or not isinstance(mark.x, numbers.Real) or not math.isfinite(mark.x):
-            raise SceneError(f"view {view.id!r}: mark {k} has x = {mark.x!r}; it must be a finite number")
-        if not isinstance(mark.label, str) or not isinstance(mark.kind, str):
-            raise SceneError(f"view {view.id!r}: mark {k} needs a str label and kind, got "
-                             f"{mark.label!r}, {mark.kind!r}")
+#: Attributes of updates that must be str, and that must be None or a finite number.
+_STR_ATTRIBUTES = ("field_id", "append_dim", "panel_id", "message")
+_NUMBER_ATTRIBUTES = ("sim_time", "produced_at")
 
 
+def _check_plain_attributes(update: Any) -> None:
+    """Check the plain attributes an update may have (ids, messages, times) have the right types."""
+    for name in _STR_ATTRIBUTES:
+        value = getattr(update, name, "")
+        if not isinstance(value, str):
+            raise SceneError(f"{type(update).__name__}: {name} must be a str, got {value!r:.80}")
+    for name in _NUMBER_ATTRIBUTES:
+        value = getattr(update, name, None)
+        if value is not None and not (isinstance(value, numbers.Real) and not isinstance(value, bool)):
+            raise SceneError(f"{type(update).__name__}: {name} must be None or a number, got {value!r:.80}")
+    if isinstance(update, Error) and not (isinstance(update.traceback, str | None) and isinstance(update.fatal, bool)):
+        raise SceneError(f"Error: traceback must be a str or None and fatal a bool, got {update.traceback!r:.80}, "
+                         f"{update.fatal!r}")
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise SceneError(f"{what} must be a dict with str keys, got {type(value).__name__}")
+    return value
+
+
+@wire("scene")
 @dataclass(eq=False)
 class Scene:
     """Fields, geometries, views, controls, actions, panels, layout and title.
@@ -101,8 +121,7 @@ class Scene:
         Raises:
             SceneError: Naming the view, panel or field that is wrong.
         """
-        for view in self.views.values():
-            self._validate_view(view)
+        self._validate_views()
         for panel in self.panels.values():
             for kind, ids, pool in (
                 ("view", panel.view_ids, self.views),
@@ -120,48 +139,14 @@ class Scene:
             if cid not in self.controls:
                 raise SceneError(f"state has a value for unknown control {cid!r}")
 
-    def _field(self, view_id: str, field_id: str) -> Field:
-        try:
-            return self.fields[field_id]
-        except KeyError:
-            raise SceneError(
-                f"view {view_id!r} points at missing field {field_id!r}; fields are {sorted(self.fields)}"
-            ) from None
+    def _validate_views(self, field_id: str | None = None) -> None:
+        """Each view (those reading ``field_id`` when given) checks itself: `ViewSpec.validate`."""
+        for view in self.views.values():
+            if not isinstance(view, ViewSpec):
+                raise SceneError(f"view {getattr(view, 'id', view)!r} is a {type(view).__name__}, not a ViewSpec")
+            if field_id is None or field_id in view.field_ids():
+                view.validate(self)
 
-    def _geometry(self, view_id: str, geometry_id: str, kind: type) -> Any:
-        geometry = self.geometries.get(geometry_id)
-        if not isinstance(geometry, kind):
-            raise SceneError(
-                f"view {view_id!r} points at missing {kind.__name__} {geometry_id!r}"
-            )
-        return geometry
-
-    def _validate_view(self, view: ViewSpec) -> None:
-        if isinstance(view, MorphologyViewSpec):
-            geometry = self._geometry(view.id, view.geometry_id, MorphologyGeometry)
-            f = self._field(view.id, view.color_field_id)
-            if f.values.ndim != 1 or f.values.shape[0] != geometry.n_entities:
-                raise SceneError(
-                    f"view {view.id!r}: colour field {f.id!r} has shape {f.shape}, "
-                    f"expected ({geometry.n_entities},) for geometry {geometry.id!r}"
-                )
-        elif isinstance(view, SurfaceViewSpec):
-            grid = self._geometry(view.id, view.geometry_id, GridGeometry)
-            f = self._field(view.id, view.field_id)
-            if f.shape != grid.shape:
-                raise SceneError(
-                    f"view {view.id!r}: field {f.id!r} has shape {f.shape}, expected {grid.shape}"
-                )
-        elif isinstance(view, LinePlotViewSpec):
-            f = self._field(view.id, view.field_id)
-            f.axis(view.x_dim)
-            if view.series_dim is not None:
-                f.axis(view.series_dim)
-            if view.geometry_id is not None:
-                self._geometry(view.id, view.geometry_id, MorphologyGeometry)
-            _validate_marks(view)
-        else:  # pragma: no cover - guarded by the type union
-            raise SceneError(f"unknown view type {type(view).__name__}")
 
     # ----------------------------------------------------------------- updates
 
@@ -171,54 +156,33 @@ class Scene:
         Raises:
             SceneError: If the update does not fit; the scene is then unchanged.
         """
-        if isinstance(update, FieldReplace):
-            old = self._existing_field(update.field_id)
-            self.fields[old.id] = old.replaced(update.values, update.coords)
-        elif isinstance(update, FieldAppend):
-            old = self._existing_field(update.field_id)
-            self.fields[old.id] = old.appended(
-                update.append_dim, update.values, update.coord_values, update.max_length
-            )
-        elif isinstance(update, SceneReady):
-            self._become(update.scene)
-        elif isinstance(update, StatePatch):
-            values = {cid: self._existing(self.controls, "control", cid).validate(v)
-                      for cid, v in update.values.items()}
-            self.state.update(values)
-        elif isinstance(update, ScenePatch):
-            views = {vid: _patched("view", vid, self._existing(self.views, "view", vid), ch)
-                     for vid, ch in update.views.items()}
-            controls = {cid: _patched("control", cid, self._existing(self.controls, "control", cid), ch)
-                        for cid, ch in update.controls.items()}
-            self._transaction(lambda: (self.views.update(views), self.controls.update(controls)))
-            if update.title is not None:
-                self.title = update.title
-        elif isinstance(update, PanelPatch):
-            panel = _patched("panel", update.panel_id,
-                             self._existing(self.panels, "panel", update.panel_id), update.changes)
-            self._transaction(lambda: self.panels.__setitem__(panel.id, panel))
-        elif isinstance(update, LayoutReplace):
-            layout = update.layout
-            self._transaction(lambda: setattr(self, "layout", layout))
-        elif isinstance(update, Status):
-            self.status = update.message
-        elif isinstance(update, Error):
-            self.status = f"Error: {update.message}"
-        else:
+        handler = _APPLY.get(type(update))
+        if handler is None:
             raise SceneError(f"not a session update: {type(update).__name__}")
-        # A replaced or appended field must still fit the views that draw it.
-        if isinstance(update, FieldReplace | FieldAppend):
-            try:
-                for view in self.views.values():
-                    self._validate_view(view)
-            except SceneError:
-                self.fields[old.id] = old
-                raise
+        _check_plain_attributes(update)
+        try:
+            handler(self, update)
+        except SceneError:
+            raise
+        except (TypeError, ValueError, AttributeError, IndexError) as exc:  # a malformed attribute
+            what = getattr(update, "field_id", None) or getattr(update, "panel_id", None)
+            raise SceneError(f"{type(update).__name__}{f' for {what!r}' if what else ''} does not fit: "
+                             f"{type(exc).__name__}: {exc}") from None
+
+    def _set_field(self, new: Field) -> None:
+        """Store ``new``; if a view that draws it no longer fits, restore the old field and re-raise."""
+        old = self.fields[new.id]
+        self.fields[new.id] = new
+        try:
+            self._validate_views(new.id)
+        except SceneError:
+            self.fields[new.id] = old
+            raise
 
     def _existing(self, pool: dict[str, Any], kind: str, item_id: str) -> Any:
         try:
             return pool[item_id]
-        except KeyError:
+        except (KeyError, TypeError):
             raise SceneError(f"unknown {kind} id {item_id!r}; known: {sorted(pool)}") from None
 
     def _existing_field(self, field_id: str) -> Field:
@@ -229,7 +193,10 @@ class Scene:
         saved = (dict(self.views), dict(self.controls), dict(self.panels), self.layout)
         change()
         try:
-            self.validate()
+            try:
+                self.validate()
+            except (TypeError, AttributeError) as exc:  # e.g. a patched panel whose view_ids is a number
+                raise SceneError(f"the change does not fit the scene: {exc}") from None
         except SceneError:
             self.views, self.controls, self.panels, self.layout = (
                 saved[0], saved[1], saved[2], saved[3])
@@ -243,3 +210,93 @@ class Scene:
         """Apply several updates in order (each atomically)."""
         for update in updates:
             self.apply(update)
+
+
+# ------------------------------------------------------------- update handlers
+
+#: Update type -> how a Scene applies it: the one dispatch of updates on the frontend side.
+_APPLY: dict[type, Callable[[Scene, Any], None]] = {}
+
+
+def _applies(kind: type) -> Callable[[Callable[[Scene, Any], None]], Callable[[Scene, Any], None]]:
+    def register(handler: Callable[[Scene, Any], None]) -> Callable[[Scene, Any], None]:
+        _APPLY[kind] = handler
+        return handler
+    return register
+
+
+@_applies(DisplayFrame)
+def _display_frame(scene: Scene, update: DisplayFrame) -> None:
+    old = scene._existing_field(update.field_id)
+    values = np.asarray(update.values)
+    check_dtype(old.id, old.values.dtype, values.dtype, "display frame")
+    if values.shape != old.shape:
+        raise SceneError(f"field {old.id!r}: display frame has shape {values.shape}, expected {old.shape}")
+    scene._set_field(Field(old.id, values, old.dims, old.coords, old.unit, old.attrs))
+
+
+@_applies(FieldReplace)
+def _field_replace(scene: Scene, update: FieldReplace) -> None:
+    old = scene._existing_field(update.field_id)
+    scene._set_field(old.replaced(update.values, _mapping(update.coords, f"field {old.id!r}: coords")))
+
+
+@_applies(FieldAppend)
+def _field_append(scene: Scene, update: FieldAppend) -> None:
+    max_length = update.max_length
+    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, numbers.Integral)
+                                   or max_length < 1):
+        raise SceneError(f"field {update.field_id!r}: max_length must be a whole number >= 1 or None, "
+                         f"got {max_length!r}")
+    old = scene._existing_field(update.field_id)
+    scene._set_field(old.appended(update.append_dim, update.values, update.coord_values, max_length))
+
+
+@_applies(SceneReady)
+def _scene_ready(scene: Scene, update: SceneReady) -> None:
+    if not isinstance(update.scene, Scene):
+        raise SceneError(f"SceneReady carries a {type(update.scene).__name__}, not a Scene")
+    scene._become(update.scene)
+
+
+@_applies(StatePatch)
+def _state_patch(scene: Scene, update: StatePatch) -> None:
+    values = {cid: scene._existing(scene.controls, "control", cid).validate(v)
+              for cid, v in _mapping(update.values, "StatePatch values").items()}
+    scene.state.update(values)
+
+
+@_applies(ScenePatch)
+def _scene_patch(scene: Scene, update: ScenePatch) -> None:
+    views = {vid: _patched("view", vid, scene._existing(scene.views, "view", vid), _mapping(ch, f"view {vid!r} patch"))
+             for vid, ch in _mapping(update.views, "ScenePatch views").items()}
+    controls = {cid: _patched("control", cid, scene._existing(scene.controls, "control", cid),
+                              _mapping(ch, f"control {cid!r} patch"))
+                for cid, ch in _mapping(update.controls, "ScenePatch controls").items()}
+    if update.title is not None and not isinstance(update.title, str):
+        raise SceneError(f"title must be a str, got {update.title!r}")
+    scene._transaction(lambda: (scene.views.update(views), scene.controls.update(controls)))
+    if update.title is not None:
+        scene.title = update.title
+
+
+@_applies(PanelPatch)
+def _panel_patch(scene: Scene, update: PanelPatch) -> None:
+    panel = _patched("panel", update.panel_id, scene._existing(scene.panels, "panel", update.panel_id),
+                     _mapping(update.changes, f"panel {update.panel_id!r} changes"))
+    scene._transaction(lambda: scene.panels.__setitem__(panel.id, panel))
+
+
+@_applies(LayoutReplace)
+def _layout_replace(scene: Scene, update: LayoutReplace) -> None:
+    scene._transaction(lambda: setattr(scene, "layout", update.layout))
+
+
+@_applies(Status)
+def _status(scene: Scene, update: Status) -> None:
+    scene.status = str(update.message)
+
+
+@_applies(Error)
+def _error(scene: Scene, update: Error) -> None:
+    scene.status = f"Error: {update.message}"

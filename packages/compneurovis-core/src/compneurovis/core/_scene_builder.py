@@ -72,7 +72,8 @@ class MorphologySceneBuilder:
         Args:
             geometry: Where the segments are.
             display_values: ``(n_segments,)`` latest value per segment.
-            trace_values: ``(n_traced, n_times)`` history of the traced segments.
+            trace_values: ``(n_times, n_traced)`` history of the traced segments,
+                time-major like the history field.
             trace_segment_ids: Entity ids of the traced segments.
             trace_times: ``(n_times,)`` sample times of the history.
             display_field_id: Id of the display field (default ``"segment_display"``).
@@ -100,12 +101,16 @@ class MorphologySceneBuilder:
         ids = np.asarray(geometry.entity_ids)
         display = Field(display_id, np.asarray(display_values, dtype=np.float32), ("segment",),
                         {"segment": ids}, display_unit)
+        trace = np.asarray(trace_values, dtype=np.float32)
+        expected = (len(trace_times), len(trace_segment_ids))
+        if trace.shape != expected and not (trace.size == 0 and 0 in expected):
+            raise ValueError(f"trace_values has shape {trace.shape}, expected (n_times, n_traced) = {expected}")
         history = Field(
             history_id,
-            np.asarray(trace_values, dtype=np.float32).reshape(len(trace_segment_ids), len(trace_times)),
-            ("segment", "time"),
-            {"segment": np.asarray(trace_segment_ids, dtype=ids.dtype if len(ids) else str),
-             "time": np.asarray(trace_times, dtype=np.float64)},
+            trace.reshape(expected),
+            ("time", "segment"),
+            {"time": np.asarray(trace_times, dtype=np.float64),
+             "segment": np.asarray(trace_segment_ids, dtype=ids.dtype if len(ids) else str)},
             history_unit,
         )
         control_list = _ordered(controls, control_ids)

@@ -33,10 +33,11 @@ class TraceBuffer:
 
         A C-contiguous float32 ``values`` that owns its memory (``values.base is
         None``) and covers every entity in row order is not copied: the returned
-        block is its transpose, so the caller must not change it afterwards.
+        block is ``values`` itself, so the caller must not change it afterwards.
 
         Returns:
-            The ``(n_traced, k)`` float32 block of the traced rows that was added.
+            The ``(k, n_traced)`` float32 block of the traced rows that was added,
+            time-major like the history field it is appended to.
         """
         if self._all_rows is None:  # cached until the traced set changes
             n = self.rows.size
@@ -53,7 +54,7 @@ class TraceBuffer:
             self._values[start] = block[0]
             self._times[start] = times[0]
             self._count += 1
-            return block.T
+            return block
         tail, tail_times = block, times
         if k > self.capacity:
             tail, tail_times = block[-self.capacity:], times[-self.capacity:]
@@ -66,7 +67,7 @@ class TraceBuffer:
             self._values[positions] = tail
             self._times[positions] = tail_times
         self._count += k
-        return block.T
+        return block
 
     def add_row(self, row: int) -> None:
         """Start tracing one more entity; its past samples are NaN."""
@@ -76,7 +77,7 @@ class TraceBuffer:
         self._values = np.concatenate([self._values, column], axis=1)
 
     def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(times (T,), values (n_traced, T))`` in time order."""
+        """Return ``(times (T,), values (T, n_traced))`` in time order (time-major)."""
         n = len(self)
         order = (self._count - n + np.arange(n)) % self.capacity
-        return self._times[order].copy(), np.ascontiguousarray(self._values[order].T)
+        return self._times[order], self._values[order]

@@ -132,8 +132,9 @@ def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, ker
         if session is not None:
             try:
                 session.shutdown()
-            except Exception:  # noqa: BLE001
-                outbox.put([Error(message="session shutdown failed", traceback=traceback.format_exc())])
+            except Exception as exc:  # noqa: BLE001
+                outbox.put([Error(message=f"session shutdown failed: {type(exc).__name__}: {exc}",
+                                  traceback=traceback.format_exc())])
         if fatal is not None:
             outbox.put([fatal])
         outbox.close()

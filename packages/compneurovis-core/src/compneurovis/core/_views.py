@@ -1,14 +1,24 @@
-"""View specs: what to draw, and from which field."""
+"""The built-in view specs: what to draw, and from which field (see `ViewSpec`)."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-#: Default maximum redraws per second of one view.
-DEFAULT_MAX_REFRESH_HZ = 30.0
+from ._categories import check_category_field
+from ._errors import SceneError
+from ._geometry import GridGeometry, MorphologyGeometry
+from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec, finite_real
+from ._wire import wire
+
+if TYPE_CHECKING:
+    from ._scene import Scene
 
 
+@wire("axis_mark")
 @dataclass(frozen=True, kw_only=True)
 class AxisMark:
     """A labelled position on a line plot's x axis, e.g. when a control changed.
@@ -38,8 +48,9 @@ def _as_marks(marks: Sequence[AxisMark | tuple[float, str]]) -> tuple[AxisMark, 
     return tuple(out)
 
 
+@wire("morphology_view_spec")
 @dataclass(frozen=True, kw_only=True)
-class MorphologyViewSpec:
+class MorphologyViewSpec(ViewSpec):
     """A 3-D morphology coloured by a per-entity field.
 
     Args:
@@ -51,6 +62,9 @@ class MorphologyViewSpec:
         color_norm: ``"auto"``, ``"linear"`` or ``"symmetric"`` (centred at 0).
         title: Title shown above the view.
         max_refresh_hz: Cap on redraws per second.
+        category_field_id: A category field (see `category_field`) the view can
+            be coloured by instead, with a legend, or ``None``.
+        color_by: ``"field"`` (the colour field) or ``"category"`` (the category field).
     """
 
     id: str
@@ -61,10 +75,39 @@ class MorphologyViewSpec:
     color_norm: str = "auto"
     title: str = ""
     max_refresh_hz: float = DEFAULT_MAX_REFRESH_HZ
+    category_field_id: str | None = None
+    color_by: str = "field"
+
+    def field_ids(self) -> tuple[str, ...]:
+        """The colour field (and the category field, when one is named)."""
+        if self.category_field_id is None:
+            return (self.color_field_id,)
+        return (self.color_field_id, self.category_field_id)
+
+    def validate(self, scene: Scene) -> None:
+        """The geometry is a `MorphologyGeometry`; the colour field holds one number per entity.
+
+        Raises:
+            SceneError: Naming the view, the field and the expected and actual dims.
+        """
+        super().validate(scene)
+        geometry = self.scene_geometry(scene, self.geometry_id, MorphologyGeometry)
+        self.scene_field(scene, self.color_field_id, role="colour field", shape=(geometry.n_entities,),
+                         numeric=True, expected=f"one value per entity of geometry {geometry.id!r}")
+        self.check_color_scale(self.color_limits, self.color_norm)
+        self.check_text("color_map")
+        if self.color_by not in ("field", "category"):
+            raise SceneError(f"view {self.id!r}: color_by is {self.color_by!r}, expected 'field' or 'category'")
+        if self.category_field_id is None:
+            if self.color_by == "category":
+                raise SceneError(f"view {self.id!r}: color_by 'category' needs a category_field_id")
+            return
+        check_category_field(scene.fields[self.category_field_id], self.id, geometry.n_entities)
 
 
+@wire("line_plot_view_spec")
 @dataclass(frozen=True, kw_only=True)
-class LinePlotViewSpec:
+class LinePlotViewSpec(ViewSpec):
     """Line plot of a field: one curve per entry of ``series_dim`` against ``x_dim``.
 
     Args:
@@ -103,9 +146,35 @@ class LinePlotViewSpec:
         if not isinstance(self.marks, str) and isinstance(self.marks, Sequence):
             object.__setattr__(self, "marks", _as_marks(self.marks))
 
+    def field_ids(self) -> tuple[str, ...]:
+        """The plotted field."""
+        return (self.field_id,)
 
+    def validate(self, scene: Scene) -> None:
+        """The field is numeric with ``x_dim`` (and ``series_dim``) among its dims; the marks are sane.
+
+        Raises:
+            SceneError: Naming the view, the field and the expected and actual dims.
+        """
+        super().validate(scene)
+        self.check_text("x_dim", "x_label", "y_label")
+        self.check_text("x_unit", "y_unit", "geometry_id", "series_dim", optional=True)
+        self.check_positive("rolling_window", optional=True)
+        ndim = 1 if self.series_dim is None else 2
+        f = self.scene_field(scene, self.field_id, ndim=ndim, numeric=True,
+                             expected=f"x_dim {self.x_dim!r}" + (f" and series_dim {self.series_dim!r}"
+                                                                  if self.series_dim is not None else ""))
+        self.scene_dim(f, self.x_dim, "x_dim")
+        if self.series_dim is not None:
+            self.scene_dim(f, self.series_dim, "series_dim")
+        if self.geometry_id is not None:
+            self.scene_geometry(scene, self.geometry_id, MorphologyGeometry)
+        _validate_marks(self)
+
+
+@wire("surface_view_spec")
 @dataclass(frozen=True, kw_only=True)
-class SurfaceViewSpec:
+class SurfaceViewSpec(ViewSpec):
     """A field on a `GridGeometry` drawn as a 3-D height surface.
 
     Args:
@@ -128,5 +197,36 @@ class SurfaceViewSpec:
     title: str = ""
     max_refresh_hz: float = DEFAULT_MAX_REFRESH_HZ
 
+    def field_ids(self) -> tuple[str, ...]:
+        """The surface's field."""
+        return (self.field_id,)
 
-ViewSpec = MorphologyViewSpec | LinePlotViewSpec | SurfaceViewSpec
+    def validate(self, scene: Scene) -> None:
+        """The geometry is a `GridGeometry` and the field numeric with its shape.
+
+        Raises:
+            SceneError: Naming the view, the field and the expected and actual shape.
+        """
+        super().validate(scene)
+        grid = self.scene_geometry(scene, self.geometry_id, GridGeometry)
+        self.scene_field(scene, self.field_id, shape=grid.shape, numeric=True,
+                         expected=f"the shape of grid {grid.id!r}")
+        self.check_color_scale(self.color_limits)
+        self.check_text("color_map")
+        if not finite_real(self.z_scale):
+            raise SceneError(f"view {self.id!r}: z_scale must be a finite number, got {self.z_scale!r}")
+
+
+def _validate_marks(view: LinePlotViewSpec) -> None:
+    marks = view.marks
+    if not isinstance(marks, tuple):
+        raise SceneError(f"view {view.id!r}: marks must be a sequence of AxisMark, got {type(marks).__name__}")
+    for k, mark in enumerate(marks):
+        if not isinstance(mark, AxisMark):
+            raise SceneError(f"view {view.id!r}: mark {k} is a {type(mark).__name__}, not an AxisMark "
+                             f"or an (x, label) pair")
+        if isinstance(mark.x, bool) or not isinstance(mark.x, numbers.Real) or not math.isfinite(mark.x):
+            raise SceneError(f"view {view.id!r}: mark {k} has x = {mark.x!r}; it must be a finite number")
+        if not isinstance(mark.label, str) or not isinstance(mark.kind, str):
+            raise SceneError(f"view {view.id!r}: mark {k} needs a str label and kind, got "
+                             f"{mark.label!r}, {mark.kind!r}")

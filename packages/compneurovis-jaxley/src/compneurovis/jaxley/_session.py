@@ -15,16 +15,21 @@ import pandas as pd
 from jaxley.modules import Module
 
 from compneurovis.core import (
+    SPIKE_FIELD_ID,
     WORKER_ENV,
+    FieldReplace,
     HistoryCaptureMode,
     LiveMorphologySession,
     MorphologyGeometry,
     Scene,
     SessionCommand,
     SetControl,
+    spike_append,
+    spike_field,
 )
 
 from ._scene_builder import JaxleySceneBuilder
+from ._spikes import VoltageSpikes
 from ._stepper import Stepper
 
 
@@ -124,6 +129,8 @@ class JaxleySession(LiveMorphologySession, ABC):
         self._params_stale = False
         self._externals_stale = False
         self._fingerprint: tuple[int, int] | None = None
+        self._spikes: VoltageSpikes | None = None
+        self._spike_cells: list[str] = []
 
     # ---------------------------------------------------------- model authoring
 
@@ -134,24 +141,47 @@ class JaxleySession(LiveMorphologySession, ABC):
     def build_network(self, cells: list[jx.Cell]) -> Any:
         """Build the Jaxley network from the returned cells.
 
-        Default: the cell itself when there is one (so ``network is cells[0]``),
-        otherwise ``jx.Network(cells)``. Override to return any Jaxley module;
-        it is the module simulated and shown.
+        Default: ``jx.Network(cells)``, also for a single cell, so that
+        `setup_model` and controls can always address
+        ``network.cell(i).branch(j)...`` (a network also answers
+        ``network.branch(j)``, ``network.comp(k)``, ``network.set`` and the
+        rest of a cell's calls). Override to return any Jaxley module; it is
+        the module simulated and shown.
         """
-        if len(cells) == 1:
-            return cells[0]
         return jx.Network(cells)
 
     def setup_model(self, network: Any, cells: list[jx.Cell]) -> None:
         """Configure channels, stimuli, recordings, or other runtime setup.
 
-        Configure through ``network`` (a ``jx.Network`` holds copies of the cells).
-        Default: nothing.
+        Configure through ``network`` (by default a ``jx.Network``, which holds
+        copies of the cells: changing ``cells`` has no effect on the
+        simulation). Default: nothing.
         """
 
     def cell_names(self, cells: list[jx.Cell]) -> list[str]:
         """Return one unique name per cell, used in entity ids (default ``cell<i>``)."""
         return [f"cell{i}" for i in range(len(cells))]
+
+    def spike_threshold(self) -> float | None:
+        """Threshold, in mV, of spike detection on the emitted voltage; ``None`` (default): none.
+
+        When set, every step's emitted value of each `spike_sources` entity is
+        checked; an upward crossing fills the spike field (id ``"spikes"``,
+        see `compneurovis.core.spike_field`) at that step's time.
+        """
+        return None
+
+    def spike_sources(self) -> list[tuple[str, str]]:
+        """``[(cell name, entity id)]``: where spikes are detected. Default: each cell's first compartment."""
+        assert self.geometry is not None
+        first: dict[str, str] = {}
+        for entity, cell in zip(self.geometry.entity_ids, self.geometry.cell_names, strict=True):
+            first.setdefault(cell, entity)
+        return list(first.items())
+
+    def spike_populations(self) -> list[str] | None:
+        """Population of each cell of `spike_sources`, or ``None``."""
+        return None
 
     def loop_externals(self) -> bool:
         """Whether stimuli and clamps repeat with the period of their arrays (default ``False``)."""
@@ -159,7 +189,8 @@ class JaxleySession(LiveMorphologySession, ABC):
 
     # -------------------------------------------------------------- hooks
 
-    def _build_model(self) -> MorphologyGeometry:
+    def build_model(self) -> MorphologyGeometry:
+        """Build the cells, the network and its geometry, and compile nothing yet."""
         if os.environ.get(WORKER_ENV) == "1":  # our own process: tune JAX for a live session
             if self.worker_xla_threads is not None:
                 _limit_xla_threads(self.worker_xla_threads)
@@ -189,6 +220,13 @@ class JaxleySession(LiveMorphologySession, ABC):
         )
         self._stepper = Stepper(network, dt=self.dt, solver=self.solver,
                                 voltage_solver=self.voltage_solver, state=self.recorded_state)
+        self.geometry = geometry
+        self._spikes, self._spike_cells = None, []
+        threshold = self.spike_threshold()
+        if threshold is not None:
+            sources = self.spike_sources()
+            self._spike_cells = [str(cell) for cell, _ in sources]
+            self._spikes = VoltageSpikes(geometry.indices_of([e for _, e in sources]), threshold)
         return geometry
 
     def _module_fingerprint(self) -> tuple[int, int]:
@@ -198,7 +236,8 @@ class JaxleySession(LiveMorphologySession, ABC):
             for frame in (self.network.nodes, self.network.edges)
         )
 
-    def _initialize_state(self) -> tuple[float, np.ndarray]:
+    def initialize_state(self) -> tuple[float, np.ndarray]:
+        """Channel states at their steady state for the current parameters; ``t = 0``."""
         assert self._stepper is not None
         if self._fingerprint is not None:  # a reset: channel steady state at the current parameters
             self.network.init_states(delta_t=self.dt)
@@ -207,9 +246,13 @@ class JaxleySession(LiveMorphologySession, ABC):
         self._externals, self._external_inds = self._stepper.externals()
         self._params_stale = self._externals_stale = False
         self._step_index = 0
-        return 0.0, self._stepper.record(self._states)
+        values = self._stepper.record(self._states)
+        if self._spikes is not None:
+            self._spikes.restart(values)
+        return 0.0, values
 
-    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n_steps`` of Jaxley's step function (jit-compiled scan); every step's times and values."""
         assert self._stepper is not None and self._states is not None
         if self._params_stale:
             if self._module_fingerprint() != self._fingerprint:
@@ -223,6 +266,8 @@ class JaxleySession(LiveMorphologySession, ABC):
         )
         times = (self._step_index + 1 + np.arange(n_steps)) * self.dt
         self._step_index += n_steps
+        if self._spikes is not None:
+            self._spikes.observe(times, values)
         return times, values
 
     # ---------------------------------------------------------------- runtime
@@ -262,14 +307,27 @@ class JaxleySession(LiveMorphologySession, ABC):
         return super().initialize()
 
     def advance(self) -> None:
-        """Advance the simulation and emit incremental frontend updates."""
+        """Advance the simulation and emit incremental frontend updates (and the frame's spikes)."""
         super().advance()
+        if self._spikes is not None:
+            times, cells = self._spikes.take()
+            if times.size:
+                self.emit(spike_append(times, cells, sim_time=self.time))
+
+    def _reset(self) -> None:
+        super()._reset()
+        if self._spikes is not None:
+            self.emit(FieldReplace(field_id=SPIKE_FIELD_ID, values=np.empty(0),
+                                   coords={"spike": np.empty(0, dtype=np.int64)}, sim_time=self.time))
 
     def build_scene(
         self, *, geometry: MorphologyGeometry, display_values: np.ndarray, time_value: float
     ) -> Scene:
-        """Build the initial Scene from sampled values and morphology geometry."""
-        return super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        """Build the initial Scene from sampled values and morphology geometry (and the spike field)."""
+        scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        if self._spikes is not None:
+            scene.fields[SPIKE_FIELD_ID] = spike_field(self._spike_cells, populations=self.spike_populations())
+        return scene
 
 
 def _limit_xla_threads(threads: int) -> None:

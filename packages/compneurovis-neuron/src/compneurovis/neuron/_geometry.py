@@ -111,6 +111,7 @@ def build_morphology_geometry(sections: Iterable[Any], geometry_id: str = GEOMET
     radius: list[float] = []
     length: list[float] = []
     parent: list[int] = []
+    attach: list[float] = []
     p_start: list[np.ndarray] = []
     p_end: list[np.ndarray] = []
     p_r0: list[np.ndarray] = []
@@ -132,9 +133,14 @@ def build_morphology_geometry(sections: Iterable[Any], geometry_id: str = GEOMET
         full_name = sec.name()
         parent_seg = sec.parentseg()
         if parent_seg is not None and parent_seg.sec in first_row:
-            root_parent = first_row[parent_seg.sec] + segment_index(parent_seg.sec, parent_seg.x)
+            k = segment_index(parent_seg.sec, parent_seg.x)
+            root_parent = first_row[parent_seg.sec] + k
+            # where the section joins its parent, from the parent segment's centre: NEURON joins it to a
+            # node, the parent's end for x = 0 or 1 and the centre of the segment holding x otherwise
+            x = parent_seg.x
+            root_attach = (x - (k + 0.5) / parent_seg.sec.nseg) * parent_seg.sec.L if x in (0.0, 1.0) else 0.0
         else:
-            root_parent = -1
+            root_parent, root_attach = -1, 0.0
         for i, seg in enumerate(sec):
             x = seg.x
             xloc.append(x)
@@ -144,6 +150,7 @@ def build_morphology_geometry(sections: Iterable[Any], geometry_id: str = GEOMET
             radius.append(seg.diam / 2.0)
             length.append(sec.L / nseg)
             parent.append(root_parent if i == 0 else base + i - 1)
+            attach.append(root_attach if i == 0 else 0.5 * sec.L / nseg)
             inner = (arc > bounds[i]) & (arc < bounds[i + 1])
             pts = np.concatenate([bound_xyz[i:i + 1], xyz[inner], bound_xyz[i + 1:i + 2]])
             prs = np.concatenate([bound_r[i:i + 1], rad[inner], bound_r[i + 1:i + 2]])
@@ -165,5 +172,5 @@ def build_morphology_geometry(sections: Iterable[Any], geometry_id: str = GEOMET
         parent=parent, labels=labels,
         piece_start=stack(p_start, (0, 3)), piece_end=stack(p_end, (0, 3)),
         piece_start_radius=stack(p_r0, (0,)), piece_end_radius=stack(p_r1, (0,)),
-        piece_entity=stack(p_entity, (0,)).astype(np.int64),
+        piece_entity=stack(p_entity, (0,)).astype(np.int64), attach_offset=attach,
     )

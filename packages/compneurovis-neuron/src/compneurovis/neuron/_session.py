@@ -8,11 +8,31 @@ from typing import Any
 
 import numpy as np
 
-from compneurovis.core import HistoryCaptureMode, LiveMorphologySession, MorphologyGeometry, Scene
+from compneurovis.core import (
+    SPIKE_FIELD_ID,
+    FieldReplace,
+    HistoryCaptureMode,
+    LiveMorphologySession,
+    MorphologyGeometry,
+    Scene,
+    spike_field,
+)
 
 from ._sampler import RefSampler
 from ._scene_builder import NeuronSceneBuilder
-from ._voltage_span import VoltageSpan, structure_token
+from ._spikes import SpikeHooks, SpikeSources
+from ._voltage_span import VoltageSpan, structure_token, time_value
+
+
+class _HocClock:
+    """NEURON's ``t`` read through ``h._ref_t`` (where its address is not exported)."""
+
+    def __init__(self, ref: Any) -> None:
+        self._ref = ref
+
+    @property
+    def value(self) -> float:
+        return float(self._ref[0])
 
 
 def _section_list(built: Any) -> list[Any]:
@@ -24,19 +44,20 @@ def _section_list(built: Any) -> list[Any]:
     return list(built)
 
 
-class NeuronSession(LiveMorphologySession, ABC):
+class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
     """Base class for live NEURON-backed CompNeuroVis sessions.
 
     Subclass it, return the model's sections from `build_sections`, insert
     mechanisms and stimuli in `setup_model`, and hand the class to a frontend
     or a `WorkerTransport`. One entity is shown per NEURON segment, read after
     the last ``h.fadvance()`` of each display frame: voltages straight from
-    NEURON 9's node storage with one ``Vector.from_double`` while the model's
-    structure is unchanged (a structure change is noticed through NEURON's
-    own counter), any other variable through one ``h.PtrVector`` gather.
-    History keeps every step of the traced segments in ``ON_DEMAND`` mode and
-    one sample per display frame of every segment in ``FULL`` mode (see
-    `history_every_step`); `record_many` refs are read after every step.
+    NEURON 9's node storage (a numpy view of its voltage column, else one
+    ``Vector.from_double``) while the model's structure is unchanged (a
+    structure change is noticed through NEURON's own counter), any other
+    variable through one ``h.PtrVector`` gather. History keeps every step, of
+    the traced segments in ``ON_DEMAND`` mode and of every segment in ``FULL``
+    mode (`history_every_step` returning ``False`` keeps one sample per
+    display frame instead); `record_many` refs are read after every step.
 
     NEURON is one global simulator per process: the session owns the sections
     it builds and deletes them on `shutdown` and before a re-`initialize`.
@@ -74,7 +95,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._sampled_rows: np.ndarray | None = None
         self._sampled_columns: np.ndarray | slice = slice(None)
         self._fadvance: Any = None  # h.fadvance, once the model is built
-        self._t_ref: Any = None  # h._ref_t, once the model is built
+        self._clock: Any = None  # reads NEURON's t as ``.value``, once the model is built
         self._span: VoltageSpan | None = None  # the display voltages in NEURON's storage
         self._span_token: int | None = None  # NEURON's structure count when the span was last laid out
         self._spannable = False  # whether the display variable is the node voltage
@@ -82,6 +103,8 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._record_refs: list[Any] = []
         self._recorder: RefSampler | None = None
         self._recorded_latest: dict[str, float] = {}
+        self._spikes: SpikeSources | None = None
+        self._spike_cells: list[str] = []
 
     # ------------------------------------------------------------ model hooks
 
@@ -108,6 +131,14 @@ class NeuronSession(LiveMorphologySession, ABC):
         calcium is inserted; override `display_unit` and the labels to match.
         """
         return "v"
+
+    def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
+                    time_value: float) -> Scene:
+        """The default Scene, plus the spike field when `spike_threshold` is set."""
+        scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        if self._spikes is not None:
+            scene.fields[SPIKE_FIELD_ID] = spike_field(self._spike_cells, populations=self.spike_populations())
+        return scene
 
     # -------------------------------------------------------------- recording
 
@@ -180,16 +211,19 @@ class NeuronSession(LiveMorphologySession, ABC):
         """Advance the simulation and emit incremental frontend updates.
 
         Runs `steps_per_update` ``h.fadvance()`` steps, then emits one
-        ``FieldReplace`` (display) and one ``FieldAppend`` (history).
+        ``DisplayFrame`` (display) and one ``FieldAppend`` (history), and a
+        ``FieldAppend`` of the frame's spikes when there are any.
         """
         super().advance()
+        self._emit_spikes()
 
     def shutdown(self) -> None:
         """Stop the session and delete the sections it built."""
         super().shutdown()
         self._release_model()
 
-    def _build_model(self) -> MorphologyGeometry:
+    def build_model(self) -> MorphologyGeometry:
+        """Build the sections (`build_sections`, `setup_model`) and their geometry, one entity per segment."""
         from neuron import h
 
         self._release_model()
@@ -209,25 +243,30 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._display = RefSampler([*refs, h._ref_t])
         self._display_refs = refs
         self._fadvance = h.fadvance  # the hot loop skips the hoc lookup
-        self._t_ref = h._ref_t  # ``_ref_t[0]`` reads t without the hoc name lookup of ``h.t``
+        self._clock = time_value() or _HocClock(h._ref_t)  # t without the hoc name lookup of ``h.t``
         self._span, self._span_token, self._spannable = None, None, var == "v"
+        self._start_spikes()
         return geometry
 
-    def _initialize_state(self) -> tuple[float, np.ndarray]:
+    def initialize_state(self) -> tuple[float, np.ndarray]:
+        """``h.finitialize(v_init)`` at fixed step ``dt``; the time and every segment's display value."""
         from neuron import h
 
         assert self._display is not None
         if h.cvode.active():
             h.cvode.active(0)
         h.dt = self.dt
-        h.finitialize(self.v_init)
+        h.finitialize(self.v_init)  # empties the spike vectors too
+        if self._spikes is not None:
+            self._spikes.restart()
         sample = self._display.read()
         t0 = float(sample[-1])
         if self._recorder is not None:
             self._deliver_recorded(np.array([t0]), self._recorder.read()[None, :])
         return t0, sample[:-1]
 
-    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n_steps`` ``h.fadvance()`` calls; the sampled times and display values (see `history_every_step`)."""
         assert self._display is not None
         fadvance = self._fadvance
         recorder = self._recorder
@@ -236,31 +275,29 @@ class NeuronSession(LiveMorphologySession, ABC):
             for _ in range(n_steps):
                 fadvance()
             return self._sample_display()
+        if each_step:
+            traced = self._traced_sampler()
+            rows = self._sampled_columns
+            span = self._voltage_span() if isinstance(rows, slice) else None  # every segment traced
+            if span is not None:
+                return self._step_span(n_steps, span)
         from neuron import h
 
         # history every step: the traced segments each step (NaN elsewhere), every segment after the last
         times = np.empty(n_steps)
         if each_step:
             values = np.full((n_steps, self._display.size - 1), np.nan, dtype=np.float32)
-            traced = self._traced_sampler()
             gather, out, view = traced.ptr_gather, traced.out, traced.view[:-1]
-            rows = self._sampled_columns
             t_view = traced.view[-1:]  # h.t rides along as the last gathered element
-            span = self._voltage_span() if isinstance(rows, slice) else None  # every segment traced
-            t_ref = self._t_ref
         if recorder is not None:
             rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
             recorded = np.empty((n_steps, recorder.size))
         for k in range(n_steps - 1):
             fadvance()
             if each_step:
-                if span is not None and span.is_current():
-                    values[k] = span.read()
-                    times[k] = t_ref[0]
-                else:
-                    gather(out)
-                    values[k, rows] = view
-                    times[k:k + 1] = t_view
+                gather(out)
+                values[k, rows] = view
+                times[k:k + 1] = t_view
             if recorder is not None:
                 rec_gather(rec_out)
                 recorded[k] = rec_view
@@ -278,11 +315,56 @@ class NeuronSession(LiveMorphologySession, ABC):
         values[-1:] = last_values
         return times, values
 
+    def _step_span(self, n_steps: int, span: VoltageSpan) -> tuple[np.ndarray, np.ndarray]:
+        """``n_steps`` steps reading every segment from NEURON's storage after each one.
+
+        Each step copies the span's rows (storage order) into one preallocated
+        block, a single contiguous copy when the span is NEURON's storage
+        itself; `VoltageSpan.order` puts the whole block into segment order
+        once per frame. The span is current when the frame starts, and nothing
+        can move its rows before it ends: NEURON freezes its storage during
+        ``fadvance`` (a section created from an event is refused), and only
+        ``fadvance`` runs between the reads.
+        """
+        fadvance, window, fill, clock = self._fadvance, span.window, span.fill, self._clock
+        recorder = self._recorder
+        if recorder is not None:
+            rec_gather, rec_out, rec_view = recorder.ptr_gather, recorder.out, recorder.view
+            recorded = np.empty((n_steps, recorder.size))
+        times = np.empty(n_steps)
+        block = span.block(n_steps)  # float32: the copy casts, and what leaves the session is float32
+        if fill is None and recorder is None:  # the common case: one copy from NEURON's storage per step
+            for k in range(n_steps):
+                fadvance()
+                block[k] = window
+                times[k] = clock.value
+        else:
+            for k in range(n_steps):
+                fadvance()
+                if fill is not None:
+                    fill()
+                block[k] = window
+                times[k] = clock.value
+                if recorder is not None:
+                    rec_gather(rec_out)
+                    recorded[k] = rec_view
+        if not span.is_current():  # cannot happen while NEURON freezes its storage in fadvance
+            raise RuntimeError("NEURON's node storage changed during a display frame; reset to continue")
+        if recorder is not None:
+            self._deliver_recorded(times.copy(), recorded)
+        return times, span.order(block)
+
+    def _reset(self) -> None:
+        super()._reset()
+        if self._spikes is not None:
+            self.emit(FieldReplace(field_id=SPIKE_FIELD_ID, values=np.empty(0),
+                                   coords={"spike": np.empty(0, dtype=np.int64)}, sim_time=self.time))
+
     def _sample_display(self) -> tuple[np.ndarray, np.ndarray]:
         """Read every segment (and ``t``) once: ``((1,) times, (1, n_segments) float32 values)``."""
         span = self._voltage_span()
         if span is not None:
-            return np.array([self._t_ref[0]]), span.read()[None, :].astype(np.float32)
+            return np.array([self._clock.value]), span.read()[None, :].astype(np.float32)
         display = self._display
         assert display is not None
         display.ptr_gather(display.out)
@@ -328,6 +410,7 @@ class NeuronSession(LiveMorphologySession, ABC):
         self._recorder = None
         self._record_names, self._record_refs = [], []
         self._recorded_latest = {}
+        self._spikes, self._spike_cells = None, []
         for sec in self.sections or ():
             try:
                 h.delete_section(sec=sec)

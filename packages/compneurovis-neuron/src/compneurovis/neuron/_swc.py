@@ -1,45 +1,38 @@
 """Load SWC reconstructions into NEURON sections, with clear errors for bad files.
 
-NEURON's Import3d does the conversion; before a file reaches it, every line is
-checked here so that a malformed file fails with its path and line number
-instead of Import3d's terse messages.
+NEURON's Import3d does the conversion, but never sees the user's file: the file
+is parsed and checked here (`validate_swc`), fixed up in the documented ways
+(parents first, ids 1..n, coincident points merged, the soma conventions of
+`_swc_soma`), and written anew for Import3d, so that no bytes can crash NEURON
+and every refusal names the file and line.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import tempfile
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._swc_read import SwcFormatError, SwcTree, read_swc_tree
+
 #: Default longest segment, in µm, used by `load_swc` to choose ``nseg``.
 DEFAULT_MAX_SEGMENT_LENGTH = 5.0
-
-
-class SwcFormatError(ValueError):
-    """A malformed SWC file; the message names the file and the line.
-
-    Attributes:
-        path: The file that failed.
-        line: 1-based line number of the offending line (0 for whole-file problems).
-    """
-
-    def __init__(self, path: str | os.PathLike[str], line: int, problem: str) -> None:
-        self.path = str(path)
-        self.line = line
-        where = f"{self.path}, line {line}" if line else self.path
-        super().__init__(f"{where}: malformed SWC: {problem}")
+#: Largest ``nseg`` `odd_nseg` gives: the largest odd one NEURON 9 accepts (32,767 fails to allocate).
+MAX_NSEG = 32765
 
 
 def validate_swc(path: str | os.PathLike[str]) -> int:
-    """Check an SWC file line by line; return its number of samples.
+    """Check an SWC file completely, as `load_swc` does before NEURON sees it; return its number of samples.
 
     Each non-comment line must hold seven whitespace-separated fields
-    ``id type x y z radius parent``: integer id, type and parent, numeric
-    coordinates and radius; ids are unique and every parent is ``-1`` or an id
-    of the file.
+    ``id type x y z radius parent``: integer id (>= 0), type (>= 0) and parent
+    (``-1`` or an id of the file); coordinates within ±1e7 µm; a radius from
+    0.001 to 10,000 µm. Ids are unique, the file is one tree (one root, no
+    cycle). Comments (``#`` to the end of the line) and blank lines are skipped.
 
     Args:
         path: The SWC file.
@@ -48,48 +41,16 @@ def validate_swc(path: str | os.PathLike[str]) -> int:
         The number of samples (points) in the file.
 
     Raises:
-        SwcFormatError: Naming the file and line of the first problem found.
+        SwcFormatError: Naming the file, line and field of the first problem found.
         OSError: If the file cannot be read.
     """
-    ids: dict[int, int] = {}
-    parents: list[tuple[int, int]] = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            text = raw.split("#", 1)[0].strip()
-            if not text:
-                continue
-            fields = text.split()
-            if len(fields) != 7:
-                raise SwcFormatError(
-                    path, lineno, f"expected 7 fields (id type x y z radius parent), found {len(fields)}: {text!r}"
-                )
-            names = ("id", "type", "x", "y", "z", "radius", "parent")
-            for k, (name, value) in enumerate(zip(names, fields, strict=True)):
-                integer = k in (0, 1, 6)
-                try:
-                    number = int(value) if integer else float(value)
-                except ValueError:
-                    kind = "an integer" if integer else "a number"
-                    raise SwcFormatError(path, lineno, f"field {name!r} is not {kind}: {value!r}") from None
-                if not integer and not math.isfinite(number):
-                    raise SwcFormatError(path, lineno, f"field {name!r} is not finite: {value!r}")
-            sample, parent = int(fields[0]), int(fields[6])
-            if sample in ids:
-                raise SwcFormatError(path, lineno, f"sample id {sample} repeats the one on line {ids[sample]}")
-            ids[sample] = lineno
-            parents.append((lineno, parent))
-    if not ids:
-        raise SwcFormatError(path, 0, "no samples found")
-    for lineno, parent in parents:
-        if parent != -1 and parent not in ids:
-            raise SwcFormatError(path, lineno, f"parent id {parent} is not a sample of this file")
-    if all(parent != -1 for _, parent in parents):
-        raise SwcFormatError(path, 0, "no root sample (parent -1)")
-    return len(ids)
+    return read_swc_tree(path).n_samples
 
 
 def odd_nseg(length: float, max_segment_length: float) -> int:
     """Return the smallest odd ``nseg`` whose segments are at most ``max_segment_length`` long.
+
+    At most 32,765 (NEURON's limit): a longer section gets longer segments.
 
     Args:
         length: Section length, in µm.
@@ -98,7 +59,7 @@ def odd_nseg(length: float, max_segment_length: float) -> int:
     if max_segment_length <= 0:
         raise ValueError(f"max_segment_length must be positive, got {max_segment_length}")
     n = max(1, math.ceil(length / max_segment_length))
-    return n if n % 2 else n + 1
+    return min(n if n % 2 else n + 1, MAX_NSEG)
 
 
 def set_nseg(sections: Iterable[Any], max_segment_length: float = DEFAULT_MAX_SEGMENT_LENGTH) -> int:
@@ -139,10 +100,47 @@ class SwcSections(list):
     Attributes:
         cell: The object the sections belong to (``sec.cell()``); its ``str`` is the cell name.
         path: The SWC file the cell was read from.
+        types: The SWC type of each section (1 soma, 2 axon, 3 dendrite, 4
+            apical dendrite, others as in the file), parallel to the list.
+        soma_kind: The soma convention found in the file: ``"one point"``,
+            ``"coincident points"``, ``"three-point"``, ``"contour"``,
+            ``"cylinders"`` or ``"none"`` (see the package README).
+        fixes: The fix-ups made to the file before NEURON saw it, one line each.
     """
 
     cell: Any
     path: Path
+    types: list[int]
+    soma_kind: str
+    fixes: list[str]
+
+    def of_type(self, *swc_types: int) -> list[Any]:
+        """Return the sections whose SWC type is one of ``swc_types`` (e.g. ``of_type(1)``: the soma)."""
+        return [sec for sec, kind in zip(self, self.types, strict=True) if kind in swc_types]
+
+
+def _type_name(swc_type: int) -> str:
+    """Import3d's name for the sections of an SWC type."""
+    return {1: "soma", 2: "axon", 3: "dend", 4: "apic"}.get(swc_type, f"dend_{swc_type}")
+
+
+def _instantiate(tree: SwcTree, path: str | os.PathLike[str], cell: _ImportedCell) -> None:
+    """Run Import3d on ``tree`` written to a private temporary file."""
+    from neuron import h
+
+    h.load_file("stdlib.hoc")
+    h.load_file("import3d.hoc")
+    with tempfile.TemporaryDirectory(prefix="cnv-swc-") as folder:
+        clean = os.path.join(folder, "cell.swc")
+        with open(clean, "w", encoding="ascii") as handle:
+            handle.write(tree.swc_text())
+        reader = h.Import3d_SWC_read()
+        reader.quiet = 1
+        try:
+            reader.input(clean)
+            h.Import3d_GUI(reader, 0).instantiate(cell)
+        except RuntimeError as exc:  # a hoc error: not expected after read_swc_tree's checks
+            raise SwcFormatError(path, 0, f"NEURON's Import3d could not build the cell ({exc})") from None
 
 
 def load_swc(
@@ -153,8 +151,13 @@ def load_swc(
 ) -> SwcSections:
     """Build NEURON sections from an SWC file through NEURON's Import3d.
 
-    The file is validated first (see `validate_swc`). Section names are
-    ``"<cell_name>.soma[0]"``, ``"<cell_name>.dend[3]"``, ...
+    The file is checked first (see `validate_swc`) and fixed up before
+    Import3d sees it: rows reordered so that parents come first and numbered
+    1..n; a point at its parent's place merged into it; a soma of coincident
+    points, NeuroMorpho's three-point soma or a soma contour made one point,
+    which Import3d builds as a cylinder with ``L = diam = 2r`` (a sphere's
+    area). Section names are ``"<cell_name>.soma[0]"``, ``"<cell_name>.dend[3]"``, ...
+    from the SWC type; `SwcSections.types` gives each section's type.
 
     Args:
         path: The SWC file.
@@ -168,27 +171,27 @@ def load_swc(
 
     Raises:
         SwcFormatError: If the file is malformed (message names file and line).
+        OSError: If the file cannot be read.
 
     Example:
         >>> sections = load_swc("cell.swc", cell_name="pyr")  # doctest: +SKIP
         >>> sum(sec.nseg for sec in sections)                  # doctest: +SKIP
     """
-    from neuron import h
-
-    validate_swc(path)
-    h.load_file("stdlib.hoc")
-    h.load_file("import3d.hoc")
-    reader = h.Import3d_SWC_read()
-    reader.quiet = 1
-    reader.input(str(path))
-    gui = h.Import3d_GUI(reader, 0)
+    tree = read_swc_tree(path)
     cell = _ImportedCell(cell_name)
-    gui.instantiate(cell)
+    _instantiate(tree, path, cell)
     sections = SwcSections(getattr(cell, "all", []))
     if not sections:
         raise SwcFormatError(path, 0, "Import3d produced no sections")
+    kinds = {}
+    for swc_type in {int(t) for t in tree.types}:
+        for sec in getattr(cell, _type_name(swc_type), []):
+            kinds[sec] = swc_type
     sections.cell = cell
     sections.path = Path(path)
+    sections.types = [kinds[sec] for sec in sections]
+    sections.soma_kind = tree.soma
+    sections.fixes = list(tree.fixes)
     if max_segment_length is not None:
         set_nseg(sections, max_segment_length)
     return sections

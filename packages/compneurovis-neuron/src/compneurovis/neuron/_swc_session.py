@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from ._session import NeuronSession
-from ._swc import DEFAULT_MAX_SEGMENT_LENGTH, load_swc, sample_swc_path
+from ._swc import DEFAULT_MAX_SEGMENT_LENGTH, SwcSections, load_swc, sample_swc_path
 
 
 class SwcCellSession(NeuronSession):
     """A session whose morphology is one SWC reconstruction.
 
     By default: the CA1 pyramidal cell shipped with compneurovis-core, Hodgkin-
-    Huxley channels in the soma and a passive membrane everywhere else.
+    Huxley channels in the soma and a passive membrane everywhere else. The
+    soma is the sections of SWC type 1 (never found by name); in a file
+    without soma points, the root section (where the tree starts) stands in
+    for it.
     Override `setup_model` (calling ``super().setup_model(sections)`` to keep
     the channels) to add stimuli.
 
@@ -25,7 +28,8 @@ class SwcCellSession(NeuronSession):
         **kwargs: `NeuronSession` arguments (``dt``, ``display_dt``, ...).
 
     Attributes:
-        soma: The soma sections (``"soma"`` in their names).
+        soma: The soma sections (SWC type 1), or ``[root section]`` if there are none.
+        swc_sections: The `SwcSections` read by `build_sections` (their types and soma convention).
     """
 
     swc_path: str | os.PathLike[str] | None = None
@@ -48,15 +52,20 @@ class SwcCellSession(NeuronSession):
         if max_segment_length is not None:
             self.max_segment_length = max_segment_length
         self.soma: list[Any] = []
+        self.swc_sections: SwcSections | None = None
 
     def build_sections(self) -> list[Any]:
         """Read the SWC file through Import3d (validated line by line first)."""
         path = Path(self.swc_path) if self.swc_path is not None else sample_swc_path()
-        return load_swc(path, cell_name=self.cell_name, max_segment_length=self.max_segment_length)
+        self.swc_sections = load_swc(path, cell_name=self.cell_name, max_segment_length=self.max_segment_length)
+        return self.swc_sections
 
     def setup_model(self, sections: list[Any]) -> None:
         """Insert ``hh`` in the soma and ``pas`` (-65 mV) elsewhere; Ra 100 Ω·cm, cm 1 µF/cm²."""
-        self.soma = [sec for sec in sections if "soma" in sec.name()]
+        swc = sections if isinstance(sections, SwcSections) else self.swc_sections
+        if swc is None:
+            raise TypeError("SwcCellSession.setup_model needs the SwcSections that build_sections returns")
+        self.soma = swc.of_type(1) or [sec for sec in swc if sec.parentseg() is None][:1]
         for sec in sections:
             sec.Ra = 100.0
             sec.cm = 1.0

@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -55,17 +56,30 @@ def ensure_application(*, offscreen: bool = False, theme: str = "dark") -> QAppl
 
     Args:
         offscreen: When creating it, use Qt's ``offscreen`` platform (no display)
-            unless ``QT_QPA_PLATFORM`` is already set.
+            unless ``QT_QPA_PLATFORM`` is already set. Without a display
+            (no ``DISPLAY`` or ``WAYLAND_DISPLAY`` on Linux) it is used anyway.
         theme: Palette for a new application (``"dark"`` or ``"light"``).
     """
     return _application(offscreen, theme)
 
 
+def has_display() -> bool:
+    """Whether Qt can open windows here: always on macOS and Windows, else with ``DISPLAY`` or ``WAYLAND_DISPLAY``."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _application(offscreen: bool, theme: str) -> QApplication:
     app = QApplication.instance()
     if app is None:
-        if offscreen and not os.environ.get("QT_QPA_PLATFORM"):
+        # With no display Qt's default (xcb) platform aborts the process: use the offscreen one, where
+        # the 3-D panels draw through an offscreen VTK window (see `View3DPanel`).
+        if (offscreen or not has_display()) and not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
+            if not offscreen:
+                log.warning("no display (DISPLAY/WAYLAND_DISPLAY unset): windows are drawn offscreen and "
+                            "not shown; take a screenshot, or run under xvfb-run -a to see them")
         app = QApplication(["compneurovis"])
         apply_app_palette(app, theme)
     assert isinstance(app, QApplication)

@@ -1,4 +1,4 @@
-"""Line plot of a history field with pyqtgraph: one curve per series, steady y range."""
+"""Line plot views: a history field with pyqtgraph, one curve per drawn series, steady y range."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtWidgets import QWidget
 
-from compneurovis.core import Field, LinePlotViewSpec, MorphologyGeometry, SceneError
+from compneurovis.core import Field, LinePlotViewSpec, MorphologyGeometry, Scene, SceneError
 
 from ._plot_marks import MarkLines
+from ._selection import Selection
 from ._theme import PLOT_BACKGROUND, PLOT_FOREGROUND, SERIES_COLORS
+from ._view_registry import ViewContext, ViewDrawing, register_view
 
 
 def _label(text: str, unit: str | None) -> str:
@@ -22,6 +24,21 @@ def _label(text: str, unit: str | None) -> str:
 
 #: Most curves one plot draws (a FULL-capture history can hold thousands of series).
 MAX_CURVES = 16
+
+
+def _chosen(keys: list[str], preferred: list[str] | None) -> list[int]:
+    """Indices of the series to draw: ``preferred`` ones first, then the others, at most `MAX_CURVES`."""
+    if len(keys) <= MAX_CURVES:
+        return list(range(len(keys)))
+    index = {k: i for i, k in enumerate(keys)}
+    chosen = list(dict.fromkeys(index[k] for k in (preferred or []) if k in index))[:MAX_CURVES]
+    taken = set(chosen)
+    for i in range(len(keys)):
+        if len(chosen) >= MAX_CURVES:
+            break
+        if i not in taken:
+            chosen.append(i)
+    return chosen
 
 
 class YRange:
@@ -102,18 +119,22 @@ class TracePlot(pg.PlotWidget):
         item.setLabel("left", _label(spec.y_label, spec.y_unit), **style)
         self.mark_lines.set_marks(spec.marks)
 
-    def _series(self, f: Field) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Return series keys, the x coordinates and ``(n_series, n_x)`` values."""
+    def _series(self, f: Field, preferred: list[str] | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Series keys, the x coordinates and ``(n_series, n_x)`` float values of the curves to draw.
+
+        Only the drawn series (at most `MAX_CURVES`: those in ``preferred``
+        first) are taken from the field and converted.
+        """
         spec = self.spec
         x = np.asarray(f.coord(spec.x_dim), dtype=np.float64)
         if spec.series_dim is None:
-            values = np.asarray(f.values, dtype=np.float64).reshape(1, -1)
-            return [f.id], x, values
-        values = np.moveaxis(np.asarray(f.values, dtype=np.float64),
-                             [f.axis(spec.series_dim), f.axis(spec.x_dim)], [0, 1])
-        values = values.reshape(values.shape[0], values.shape[1])
+            return [f.id], x, np.asarray(f.values, dtype=np.float64).reshape(1, -1)
+        series_axis = f.axis(spec.series_dim)
         keys = [str(k) for k in f.coord(spec.series_dim)]
-        return keys, x, values
+        chosen = _chosen(keys, preferred)
+        rows = np.take(f.values, chosen, axis=series_axis)  # a copy of the drawn series only
+        values = np.moveaxis(rows, [series_axis, f.axis(spec.x_dim)], [0, 1]).astype(np.float64, copy=False)
+        return [keys[i] for i in chosen], x, values.reshape(len(chosen), -1)
 
     def update_from(self, f: Field, geometry: MorphologyGeometry | None,
                     preferred: list[str] | None = None) -> None:
@@ -122,12 +143,7 @@ class TracePlot(pg.PlotWidget):
         At most `MAX_CURVES` series are drawn: those in ``preferred`` (e.g. the
         clicked segments, most recent first) before the others.
         """
-        keys, x, values = self._series(f)
-        if len(keys) > MAX_CURVES:
-            index = {k: i for i, k in enumerate(keys)}
-            chosen = [index[k] for k in (preferred or []) if k in index][:MAX_CURVES]
-            chosen += [i for i in range(len(keys)) if i not in set(chosen)][:MAX_CURVES - len(chosen)]
-            keys, values = [keys[i] for i in chosen], values[chosen]
+        keys, x, values = self._series(f, preferred)
         for key in [k for k in self.curves if k not in keys]:
             self.removeItem(self.curves.pop(key))
             self.legend.removeItem(key)
@@ -165,3 +181,39 @@ class TracePlot(pg.PlotWidget):
             lo, hi = self.y_range.update(float(finite.min()), float(finite.max()))
             item.setYRange(lo, hi, padding=0.0)
             self.mark_lines.place_labels(lo, hi)
+
+
+@register_view(LinePlotViewSpec)
+class LinePlotDrawing(ViewDrawing[LinePlotViewSpec]):
+    """A `TracePlot` (``self.plot``) for a line plot view; the picked entities' curves come first."""
+
+    def __init__(self, spec: LinePlotViewSpec, scene: Scene, context: ViewContext) -> None:
+        super().__init__(spec, scene, context)
+        #: The pyqtgraph plot widget.
+        self.plot = TracePlot(spec)
+        self.plot.on_paint = lambda seconds: context.paint_cost(spec.id, seconds)
+        self.widget = self.plot
+        self._scene = scene
+
+    def update(self, scene: Scene, changed_field_ids: frozenset[str]) -> None:
+        """Remember the Scene; the curves are taken from it when drawn."""
+        self._scene = scene
+
+    def draw(self) -> None:
+        """Set the drawn curves from the field (picked entities first)."""
+        scene, spec = self._scene, self.spec
+        geometry = scene.geometries.get(spec.geometry_id) if spec.geometry_id else None
+        selection = self.context.selection
+        self.plot.update_from(scene.fields[spec.field_id],
+                              geometry if isinstance(geometry, MorphologyGeometry) else None,
+                              preferred=selection.recent_first() if selection is not None else None)
+
+    def configure(self, spec: LinePlotViewSpec, scene: Scene) -> bool:
+        """Titles, labels, units and marks in place."""
+        self.spec = spec
+        self.plot.configure(spec)
+        return True
+
+    def on_selection(self, selection: Selection) -> bool:
+        """Redraw: the picked entities' curves come first."""
+        return True

@@ -1,4 +1,10 @@
-"""Qt host of one 3-D renderer: an interactive VTK widget, or an offscreen image."""
+"""Qt host of one 3-D renderer: an interactive VTK widget, or an offscreen image.
+
+On Qt's ``offscreen`` platform (no X server) the VTK widget cannot draw, so the
+panel always uses the offscreen image there (`ImageView`, with the same mouse
+camera and picking); under X11, Wayland or Xvfb it uses the interactive widget
+unless asked for offscreen rendering.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,16 @@ import numpy as np
 import vtkmodules.qt
 from PyQt6.QtCore import QPoint, Qt, QTimer
 from PyQt6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap, QResizeEvent
-from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
 from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
+from ._offscreen_view import CLICK_SLOP, ImageView, platform_is_offscreen
 from ._vtk_scene import offscreen_render_window
 
 vtkmodules.qt.PyQtImpl = "PyQt6"
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor  # noqa: E402
-
-#: A press and release closer than this (pixels) is a click, not a drag.
-CLICK_SLOP = 4
 
 
 class Renders3D(Protocol):
@@ -92,39 +96,12 @@ class _Interactive(QVTKRenderWindowInteractor):
             event.ignore()
 
 
-class _ImageView(QLabel):
-    """Offscreen mode: shows the rendered image; a click picks."""
-
-    def __init__(self, panel: View3DPanel) -> None:
-        super().__init__(panel)
-        self._panel = panel
-        self._press: QPoint | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.setMinimumSize(50, 50)
-
-    def mousePressEvent(self, event: QMouseEvent | None) -> None:
-        if event is not None:
-            self._press = event.position().toPoint()
-
-    def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:
-        if event is None or self._press is None:
-            return
-        pos = event.position().toPoint()
-        if (pos - self._press).manhattanLength() <= CLICK_SLOP:
-            ratio = self.devicePixelRatioF()
-            self._panel.click_at(pos.x() * ratio, (self.height() - pos.y()) * ratio)
-        self._press = None
-
-    def resizeEvent(self, event: QResizeEvent | None) -> None:
-        super().resizeEvent(event)
-        self._panel.resized()
-
-
 class View3DPanel(QWidget):
     """Hosts one 3-D renderer; ``offscreen=True`` renders without a display.
 
     Args:
-        offscreen: Render into an offscreen VTK window and show the image.
+        offscreen: Render into an offscreen VTK window and show the image
+            (always so on Qt's ``offscreen`` platform).
         on_pick: Called with the entity index of a click (or ``None`` for a miss).
         parent: Parent widget.
     """
@@ -132,17 +109,18 @@ class View3DPanel(QWidget):
     def __init__(self, *, offscreen: bool = False, on_pick: Callable[[int | None], None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.offscreen = offscreen
+        self.offscreen = offscreen or platform_is_offscreen()
         self.on_pick = on_pick
         self.view: Renders3D | None = None
         self._framed = False
         self.user_camera = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        if offscreen:
-            self._image = _ImageView(self)
-            layout.addWidget(self._image)
+        if self.offscreen:
             self.render_window = offscreen_render_window((640, 480))
+            self._image = ImageView(self.render_window, on_click=self.click_at, on_camera_moved=self._camera_moved,
+                                    on_resized=self.resized, parent=self)
+            layout.addWidget(self._image)
             self._widget: Any = self._image
         else:
             self._vtk = _Interactive(self, self.reset_camera)
@@ -186,11 +164,16 @@ class View3DPanel(QWidget):
         if self.offscreen:
             self._sync_size()
             self.render_window.Render()
-            self._image.setPixmap(QPixmap.fromImage(to_qimage(read_pixels(self.render_window))))
+            self._image.show_image(QPixmap.fromImage(to_qimage(read_pixels(self.render_window))))
         else:
             self._vtk.GetRenderWindow().Render()
 
+    def _camera_moved(self) -> None:
+        self.user_camera = True
+        self.render()
+
     def resized(self) -> None:
+        """Redraw after the image area changed size."""
         if self.view is not None and self.isVisible():
             self.render()
 
@@ -232,4 +215,5 @@ class View3DPanel(QWidget):
         if not self.offscreen:
             self._vtk.Finalize()
         else:
+            self._image.release()
             self.render_window.Finalize()

@@ -249,6 +249,15 @@ class MorphologyRenderer:
         self._image.Modified()
         return limits
 
+    def set_entity_colors(self, colors: np.ndarray) -> None:
+        """Colour each entity directly with ``(n_entities, 3)`` uint8 RGB (categories), bypassing the map."""
+        colors = np.asarray(colors, dtype=np.uint8).reshape(-1, 3)
+        if colors.shape[0] != self.geometry.n_entities:
+            raise ValueError(f"expected {self.geometry.n_entities} colours, got {colors.shape[0]}")
+        self._texels[:colors.shape[0]] = colors
+        self._texel_array.Modified()
+        self._image.Modified()
+
     # ------------------------------------------------------ camera, picking
 
     def reset_camera(self) -> None:

@@ -1,4 +1,10 @@
-"""`CompNeuroVisWindow`: panels from a Scene's layout, every update applied in place."""
+"""`CompNeuroVisWindow`: composes the layout, the view drawings, the render scheduler and the selection.
+
+The window never asks which kind of view it shows: every view is drawn by the
+class registered for its spec type (`register_view`), panels come from
+`_panels`, redraws are paced by `RenderScheduler`, picks go to `Selection`,
+and each update type has one handler in `_UPDATE_HANDLERS`.
+"""
 
 from __future__ import annotations
 
@@ -14,38 +20,31 @@ from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from compneurovis.core import (
     EntityClicked,
-    Error,
-    FieldAppend,
-    FieldReplace,
     InvokeAction,
     KeyPressed,
-    LayoutReplace,
-    LinePlotViewSpec,
-    MorphologyGeometry,
-    MorphologyViewSpec,
-    PanelPatch,
     PanelSpec,
     Scene,
     SceneError,
-    ScenePatch,
-    SceneReady,
     SessionCommand,
     SessionUpdate,
-    StatePatch,
-    Status,
 )
 
 from . import _export_menu
 from ._controls_panel import ControlsPanel
 from ._error_banner import ErrorBanner
 from ._pacing import FramePacer
-from ._panels import apply_column_sizes, build_panel
+from ._panels import apply_column_sizes, build_body, build_panel
+from ._render_scheduler import RenderScheduler
+from ._selection import Selection
 from ._theme import apply_theme
 from ._timings import TimingStats
-from ._trace_plot import TracePlot
-from ._view3d_panel import View3DPanel, to_qimage
-from ._vtk_morphology import MorphologyRenderer
+from ._view3d_panel import to_qimage
+from ._view_menu import install_view_menu
+from ._view_registry import ViewContext, ViewDrawing
+from ._view_set import ViewSet
+from ._window_hooks import WindowHooks
 from ._window_recording import WindowRecording
+from ._window_updates import handler_for
 
 log = logging.getLogger("compneurovis.qt")
 
@@ -54,7 +53,7 @@ _MODIFIER_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.K
 
 
 class CompNeuroVisWindow(QMainWindow):
-    """The main window: 3-D views, line plots and controls laid out as the Scene says.
+    """The main window: views, line plots and controls laid out as the Scene says.
 
     Args:
         scene: The Scene to show first, or ``None`` to wait for a `SceneReady`.
@@ -78,26 +77,26 @@ class CompNeuroVisWindow(QMainWindow):
         self.scene: Scene | None = None
         self.sim_time: float | None = None
         self.panels: dict[str, QWidget] = {}
-        self.views: dict[str, Any] = {}  # view id -> (View3DPanel, renderer) or TracePlot
-        self.render_counts: dict[str, int] = {}
         #: Simulation rate and display latency (always measured; shown when `show_timings`).
         self.timings = TimingStats()
         self.show_timings = show_timings
-        self._produced_at: dict[str, float] = {}  # 3-D view id -> produced_at of the frame to draw
-        self._dirty: set[str] = set()
-        self._last_draw: dict[str, float] = {}
-        #: Draw cost per view; keeps one event-loop step short (see `render_due`).
-        self.pacer = FramePacer()
+        #: Which views to draw when (capped per view, paced per step).
+        self.scheduler = RenderScheduler()
+        #: Entities picked in any view, oldest first (their traces are drawn first).
+        self.selection = Selection()
+        self.context = ViewContext(offscreen=offscreen, selection=self.selection, picked=self._picked,
+                                   paint_cost=lambda vid, s: self.scheduler.pacer.record(vid, s, "paint"))
         self._shortcuts: list[QShortcut] = []
         self.status_text = ""
-        self.selection_text = ""
-        #: Entities clicked in any 3-D view, oldest first (their traces are drawn first).
-        self.clicked_entities: list[str] = []
         apply_theme(self, theme)
         central = QWidget()
         self._column = QVBoxLayout(central)
         self._column.setContentsMargins(4, 4, 4, 0)
         self.error_banner = ErrorBanner()
+        #: The views' drawings; a drawing that raises is shown once in the banner and stops.
+        self.view_set = ViewSet(self.scheduler, lambda message, trace: self.error_banner.show_error(message, trace))
+        #: The drawing of each view shown (view id to its `ViewDrawing`).
+        self.views: dict[str, ViewDrawing] = self.view_set.drawings
         self._column.addWidget(self.error_banner)
         self._body: QSplitter | None = None
         #: Shown until the first Scene arrives (a session may take a while to build its model).
@@ -112,13 +111,40 @@ class CompNeuroVisWindow(QMainWindow):
         self._status_label = QLabel()
         self.statusBar().addWidget(self._status_label, 1)
         self.setWindowTitle("CompNeuroVis")
+        self.hooks = WindowHooks(scene=lambda: self.scene, clicked=lambda: list(self.selection.clicked),
+                                 send=self.send, report_error=self.error_banner.show_error,
+                                 show_message=lambda text: self.statusBar().showMessage(text, 8000), parent=self)
         #: The window's own recording (File menu), for sessions that do not record themselves.
-        self.recording = WindowRecording(self)
+        self.recording = WindowRecording(self.hooks)
         #: File menu: export the clicked segments' traces (CSV) or all history (NPZ); record.
-        self.file_menu = _export_menu.install_export_menu(self)
+        self.file_menu = _export_menu.install_export_menu(self.menuBar(), self.hooks, self.recording)
+        #: View menu: colour a morphology by its categories or its live field.
+        self.view_menu = install_view_menu(self.menuBar(), lambda: self.scene, self.apply_updates)
         self.menuBar().setVisible(not offscreen)  # no menu bar in screenshots and movies
         if scene is not None:
             self.set_scene(scene)
+
+    # ---------------------------------------------------------- read-outs
+
+    @property
+    def pacer(self) -> FramePacer:
+        """The scheduler's draw costs and per-step budget."""
+        return self.scheduler.pacer
+
+    @property
+    def render_counts(self) -> dict[str, int]:
+        """Draws per view since the window was made."""
+        return self.scheduler.counts
+
+    @property
+    def clicked_entities(self) -> list[str]:
+        """Entities picked in any view, oldest first."""
+        return self.selection.clicked
+
+    @property
+    def selection_text(self) -> str:
+        """Status-bar text of the latest pick."""
+        return self.selection.text
 
     # ------------------------------------------------------------ commands
 
@@ -143,21 +169,20 @@ class CompNeuroVisWindow(QMainWindow):
     def set_show_timings(self, show: bool) -> None:
         """Show (or hide) sim rate and display latency in the status bar."""
         self.show_timings = show
-        self._show_status()
+        self.show_status()
 
     def reset_cameras(self) -> None:
-        """Frame every 3-D view's whole content again."""
-        for entry in self.views.values():
-            if isinstance(entry, tuple):
-                entry[0].reset_camera()
+        """Frame every view's whole content again."""
+        for vid in list(self.views):
+            self.view_set.call(vid, lambda d: d.reset_camera())
 
     def export_traces_csv(self, path: str | Path | None = None) -> Path | None:
         """Write the clicked segments' traces to CSV (``None``: ask where); errors go to the banner."""
-        return _export_menu.export_traces_csv(self, path)
+        return _export_menu.export_traces_csv(self.hooks, path)
 
     def export_history_npz(self, path: str | Path | None = None) -> Path | None:
         """Write all history fields to NPZ (``None``: ask where); errors go to the banner."""
-        return _export_menu.export_history_npz(self, path)
+        return _export_menu.export_history_npz(self.hooks, path)
 
     def start_recording(self, path: str | Path | None = None) -> Path | None:
         """Record what the window shows from now on to an HDF5 file (``None``: ask where).
@@ -167,7 +192,7 @@ class CompNeuroVisWindow(QMainWindow):
         the window closes. Returns the file, or ``None`` (cancelled, or the
         error banner says why).
         """
-        return _export_menu.start_recording(self, path)
+        return _export_menu.start_recording(self.hooks, self.recording, path)
 
     def stop_recording(self) -> Path | None:
         """Finish the window's recording; return its file (``None`` if none was running)."""
@@ -180,52 +205,20 @@ class CompNeuroVisWindow(QMainWindow):
         self.scene = scene
         self.setWindowTitle(scene.title)
         self.waiting_label.hide()
-        self._rebuild()
+        self.rebuild()
 
-    def _rebuild(self) -> None:
-        """Build every panel of the layout from the Scene."""
+    def rebuild(self) -> None:
+        """Build every panel of the layout (and every view's drawing) from the Scene."""
         scene = self.scene
         assert scene is not None
         self._clear_panels()
-        layout = scene.layout
-        if layout is None:
-            first = tuple(p for p in scene.panels if scene.panels[p].kind == "view_3d")
-            rest = tuple(p for p in scene.panels if p not in first)
-            columns: tuple[tuple[str, ...], ...] = tuple(c for c in (first, rest) if c)
-            weights: tuple[float, ...] = (3.0, 2.0)[:len(columns)]
-        else:
-            columns, weights = layout.columns, layout.column_weights
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.setChildrenCollapsible(False)
-        for column in columns:
-            stack = QSplitter(Qt.Orientation.Vertical)
-            stack.setChildrenCollapsible(False)
-            stretches = []
-            for pid in column:
-                panel = scene.panels.get(pid)
-                if panel is None or not panel.visible:
-                    continue
-                if panel.kind == "controls" and not panel.control_ids and not panel.action_ids:
-                    continue  # nothing to show
-                widget = self._build_panel(panel)
-                self.panels[pid] = widget
-                stack.addWidget(widget)
-                stretches.append(1 if panel.kind == "controls" else 3)
-            for i, s in enumerate(stretches):
-                stack.setStretchFactor(i, s)
-            if stretches:
-                body.addWidget(stack)
-        weights = tuple(weights[:body.count()]) + (1.0,) * max(0, body.count() - len(weights))
-        for i, w in enumerate(weights):
-            body.setStretchFactor(i, max(1, round(w * 10)))
-        self._weights = weights
+        body, self.panels, self._weights = build_body(scene, self._build_panel)
         self._body = body
         self._column.addWidget(body, 1)
         self._apply_sizes()
         self._rebuild_shortcuts()
-        self._dirty = set(self.views)
-        self.pacer.forget()
-        self._show_status()
+        self.view_set.start(scene)
+        self.show_status()
 
     def _apply_sizes(self) -> None:
         if self._body is not None:
@@ -245,10 +238,7 @@ class CompNeuroVisWindow(QMainWindow):
             self._sized = True
 
     def _clear_panels(self) -> None:
-        for entry in self.views.values():
-            if isinstance(entry, tuple):
-                entry[0].finalize()
-        self.views.clear()
+        self.view_set.close()
         self.panels.clear()
         if self._body is not None:
             self._column.removeWidget(self._body)
@@ -258,20 +248,12 @@ class CompNeuroVisWindow(QMainWindow):
 
     def _build_panel(self, panel: PanelSpec) -> QWidget:
         assert self.scene is not None
-        widget, views = build_panel(self.scene, panel, offscreen=self.offscreen, send=self.send,
-                                    on_pick=self._picked)
-        self.views.update(views)
-        for vid, entry in views.items():
-            if isinstance(entry, TracePlot):
-                self._time_paints(vid, entry)
+        widget, drawings = build_panel(self.scene, panel, self.context, self.send)
+        self.views.update(drawings)
         return widget
 
-    def _time_paints(self, view_id: str, plot: TracePlot) -> None:
-        """Count a plot's paint (which Qt runs after the draw call) in its draw cost."""
-        plot.on_paint = lambda seconds: self.pacer.record(view_id, seconds, "paint")
-
-    def _replace_panel(self, panel_id: str) -> None:
-        """Rebuild one panel in place (e.g. controls after a patch)."""
+    def replace_panel(self, panel_id: str) -> None:
+        """Rebuild one panel in place (e.g. controls after a patch); the other panels keep their state."""
         assert self.scene is not None
         old = self.panels[panel_id]
         holder = old.parentWidget()
@@ -281,6 +263,10 @@ class CompNeuroVisWindow(QMainWindow):
         old.hide()
         old.deleteLater()
         self.panels[panel_id] = new
+
+    def controls_panels(self) -> dict[str, ControlsPanel]:
+        """The controls panels shown, by panel id."""
+        return {pid: p for pid, p in self.panels.items() if isinstance(p, ControlsPanel)}
 
     def _rebuild_shortcuts(self) -> None:
         for shortcut in self._shortcuts:
@@ -293,7 +279,7 @@ class CompNeuroVisWindow(QMainWindow):
                 shortcut = QShortcut(QKeySequence(key), self)
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
                 shortcut.activated.connect(
-                    lambda a=action: self.send(_invoke(a.id, a.payload)))
+                    lambda a=action: self.send(InvokeAction(action_id=a.id, payload=dict(a.payload))))
                 self._shortcuts.append(shortcut)
 
     # ------------------------------------------------------------- updates
@@ -312,230 +298,126 @@ class CompNeuroVisWindow(QMainWindow):
         self.recording.updates(applied)
 
     def apply_update(self, update: SessionUpdate) -> None:
-        """Apply one update to the Scene and to the widgets showing it.
+        """Apply one update to the Scene and to the views showing it (its handler in `_window_updates`).
 
         Raises:
             SceneError: If the update does not fit the Scene.
         """
-        if isinstance(update, SceneReady):
-            self.set_scene(update.scene)
-            return
-        if isinstance(update, Error):
-            self.error_banner.show_error(update.message, update.traceback, fatal=update.fatal)
-            log.error("session error: %s", update.message)
-        if self.scene is None:
-            if isinstance(update, Status):
-                self.status_text = update.message
-                self._show_status()
-            return
-        self.scene.apply(update)
-        if isinstance(update, FieldReplace | FieldAppend):
-            if update.sim_time is not None:
-                self.sim_time = update.sim_time
-                self.timings.on_sim_time(update.sim_time)
-            views = self._views_of_field(update.field_id)
-            if isinstance(update, FieldReplace) and update.produced_at is not None:
-                for vid in views:
-                    if isinstance(self.views[vid], tuple):
-                        self._produced_at[vid] = update.produced_at
-            self._dirty.update(views)
-        elif isinstance(update, StatePatch):
-            for panel in self.panels.values():
-                if isinstance(panel, ControlsPanel):
-                    panel.set_state(update.values)
-        elif isinstance(update, ScenePatch):
-            self.setWindowTitle(self.scene.title)
-            if update.controls:
-                for pid, panel in list(self.panels.items()):
-                    if isinstance(panel, ControlsPanel):
-                        self._replace_panel(pid)
-            for vid in update.views:
-                self._reconfigure(vid)
-        elif isinstance(update, PanelPatch) and set(update.changes) <= {"control_ids", "action_ids", "title"} \
-                and isinstance(self.panels.get(update.panel_id), ControlsPanel):
-            self._replace_panel(update.panel_id)  # the 3-D views keep their cameras
-        elif isinstance(update, PanelPatch | LayoutReplace):
-            self._rebuild()
-        elif isinstance(update, Status):
-            self.status_text = update.message
-            if update.sim_time is not None:
-                self.sim_time = update.sim_time
-            self._show_status()
+        handler_for(update)(self, update)
 
-    def _views_of_field(self, field_id: str) -> list[str]:
+    def views_of_field(self, field_id: str) -> list[str]:
+        """Ids of the shown views that read ``field_id``."""
         assert self.scene is not None
-        out = []
-        for vid, spec in self.scene.views.items():
-            used = getattr(spec, "color_field_id", None) or getattr(spec, "field_id", None)
-            if used == field_id and vid in self.views:
-                out.append(vid)
-        return out
+        return self.view_set.reading(self.scene, field_id)
 
-    def _reconfigure(self, view_id: str) -> None:
+    def fields_changed(self, field_id: str, produced_at: float | None = None) -> None:
+        """Field ``field_id`` has new values: its views take them at their next draw."""
         assert self.scene is not None
-        spec = self.scene.views[view_id]
-        entry = self.views.get(view_id)
-        if entry is None:
-            return
-        if isinstance(spec, LinePlotViewSpec):
-            entry.configure(spec)
-        elif isinstance(spec, MorphologyViewSpec):
-            renderer: MorphologyRenderer = entry[1]
-            if renderer.geometry is not self.scene.geometries[spec.geometry_id]:
-                self._rebuild()
-                return
-            renderer.set_color_map(spec.color_map)
-            renderer.scale.configure(spec.color_limits, spec.color_norm)
-            renderer.set_title(spec.title)
-        else:
-            self._rebuild()
-            return
-        self._dirty.add(view_id)
+        self.view_set.field_changed(self.scene, field_id, produced_at)
 
-    def _show_status(self) -> None:
+    def reconfigure(self, view_id: str) -> None:
+        """Apply a patched spec to its drawing, or rebuild the panels when the drawing asks."""
+        scene = self.scene
+        assert scene is not None
+        if view_id not in self.views:
+            return
+        self.view_set.failed.pop(view_id, None)  # a new spec: a new start
+        spec = scene.views[view_id]
+        if not self.view_set.call(view_id, lambda d: d.configure(spec, scene)):
+            if view_id not in self.view_set.failed:
+                self.rebuild()
+            return
+        self.views[view_id].spec = spec
+        self.view_set.touched([view_id])
+
+    def show_status(self) -> None:
+        """Rewrite the status bar: sim time, session status, selection, timings."""
         parts = []
         if self.sim_time is not None:
             parts.append(f"t = {self.sim_time:.2f} ms")
         if self.status_text:
             parts.append(self.status_text)
-        if self.selection_text:
-            parts.append(self.selection_text)
+        if self.selection.text:
+            parts.append(self.selection.text)
         if self.show_timings:
             parts.append(self.timings.text())
         self._status_label.setText("   |   ".join(parts))
 
     # ------------------------------------------------------------- picking
 
-    def _picked(self, view_id: str, index: int | None) -> None:
-        renderer = self.views[view_id][1]
-        if not isinstance(renderer, MorphologyRenderer):
-            return
-        renderer.select(index)
-        if index is None:
-            self.selection_text = ""
-            renderer.set_info("")
-        else:
-            geometry: MorphologyGeometry = renderer.geometry
-            entity = geometry.entity_ids[index]
-            self.selection_text = f"Selected: {geometry.labels[index]}"
-            if entity in self.clicked_entities:
-                self.clicked_entities.remove(entity)
-            self.clicked_entities.append(entity)
-            for vid, other in self.views.items():
-                if isinstance(other, TracePlot):
-                    self._dirty.add(vid)
-            renderer.set_info(self.selection_text)
-            self.send(EntityClicked(entity_id=entity, view_id=view_id))
-        self._show_status()
-        self._dirty.add(view_id)
+    def _picked(self, view_id: str, entity_id: str | None, label: str) -> None:
+        self.selection.pick(view_id, entity_id, label)
+        if entity_id is not None:
+            self.send(EntityClicked(entity_id=entity_id, view_id=view_id))
+        redraw = [view_id]
+        for vid in list(self.views):
+            if vid != view_id and self.view_set.call(vid, lambda d: d.on_selection(self.selection)):
+                redraw.append(vid)
+        self.scheduler.mark(redraw)
+        self.show_status()
         self.render_due(force=True)
 
     # ----------------------------------------------------------- rendering
 
     def mark_dirty(self, view_id: str | None = None) -> None:
         """Mark one view (or all) for redraw."""
-        self._dirty.update([view_id] if view_id else self.views)
+        self.scheduler.mark([view_id] if view_id else self.views)
 
     def render_due(self, *, now: float | None = None, force: bool = False) -> list[str]:
-        """Redraw dirty views that are due; return the ids drawn.
+        """Redraw dirty views that are due (see `RenderScheduler`); return the ids drawn.
 
-        A view is due once its ``max_refresh_hz`` allows, or later when its
-        draws are slow (`FramePacer.interval`). Due views are drawn most
-        overdue first while they fit into the pacer's budget; the rest wait for
-        the next call, so a 3-D draw and a plot repaint that together would
-        stall the event loop go to different steps. ``force`` draws every
-        dirty view now.
+        ``force`` draws every dirty view now.
         """
         if self.scene is None:
             return []
-        now = time.monotonic() if now is None else now
-        due: list[tuple[float, str, Any, float]] = []
-        for vid in list(self._dirty):
-            spec = self.scene.views.get(vid)
-            if spec is None or vid not in self.views:
-                self._dirty.discard(vid)
-                continue
-            cap = 1.0 / spec.max_refresh_hz if spec.max_refresh_hz > 0 else 0.0
-            interval = self.pacer.interval(vid, cap)
-            waited = now - self._last_draw.get(vid, -1e9)
-            if not force and waited < interval:
-                continue
-            due.append((waited / interval if interval > 0 else float("inf"), vid, spec, interval))
-        due.sort(key=lambda item: -item[0])
-        drawn = []
-        spent = 0.0
-        for _, vid, spec, interval in due:
-            if vid not in self.views:
-                continue  # an earlier draw's signal (firstFrame) closed or rebuilt the window
-            if not force and not self.pacer.fits(vid, spent):
-                continue
-            start = time.perf_counter()
-            self._draw(vid, spec)
-            took = time.perf_counter() - start
-            self.pacer.record(vid, took)
-            spent += took + self.pacer.cost(vid, "paint")  # a plot paints after this call
-            self._dirty.discard(vid)
-            # Keep the phase: the timer ticks every few ms, so "now" is up to a tick late, and
-            # restarting the interval from it would draw at a fraction of the cap (25/s for 30).
-            last = self._last_draw.get(vid)
-            on_time = last is not None and not force and now - last < 2 * interval
-            self._last_draw[vid] = last + interval if on_time else now  # type: ignore[operator]
-            self.render_counts[vid] = self.render_counts.get(vid, 0) + 1
-            drawn.append(vid)
-        self._show_status()
+        caps = {vid: self.scene.views[vid].max_refresh_hz for vid in self.views if vid in self.scene.views}
+        drawn = self.scheduler.run(caps, lambda vid: self._draw(vid), now=now, force=force)
+        self.show_status()
         return drawn
 
-    def _draw(self, view_id: str, spec: Any) -> None:
+    def _draw(self, view_id: str) -> bool:
+        """Update and draw one view; ``False`` if it is gone or failed (the banner says why)."""
         assert self.scene is not None
-        entry = self.views[view_id]
-        if isinstance(spec, LinePlotViewSpec):
-            geometry = self.scene.geometries.get(spec.geometry_id) if spec.geometry_id else None
-            entry.update_from(self.scene.fields[spec.field_id],
-                              geometry if isinstance(geometry, MorphologyGeometry) else None,
-                              preferred=self.clicked_entities[::-1])
-            return
-        holder, renderer = entry
-        field_id = spec.color_field_id if isinstance(spec, MorphologyViewSpec) else spec.field_id
-        renderer.set_values(self.scene.fields[field_id].values)
-        if isinstance(renderer, MorphologyRenderer) and self.sim_time is not None:
-            info = f"t = {self.sim_time:.1f} ms"
-            renderer.set_info(f"{self.selection_text}    {info}" if self.selection_text else info)
-        holder.render()
-        produced_at = self._produced_at.pop(view_id, None)
+        drawing = self.views.get(view_id)
+        if drawing is None:
+            return False  # an earlier draw's signal (firstFrame) closed or rebuilt the window
+        self.context.sim_time = self.sim_time
+        if not self.view_set.draw(self.scene, view_id):
+            return False
+        produced_at = self.view_set.produced_at.pop(view_id, None)
         if produced_at is not None:
             self.timings.on_frame_shown(produced_at)
-        if self.first_frame_seconds is None:
+        if self.first_frame_seconds is None and drawing.marks_first_frame:
             self.first_frame_seconds = time.monotonic() - self.created_at
             log.info("first 3-D frame after %.3f s", self.first_frame_seconds)
             self.firstFrame.emit(self.first_frame_seconds)
+        return True
+
+    def failed_views(self) -> dict[str, str]:
+        """Views stopped by an error, with the message shown for each."""
+        return dict(self.view_set.failed)
 
     # ---------------------------------------------------------- screenshot
 
     def grab_image(self) -> QImage:
-        """The whole window as an image, with each 3-D view's OpenGL content painted in."""
+        """The whole window as an image, with each view's OpenGL content painted in."""
         self.render_due(force=True)
         image = self.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
         painter = QPainter(image)
         ratio = image.devicePixelRatio() or 1.0
-        for entry in self.views.values():
-            if isinstance(entry, tuple):
-                holder: View3DPanel = entry[0]
-                if not holder.isVisible():
-                    continue
-                pixels = holder.image()
-                top_left = holder.mapTo(self, holder.rect().topLeft())
-                target = holder.rect().translated(top_left)
-                painter.drawImage(target, to_qimage(pixels))
+        for vid in list(self.views):
+            shot = self.view_set.call(vid, lambda d: d.snapshot())
+            if shot is None:
+                continue
+            widget, pixels = shot
+            top_left = widget.mapTo(self, widget.rect().topLeft())
+            painter.drawImage(widget.rect().translated(top_left), to_qimage(pixels))
         painter.end()
         image.setDevicePixelRatio(ratio)
         return image
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
-        """Finish a running recording and release the VTK views before the window closes."""
+        """Finish a running recording and release the views before the window closes."""
         self.recording.stop()
         self._clear_panels()
         super().closeEvent(event)
-
-
-def _invoke(action_id: str, payload: dict[str, Any]) -> SessionCommand:
-    return InvokeAction(action_id=action_id, payload=dict(payload))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from compneurovis.core import (
     InvokeAction,
@@ -26,8 +25,7 @@ from compneurovis.core import (
     encode,
 )
 
-if TYPE_CHECKING:
-    from ._window import CompNeuroVisWindow
+from ._window_hooks import WindowHooks
 
 log = logging.getLogger("compneurovis.qt")
 
@@ -39,11 +37,11 @@ class WindowRecording:
     """The window's own recording, if one is running.
 
     Args:
-        window: The window whose Scene and updates are recorded.
+        hooks: The window's Scene, its command sink, banner and status bar.
     """
 
-    def __init__(self, window: CompNeuroVisWindow) -> None:
-        self.window = window
+    def __init__(self, hooks: WindowHooks) -> None:
+        self.hooks = hooks
         self.recorder: Recorder | None = None
 
     @property
@@ -53,26 +51,27 @@ class WindowRecording:
 
     def worker_records(self) -> bool:
         """Whether the session records itself (a ``record`` action in its Scene)."""
-        scene = self.window.scene
+        scene = self.hooks.scene()
         return scene is not None and "record" in scene.actions
 
     def start(self, path: str | Path) -> Path | None:
         """Record from now on to ``path`` (HDF5); return it, or ``None`` on failure (the banner says why)."""
-        window = self.window
-        if window.scene is None:
-            window.error_banner.show_error("nothing to record: no scene is shown yet")
+        hooks = self.hooks
+        scene = hooks.scene()
+        if scene is None:
+            hooks.report_error("nothing to record: no scene is shown yet")
             return None
         self.stop()
         target = Path(path)
         try:
             recorder = Recorder(target)
             # a copy of what the window shows now: the file's first Scene
-            recorder.write_updates([SceneReady(scene=decode(encode(window.scene)))])
+            recorder.write_updates([SceneReady(scene=decode(encode(scene)))])
         except (ImportError, OSError, SceneError) as exc:
-            window.error_banner.show_error(f"could not record to {target}: {exc}")
+            hooks.report_error(f"could not record to {target}: {exc}")
             return None
         self.recorder = recorder
-        window.statusBar().showMessage(f"Recording to {target}", 8000)
+        hooks.show_message(f"Recording to {target}")
         return target
 
     def stop(self) -> Path | None:
@@ -83,14 +82,14 @@ class WindowRecording:
         try:
             recorder.close()
         except (OSError, SceneError) as exc:
-            self.window.error_banner.show_error(f"closing the recording {recorder.path} failed: {exc}")
-        self.window.statusBar().showMessage(f"Recording saved to {recorder.path}", 8000)
+            self.hooks.report_error(f"closing the recording {recorder.path} failed: {exc}")
+        self.hooks.show_message(f"Recording saved to {recorder.path}")
         return recorder.path
 
     def toggle(self) -> None:
         """Pause or resume the session's own recording if it has one, else stop the window's."""
         if self.worker_records():
-            self.window.send(InvokeAction(action_id="record"))
+            self.hooks.send(InvokeAction(action_id="record"))
         else:
             self.stop()
 
@@ -103,7 +102,7 @@ class WindowRecording:
                 self.recorder.write_updates([update])
             except (OSError, SceneError) as exc:
                 log.warning("recording: %s", exc)
-                self.window.error_banner.show_error(f"recording stopped: {exc}")
+                self.hooks.report_error(f"recording stopped: {exc}")
                 self.stop()
                 return
 

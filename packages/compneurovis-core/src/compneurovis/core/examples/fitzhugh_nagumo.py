@@ -21,6 +21,7 @@ from compneurovis.core import (
     ControlSpec,
     LiveMorphologySession,
     MorphologyGeometry,
+    MorphologyStyle,
     ScalarValueSpec,
     WorkerTransport,
 )
@@ -75,7 +76,11 @@ class FitzHughNagumoCable(LiveMorphologySession):
         self.stimulus = 0.0
         self._kick = 0
 
-    def _build_model(self) -> MorphologyGeometry:
+    style = MorphologyStyle(display_unit="a.u.", color_limits=(-2.2, 2.2),  # v is dimensionless, about -2..2
+                            trace_title="FitzHugh-Nagumo v", trace_y_label="v")
+
+    def build_model(self) -> MorphologyGeometry:
+        """The forked cable, and its graph Laplacian for the coupling."""
         geometry = _cable_geometry()
         n = geometry.n_entities
         # Graph Laplacian of the cable, from parent links.
@@ -87,14 +92,16 @@ class FitzHughNagumoCable(LiveMorphologySession):
                     self._laplacian[i, i] -= 1.0
         return geometry
 
-    def _initialize_state(self) -> tuple[float, np.ndarray]:
+    def initialize_state(self) -> tuple[float, np.ndarray]:
+        """Every unit at rest (``v_init``, ``w = -0.62``) at ``t = 0``."""
         n = self.geometry.n_entities  # type: ignore[union-attr]
         self._v = np.full(n, self.v_init)
         self._w = np.full(n, -0.62)
         self._t = 0.0
         return self._t, self._v.copy()
 
-    def _step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n_steps`` explicit Euler steps; every step's ``v`` is returned."""
         times = np.empty(n_steps)
         values = np.empty((n_steps, self._v.size))
         for k in range(n_steps):
@@ -114,22 +121,6 @@ class FitzHughNagumoCable(LiveMorphologySession):
             self._v = self._v + self.dt * dv
             self._w = self._w + self.dt * dw
             self._t += self.dt
-
-    def display_unit(self) -> str | None:
-        """V is dimensionless."""
-        return "a.u."
-
-    def morphology_color_limits(self) -> tuple[float, float] | None:
-        """V spans about -2..2."""
-        return (-2.2, 2.2)
-
-    def trace_title(self) -> str:
-        """Title of the trace plot."""
-        return "FitzHugh-Nagumo v"
-
-    def trace_y_label(self) -> str:
-        """Y label of the trace plot."""
-        return "v"
 
     def control_specs(self) -> dict[str, ControlSpec]:
         """One slider: the stimulus current into the trunk's first unit."""
@@ -159,7 +150,7 @@ class FitzHughNagumoCable(LiveMorphologySession):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the cable headless in a worker for a few hundred frames and summarise."""
-    from compneurovis.core import Error, FieldReplace, InvokeAction, SceneReady
+    from compneurovis.core import DisplayFrame, Error, InvokeAction, SceneReady
 
     frames = 0
     with WorkerTransport(FitzHughNagumoCable) as transport:
@@ -171,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                     scene = update.scene
                 elif scene is not None:
                     scene.apply(update)
-                    frames += isinstance(update, FieldReplace) and update.field_id == "segment_display"
+                    frames += isinstance(update, DisplayFrame) and update.field_id == "segment_display"
                 if isinstance(update, Error):
                     print(update.traceback or update.message, file=sys.stderr)
                     return 1

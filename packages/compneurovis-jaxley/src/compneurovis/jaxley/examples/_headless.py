@@ -6,7 +6,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from compneurovis.core import Error, FieldReplace, Scene, SceneReady, Session, WorkerTransport
+from compneurovis.core import DisplayFrame, Error, Scene, SceneReady, Session, WorkerTransport
 
 
 def run_headless(factory: Callable[[], Session], frames: int, *, timeout: float = 600.0) -> tuple[Scene, int]:
@@ -32,7 +32,7 @@ def run_headless(factory: Callable[[], Session], frames: int, *, timeout: float 
                     scene = update.scene
                 elif scene is not None:
                     scene.apply(update)
-                    seen += isinstance(update, FieldReplace) and update.field_id == "segment_display"
+                    seen += isinstance(update, DisplayFrame) and update.field_id == "segment_display"
     assert scene is not None
     return scene, seen
 

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     scene, seen = run_headless(SmallNetworkSession, frames)
     history = scene.fields["segment_history"]
     peaks = ", ".join(f"{seg.split('.')[0]} {row.max():.0f}" for seg, row in
-                      zip(history.coords["segment"], history.values, strict=True))
+                      zip(history.coords["segment"], history.values.T, strict=True))
     print(f"Jaxley small network: {len(scene.fields['segment_display'].values)} compartments in "
           f"{len(NAMES)} cells, {seen} frames, t = {history.coords['time'][-1]:.1f} ms, "
           f"peak soma V (mV): {peaks}")

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from compneurovis.core import (
+    DisplayFrame,
     Error,
-    FieldReplace,
     Scene,
     SceneReady,
     Session,
@@ -55,7 +55,7 @@ def run_headless(
                         transport.send(command)
                 elif scene is not None:
                     scene.apply(update)
-                    if isinstance(update, FieldReplace) and update.field_id == "segment_display":
+                    if isinstance(update, DisplayFrame) and update.field_id == "segment_display":
                         count += 1
                         peak = max(peak, float(np.nanmax(update.values)))
     if scene is None or count == 0:

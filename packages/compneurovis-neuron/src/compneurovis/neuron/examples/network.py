@@ -2,6 +2,9 @@
 
 A NetStim kicks cell 0 once; every spike then travels round the ring. The
 cells stand apart on a circle, each with its own name (``bs0``, ``bs1``, ...).
+A spike raster shows each cell's somatic threshold crossings (the ring
+NetCons' own threshold), and the morphology can be coloured by population
+(``driver``: cell 0, which the NetStim kicks; ``ring``: the others).
 Run it headless (prints a one-line summary)::
 
     python -m compneurovis.neuron.examples.network
@@ -9,11 +12,24 @@ Run it headless (prints a one-line summary)::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from typing import Any
 
-from compneurovis.core import ActionSpec, ControlSpec, ScalarValueSpec
+import numpy as np
+
+from compneurovis.core import (
+    SPIKE_FIELD_ID,
+    ActionSpec,
+    ControlSpec,
+    MorphologyGeometry,
+    ScalarValueSpec,
+    Scene,
+    SpikeRasterViewSpec,
+    add_view,
+    population_field,
+)
 from compneurovis.neuron import NeuronSession
 
 
@@ -102,6 +118,32 @@ class RingNetworkSession(NeuronSession):
         self.starter.number, self.starter.start = 1, 5.0
         self.start_nc = h.NetCon(self.starter, self.cells[0].syn)
         self.start_nc.delay, self.start_nc.weight[0] = 1.0, 0.05
+
+    def spike_threshold(self) -> float:
+        """Detect spikes where the ring NetCons do: 10 mV at each soma."""
+        return 10.0
+
+    def spike_populations(self) -> list[str]:
+        """Cell 0 (kicked by the NetStim) is the ``driver``; the rest are the ``ring``."""
+        return ["driver" if cell.gid == 0 else "ring" for cell in self.cells]
+
+    def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
+                    time_value: float) -> Scene:
+        """The default Scene with population colours on the morphology and a spike raster."""
+        scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        populations = dict(zip((str(c) for c in self.cells), self.spike_populations(), strict=True))
+        scene.fields["population"] = population_field(geometry, populations.__getitem__)
+        scene.views["morphology"] = dataclasses.replace(scene.views["morphology"], category_field_id="population")
+        if SPIKE_FIELD_ID not in scene.fields:  # spike detection switched off
+            return scene
+        raster = SpikeRasterViewSpec(id="raster", field_id=SPIKE_FIELD_ID, title="Spikes (soma, 10 mV)")
+        return add_view(scene, raster, column=1, before="controls", title="Spikes")
+
+    def shutdown(self) -> None:
+        """Drop the NetCons and stimuli before the sections go (a NetCon on a deleted section crashes NEURON)."""
+        self.netcons, self.cells = [], []
+        self.starter = self.start_nc = None
+        super().shutdown()
 
     def default_trace_entities(self) -> list[str]:
         """Trace every cell's soma."""

@@ -2,6 +2,10 @@
 
 2,536 segments: Hodgkin-Huxley soma, passive dendrites, ``dt`` 0.025 ms, a
 current pulse into the soma every 50 ms, history on demand (click a segment).
+A space plot shows the voltage against path distance from the soma to the
+farthest apical tip (Shift-click a segment to end the path there), a
+kymograph the same path over the last 50 ms, and the View menu colours the
+cell by section type (soma, basal, apical).
 Run it headless (prints a one-line summary)::
 
     python -m compneurovis.neuron.examples.swc
@@ -9,6 +13,7 @@ Run it headless (prints a one-line summary)::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -17,8 +22,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from compneurovis.core import ControlSpec, ScalarValueSpec
-from compneurovis.neuron import SwcCellSession
+import numpy as np
+
+from compneurovis.core import (
+    ControlSpec,
+    KymographViewSpec,
+    MorphologyGeometry,
+    ScalarValueSpec,
+    Scene,
+    SpacePlotViewSpec,
+    add_view,
+    section_type_field,
+)
+from compneurovis.neuron import SwcCellSession, validate_swc
 
 
 class CA1Session(SwcCellSession):
@@ -79,12 +95,27 @@ class CA1Session(SwcCellSession):
             return True
         return super().apply_control(control_id, value)
 
+    def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
+                    time_value: float) -> Scene:
+        """The default Scene plus section-type colours, a space plot and a kymograph along the default path."""
+        scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        display = self.display_field_id()
+        scene.fields["section_type"] = section_type_field(geometry)
+        scene.views["morphology"] = dataclasses.replace(scene.views["morphology"], category_field_id="section_type")
+        space = SpacePlotViewSpec(id="space", geometry_id=geometry.id, field_id=display,
+                                  title="Voltage along soma → farthest tip", y_label="V",
+                                  y_limits=self.morphology_color_limits())
+        kymograph = KymographViewSpec(id="kymograph", geometry_id=geometry.id, field_id=display,
+                                      color_map=self.morphology_color_map(),
+                                      color_limits=self.morphology_color_limits(), time_window=50.0)
+        scene = add_view(scene, space, column=1, before="controls", title="Space plot")
+        return add_view(scene, kymograph, column=1, before="controls", title="Kymograph")
+
     def default_trace_entities(self) -> list[str]:
         """Trace the soma centre from the start."""
-        assert self.geometry is not None
-        soma = [e for e, s in zip(self.geometry.entity_ids, self.geometry.section_names, strict=True)
-                if s.startswith("soma")]
-        return soma[len(soma) // 2:][:1] or super().default_trace_entities()
+        from compneurovis.neuron._geometry import segment_entity_ids
+
+        return segment_entity_ids(self.soma[0])[self.soma[0].nseg // 2:][:1] or super().default_trace_entities()
 
 
 def viewer_factory(path: str) -> Callable[[], CA1Session]:
@@ -92,11 +123,16 @@ def viewer_factory(path: str) -> Callable[[], CA1Session]:
 
     The session is `CA1Session`'s model (HH soma, passive dendrites, periodic
     pulses into the soma) on the given reconstruction; its cell is named after
-    the file.
+    the file. The file is checked here first (`validate_swc`), so a malformed
+    file fails at once, before any window or worker starts.
 
     Args:
         path: The SWC file.
+
+    Raises:
+        SwcFormatError: If the file is malformed (message names file and line).
     """
+    validate_swc(path)
     name = re.sub(r"\W", "_", Path(path).stem) or "cell"
     return functools.partial(CA1Session, swc_path=str(path), cell_name=name, title=f"NEURON: {Path(path).name}")
 

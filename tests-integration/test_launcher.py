@@ -115,7 +115,7 @@ def test_output_into_a_missing_or_read_only_folder_is_refused_before_anything_st
                            (_read_only_folder(tmp_path) / "out.x", "cannot write in")):
         result = cnv("demo", "fitzhugh-nagumo", option, str(target), env={"DISPLAY": ""}, timeout=60)
         assert result.returncode == 2
-        assert f"compneurovis: error: argument {option}: cannot write {target}: {reason}" in result.stderr
+        assert f"compneurovis demo: error: argument {option}: cannot write {target}: {reason}" in result.stderr
         assert "Traceback" not in result.stderr and not target.exists()
 
 

@@ -36,7 +36,7 @@ sizes = st.one_of(
 )
 NUMERIC = {"--after": ("view", numbers), "--fps": ("render", numbers), "--size": ("view", sizes)}
 PATH_OPTIONS = {"--screenshot": "view", "--record": "demo", "--mp4": "render", "--png-dir": "render",
-                "--csv": "export", "--npz": "export"}
+                "--csv": "export", "--npz": "export", "--h5": "export"}
 
 
 def _cli():
@@ -134,7 +134,8 @@ ANY_VALUE = st.one_of(numbers, sizes, st.text(max_size=30)).filter(lambda s: "\0
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(["view", "demo", "render", "export"]),
        options=st.lists(st.tuples(st.sampled_from(["--after", "--fps", "--size", "--screenshot", "--record",
-                                                   "--mp4", "--png-dir", "--csv", "--npz", "--entity"]), ANY_VALUE),
+                                                   "--mp4", "--png-dir", "--csv", "--npz", "--h5", "--entity"]),
+                                          ANY_VALUE),
                         max_size=3))
 def test_fuzzed_command_lines_through_the_real_command_never_show_a_traceback(command, options, tmp_path):
     missing = str(tmp_path / "no-such-input")  # the input never exists, so no session or window starts

@@ -32,7 +32,7 @@ def _record(path, frames):
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory):
-    path = tmp_path_factory.mktemp("rec") / "fhn.h5"
+    path = tmp_path_factory.mktemp("rec") / "fhn.cnvrec"
     _record(path, 12)
     return path
 
@@ -88,7 +88,7 @@ def test_an_ffmpeg_failure_reports_ffmpegs_reason(recording, tmp_path):
 
 
 def test_ctrl_c_during_render_ends_cleanly_and_leaves_a_playable_movie(tmp_path):
-    path = tmp_path / "long.h5"
+    path = tmp_path / "long.cnvrec"
     _record(path, 600)
     movie = tmp_path / "long.mp4"
     process = subprocess.Popen([sys.executable, "-m", "compneurovis", "render", str(path), "--mp4", str(movie),

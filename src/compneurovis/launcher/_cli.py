@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--entity", action="append", help="entity id to put in the CSV (repeatable)")
     export.add_argument("--npz", type=opt.path, help="NPZ of every history field with its coordinates")
     export.add_argument("--h5", type=opt.path, help="HDF5 of the whole recording (frames, all history, events)")
+    for command in (demo, view, render, export):  # errors found after parsing show the command's own usage
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -62,8 +64,11 @@ def _add_window_options(parser: argparse.ArgumentParser) -> None:
                              "(a crash-safe log; `export --h5` converts it to HDF5)")
 
 
-def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def _validate(args: argparse.Namespace) -> None:
     """Checks that involve several options or the file system; refuse with exit 2 before anything starts."""
+    parser = getattr(args, "command_parser", None)
+    if parser is None:
+        return
     if args.command in ("demo", "view"):
         opt.check_output_file(parser, "--screenshot", args.screenshot)
         opt.check_output_file(parser, "--record", args.record)
@@ -127,7 +132,7 @@ def parse(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, a
     """Parse and check ``argv``; a bad value exits with status 2 and a message naming its option."""
     parser = _parser()
     args = parser.parse_args(argv)
-    _validate(parser, args)
+    _validate(args)
     return parser, args
 
 

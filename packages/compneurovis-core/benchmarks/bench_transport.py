@@ -91,7 +91,7 @@ def bench_transport() -> tuple[float, int]:
                 if isinstance(update, FieldAppend):
                     if start is None:
                         start = time.perf_counter() - 1e-9
-                    samples += update.values.shape[1]
+                    samples += update.values.shape[0]  # time-major: one row per sample
             messages += 1
         assert start is not None
         return time.perf_counter() - start, messages

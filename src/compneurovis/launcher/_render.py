@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -58,23 +56,6 @@ def _sigint_flag() -> Iterator[list[bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _fit(window: Any, size: tuple[int, int]) -> None:
-    """Resize the window to ``size``, or to the smallest multiple of it the window's layout allows."""
-    window.resize(*size)
-    actual = window.size()
-    if (actual.width(), actual.height()) != size:  # below the layout's minimum: draw larger, scale down
-        scale = max(actual.width() / size[0], actual.height() / size[1])
-        window.resize(math.ceil(size[0] * scale), math.ceil(size[1] * scale))
-
-
-def _exact(image: Any, size: tuple[int, int]) -> Any:
-    from PyQt6.QtCore import Qt
-
-    if (image.width(), image.height()) == size:
-        return image
-    return image.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)
-
 
 def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | None = None, fps: float = 30.0,
                      size: tuple[int, int] = (1280, 720), progress: bool = True) -> int:
@@ -104,7 +85,7 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
     app = ensure_application(offscreen=True)
     window = CompNeuroVisWindow(recording.scene, offscreen=True)  # type: ignore[attr-defined]
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    _fit(window, size)
+    window.fit_to_image_size(size)
     window.show()
     app.processEvents()
     if png_dir is not None:
@@ -120,7 +101,7 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
                     break
                 window.apply_updates(frame)
                 app.processEvents()
-                image = _exact(window.grab_image(), size)
+                image = window.grab_image(size)
                 if png_dir is not None and not image.save(str(png_dir / f"frame_{k:05d}.png"), "PNG"):
                     raise LauncherError(f"could not write {png_dir / f'frame_{k:05d}.png'}")
                 if writer is not None:

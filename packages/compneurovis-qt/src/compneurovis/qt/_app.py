@@ -6,7 +6,6 @@ import contextlib
 import functools
 import gc
 import logging
-import math
 import os
 import signal
 import sys
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QEventLoop, Qt, QTimer
-from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QApplication
 
 from compneurovis.core import Error, RecordingSession, Scene, Session, SessionUpdate, WorkerTransport
@@ -279,9 +277,9 @@ def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, 
             raise ScreenshotError("the session ended without sending a Scene; no screenshot written")
         raise ScreenshotError(f"no Scene arrived within {timeout:g} s; no screenshot written")
     loop.tick()
-    _fit(window, size)
+    window.fit_to_image_size(size)
     app.processEvents()
-    image = _exact(window.grab_image(), size)
+    image = window.grab_image(size)
     if not image.save(str(path), "PNG"):
         raise ScreenshotError(f"could not write the screenshot {path}")
     log.info("screenshot written to %s", path)
@@ -289,21 +287,6 @@ def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, 
         raise ScreenshotError(f"the session failed: {source.fatal.message}; {path} shows the window with the error")
     return 0
 
-
-def _fit(window: CompNeuroVisWindow, size: tuple[int, int]) -> None:
-    """Resize to ``size``, or to the smallest multiple of it the window's layout allows."""
-    window.resize(*size)
-    actual = window.size()
-    if (actual.width(), actual.height()) != size:  # below the layout's minimum: draw larger, scale down
-        scale = max(actual.width() / size[0], actual.height() / size[1])
-        window.resize(math.ceil(size[0] * scale), math.ceil(size[1] * scale))
-
-
-def _exact(image: QImage, size: tuple[int, int]) -> QImage:
-    if (image.width(), image.height()) == size:
-        return image
-    return image.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)
 
 
 @contextlib.contextmanager

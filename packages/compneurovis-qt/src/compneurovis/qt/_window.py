@@ -9,6 +9,7 @@ and each update type has one handler in `_UPDATE_HANDLERS`.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -399,8 +400,30 @@ class CompNeuroVisWindow(QMainWindow):
 
     # ---------------------------------------------------------- screenshot
 
-    def grab_image(self) -> QImage:
-        """The whole window as an image, with each view's OpenGL content painted in."""
+    def fit_to_image_size(self, size: tuple[int, int]) -> None:
+        """Resize to ``size``, or, below the layout's minimum, to the smallest multiple of it that fits.
+
+        `grab_image` with the same ``size`` then scales the picture down to exactly ``size``.
+        """
+        self.resize(*size)
+        actual = self.size()
+        if (actual.width(), actual.height()) != tuple(size):
+            scale = max(actual.width() / size[0], actual.height() / size[1])
+            self.resize(math.ceil(size[0] * scale), math.ceil(size[1] * scale))
+
+    def grab_image(self, size: tuple[int, int] | None = None) -> QImage:
+        """The whole window as an image, with each view's OpenGL content painted in.
+
+        Args:
+            size: Scale the picture to exactly this ``(width, height)`` (see `fit_to_image_size`).
+        """
+        image = self._grab()
+        if size is None or (image.width(), image.height()) == tuple(size):
+            return image
+        return image.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation)
+
+    def _grab(self) -> QImage:
         self.render_due(force=True)
         image = self.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
         painter = QPainter(image)

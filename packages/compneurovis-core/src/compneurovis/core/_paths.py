@@ -11,6 +11,10 @@ it at offsets ``a`` and ``b``, 0 for ``P`` itself) is
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ._errors import SceneError
@@ -126,6 +130,18 @@ def entity_path(geometry: MorphologyGeometry, start: str | int, end: str | int) 
     return np.array(up_a[:up_a.index(lca) + 1] + down[::-1], dtype=np.int64)
 
 
+#: Paths already walked, per geometry (geometries are not changed in place: a new one replaces them).
+_WALKED: weakref.WeakKeyDictionary[MorphologyGeometry, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _remembered(geometry: MorphologyGeometry, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per geometry and key: views re-check their path at every frame of their field."""
+    known = _WALKED.setdefault(geometry, {})
+    if key not in known:
+        known[key] = compute()
+    return known[key]
+
+
 def default_path(geometry: MorphologyGeometry) -> tuple[str, str]:
     """``(start, end)`` entity ids of the default path: the soma centre to the farthest tip of its cell.
 
@@ -136,6 +152,10 @@ def default_path(geometry: MorphologyGeometry) -> tuple[str, str]:
     Raises:
         SceneError: If the geometry has no entities.
     """
+    return _remembered(geometry, "default", lambda: _default_path(geometry))
+
+
+def _default_path(geometry: MorphologyGeometry) -> tuple[str, str]:
     if geometry.n_entities == 0:
         raise SceneError(f"morphology geometry {geometry.id!r} has no entities to draw a path on")
     names = geometry.section_names
@@ -156,5 +176,12 @@ def path_profile(geometry: MorphologyGeometry, start: str | int, end: str | int)
     Raises:
         SceneError: If either entity is unknown, or they are in different cells.
     """
+    return _remembered(geometry, ("profile", start, end), lambda: _path_profile(geometry, start, end))
+
+
+def _path_profile(geometry: MorphologyGeometry, start: str | int, end: str | int) -> tuple[np.ndarray, np.ndarray]:
     rows = entity_path(geometry, start, end)
-    return rows, path_distances(geometry, start)[rows]
+    distance = path_distances(geometry, start)[rows]
+    rows.setflags(write=False)
+    distance.setflags(write=False)
+    return rows, distance

@@ -77,7 +77,7 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
     if mp4 is not None and (size[0] % 2 or size[1] % 2):
         raise LauncherError(f"--size must be even in both directions for MP4, got {size[0]}x{size[1]}")
     recording = _open(path)
-    from PyQt6.QtCore import Qt
+    from PyQt6.QtCore import QCoreApplication, QEvent, Qt
     from tqdm import tqdm
 
     from compneurovis.qt import CompNeuroVisWindow, ensure_application
@@ -114,6 +114,10 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
         if writer is not None:  # an error: stop ffmpeg, the error says what happened
             writer.kill()
         window.close()
+        # delete it now, while the application lives: left to interpreter exit after an error,
+        # its VTK/Qt teardown crashed the process (SIGSEGV after ffmpeg's reason was printed)
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if interrupted:
         where = " and ".join(str(p) for p in (mp4, png_dir) if p is not None)
         raise Interrupted(f"interrupted: {count} frames written to {where}")

@@ -36,6 +36,10 @@ from compneurovis.core import (
 )
 from compneurovis.neuron import SwcCellSession, validate_swc
 
+#: Redraws per second of the space plot and kymograph: they leave the frame budget to the 3-D cell
+#: (at 30/s each, on a software-GL machine the morphology fell from ~28 to ~11 draws per second).
+SIDE_VIEW_HZ = 10.0
+
 
 class CA1Session(SwcCellSession):
     """CA1 cell n120 with a pulse train injected at the soma.
@@ -104,10 +108,11 @@ class CA1Session(SwcCellSession):
         scene.views["morphology"] = dataclasses.replace(scene.views["morphology"], category_field_id="section_type")
         space = SpacePlotViewSpec(id="space", geometry_id=geometry.id, field_id=display,
                                   title="Voltage along soma → farthest tip", y_label="V",
-                                  y_limits=self.morphology_color_limits())
+                                  y_limits=self.morphology_color_limits(), max_refresh_hz=SIDE_VIEW_HZ)
         kymograph = KymographViewSpec(id="kymograph", geometry_id=geometry.id, field_id=display,
                                       color_map=self.morphology_color_map(),
-                                      color_limits=self.morphology_color_limits(), time_window=50.0)
+                                      color_limits=self.morphology_color_limits(), time_window=50.0,
+                                      max_refresh_hz=SIDE_VIEW_HZ)
         scene = add_view(scene, space, column=1, before="controls", title="Space plot")
         return add_view(scene, kymograph, column=1, before="controls", title="Kymograph")
 

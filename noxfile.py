@@ -17,17 +17,20 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = False
-nox.options.sessions = ["lint", "core", "neuron", "jaxley", "qt", "integration", "lowest", "docs"]
+nox.options.sessions = ["lint", "core", "neuron", "jaxley", "qt", "jupyter", "integration", "lowest", "docs"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PACKAGES = {
     "core": ["compneurovis-core"],
-    "neuron": ["compneurovis-core", "compneurovis-neuron"],
+    "neuron": ["compneurovis-core", "compneurovis-neuron[mpi]"],  # [mpi]: the mpiexec -n 2 tests
     "jaxley": ["compneurovis-core", "compneurovis-jaxley"],
     "qt": ["compneurovis-core", "compneurovis-qt"],
+    # with both backends: its tests execute the docs notebooks (a NEURON cell, a Jaxley cell)
+    "jupyter": ["compneurovis-core", "compneurovis-qt", "compneurovis-jupyter", "compneurovis-neuron",
+                "compneurovis-jaxley"],
 }
-ALL = ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron", "compneurovis-jaxley"]
+ALL = ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron", "compneurovis-jaxley", "compneurovis-jupyter"]
 
 
 def _group(name: str) -> list[str]:
@@ -48,7 +51,8 @@ def _install(session: nox.Session, dists: list[str], *extra: str, editable: bool
 
 
 def _run_tests(session: nox.Session, package: str, *args: str, env: dict[str, str | None] | None = None) -> None:
-    groups = _group("test") + (_group("test-qt") if package == "qt" else [])
+    groups = _group("test") + (_group("test-qt") if package == "qt" else []) + (
+        _group("test-jupyter") if package == "jupyter" else [])
     _install(session, PACKAGES[package], *groups)
     env = {**(env or {}), **({"CNV_REQUIRE_ALL": "1"} if os.environ.get("CI") else {})}
     session.run("pytest", f"packages/compneurovis-{package}/tests", *args, *session.posargs, env=env)
@@ -78,7 +82,9 @@ def jaxley(session: nox.Session) -> None:
 #: panels then draw through offscreen VTK windows.
 QT_PLATFORMS = {
     "xvfb": ((), {}),
-    "offscreen": (("-p", "no:xvfb"), {"QT_QPA_PLATFORM": "offscreen", "DISPLAY": None, "WAYLAND_DISPLAY": None}),
+    # tests of on-screen windows (marked ``on_screen``) run in the xvfb session only
+    "offscreen": (("-p", "no:xvfb", "-m", "not on_screen"),
+                  {"QT_QPA_PLATFORM": "offscreen", "DISPLAY": None, "WAYLAND_DISPLAY": None}),
 }
 
 
@@ -88,6 +94,12 @@ def qt(session: nox.Session, platform: str) -> None:
     """compneurovis-qt with real Qt widgets and VTK, under Xvfb and on Qt's offscreen platform."""
     args, env = QT_PLATFORMS[platform]
     _run_tests(session, "qt", *args, env=env)
+
+
+@nox.session(python="3.11")
+def jupyter(session: nox.Session) -> None:
+    """compneurovis-jupyter: widget units, executed docs notebooks (NEURON, Jaxley, replay), JupyterLab in Chromium."""
+    _run_tests(session, "jupyter", "-p", "no:xvfb")
 
 
 @nox.session(python="3.11")
@@ -109,7 +121,8 @@ MATRIX = {
     "core+qt": (["compneurovis-core", "compneurovis-qt"], "core,qt"),
     "extra-neuron": (["compneurovis[neuron]"], "core,qt,neuron,launcher"),
     "extra-jaxley": (["compneurovis[jaxley]"], "core,qt,jaxley,launcher"),
-    "extra-all": (["compneurovis[all]"], "core,qt,neuron,jaxley,launcher"),
+    "extra-all": (["compneurovis[all,mpi]"], "core,qt,neuron,jaxley,jupyter,launcher,mpi"),
+    "extra-jupyter": (["compneurovis[neuron,jupyter]"], "core,qt,neuron,jupyter,launcher"),
 }
 WHEELS = ROOT / "dist"
 
@@ -160,15 +173,16 @@ def integration(session: nox.Session, combo: str) -> None:
 
 @nox.session(python="3.11")
 def lowest(session: nox.Session) -> None:
-    """``compneurovis[all]`` against the lowest declared numpy and simulator versions."""
-    _integration(session, ["compneurovis[all]"], MATRIX["extra-all"][1], *_lower_bounds())
+    """``compneurovis[all,mpi]`` against the lowest declared numpy and simulator versions."""
+    _integration(session, ["compneurovis[all,mpi]"], MATRIX["extra-all"][1], *_lower_bounds())
 
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Benchmarks of every package, each printed as a ratio against its own baseline."""
-    _install(session, ALL, *_group("test"))
+    _install(session, ALL, *_group("test"), *_group("test-jupyter"))  # test-jupyter: JupyterLab + Playwright
     session.install(str(ROOT))  # the app distribution, for the recording/render benchmark
+    session.install(str(ROOT / "packages" / "compneurovis-neuron") + "[mpi]")  # bench_mpi
     for path in [*sorted((ROOT / "packages").glob("*/benchmarks/bench_*.py")),
                  *sorted((ROOT / "benchmarks").glob("bench_*.py"))]:
         session.run("python", str(path), *session.posargs)
@@ -179,11 +193,12 @@ def docs(session: nox.Session) -> None:
     """The mkdocs site, built strictly: a broken reference or an undocumented public name fails it.
 
     mkdocstrings reads every package's source statically (``paths`` in
-    mkdocs.yml), so only the docs tools are installed.
+    mkdocs.yml). The packages are installed for the pictures and the movie,
+    which the build draws offscreen from the demos (``docs/hooks/pictures.py``).
     """
-    session.install("--upgrade", "pip")
     # ruff formats the rendered signatures (mkdocstrings needs ruff or black for that).
-    session.install(*_group("docs"), *[d for d in _group("lint") if d.startswith("ruff")])
+    _install(session, ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron", "compneurovis-jaxley"],
+             str(ROOT), *_group("docs"), *[d for d in _group("lint") if d.startswith("ruff")])
     session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
 
 

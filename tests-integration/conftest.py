@@ -13,7 +13,9 @@ import os
 
 import pytest
 
-PARTS = ("core", "neuron", "jaxley", "qt", "launcher")
+PARTS = ("core", "neuron", "jaxley", "qt", "jupyter", "launcher", "mpi")
+#: Parts that are not a compneurovis module: the module that says they are installed.
+_MODULES = {"mpi": "mpi4py"}
 
 
 def installed_parts() -> set[str]:
@@ -21,7 +23,7 @@ def installed_parts() -> set[str]:
     promised = os.environ.get("CNV_PARTS")
     if promised:
         return {p.strip() for p in promised.split(",") if p.strip()}
-    return {p for p in PARTS if importlib.util.find_spec(f"compneurovis.{p}") is not None}
+    return {p for p in PARTS if importlib.util.find_spec(_MODULES.get(p, f"compneurovis.{p}")) is not None}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -130,20 +131,33 @@ def test_ctrl_c_while_waiting_for_a_screenshot_ends_cleanly(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "compneurovis", "demo", "fitzhugh-nagumo", "--screenshot",
                                 str(out), "--after", "600"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env={**os.environ, "DISPLAY": ""}, start_new_session=True)
+    lines: list[str] = []
+    waiting = threading.Event()
+
+    def read_stderr() -> None:
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("compneurovis: drawing offscreen; the screenshot comes 600 s"):
+                waiting.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 60
-        workers = []
-        while time.monotonic() < deadline and not workers:  # wait for the session's worker
-            time.sleep(0.2)
-            workers = [p for p in psutil.Process(process.pid).children() if "resource_tracker" not in p.cmdline()[-1]]
+        # the window says when its wait for the picture begins (on a loaded machine, long after the worker started)
+        assert waiting.wait(120), "".join(lines)
+        workers = [p for p in psutil.Process(process.pid).children() if "resource_tracker" not in p.cmdline()[-1]]
         assert workers, "no worker started"
-        time.sleep(1.0)
+        time.sleep(0.5)
         os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl+C: the whole process group
-        _stdout, stderr = process.communicate(timeout=30)
+        process.wait(30)
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+            process.wait()
+        reader.join(10)
+        process.stdout.close()
+        process.stderr.close()
+    stderr = "".join(lines)
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == "compneurovis: interrupted" and "Traceback" not in stderr
     assert not out.exists()

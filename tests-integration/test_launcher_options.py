@@ -34,7 +34,8 @@ sizes = st.one_of(
                      "99999999999x2", "-2x-2", "640x480x3", "640.5x480", "\uff11\uff12x\uff13\uff14"]),
     st.text(max_size=12),
 )
-NUMERIC = {"--after": ("view", numbers), "--fps": ("render", numbers), "--size": ("view", sizes)}
+NUMERIC = {"--after": ("view", numbers), "--fps": ("render", numbers), "--size": ("view", sizes),
+           "--ranks": ("demo", numbers), "--every": ("render", numbers)}
 PATH_OPTIONS = {"--screenshot": "view", "--record": "demo", "--mp4": "render", "--png-dir": "render",
                 "--csv": "export", "--npz": "export", "--h5": "export"}
 
@@ -69,6 +70,10 @@ def _accepted_value(option: str, value) -> bool:
         return math.isfinite(value) and 0 <= value <= 86400
     if option == "--fps":
         return math.isfinite(value) and 0.01 <= value <= 1000
+    if option == "--ranks":
+        return isinstance(value, int) and 1 <= value <= 1024
+    if option == "--every":
+        return isinstance(value, int) and 1 <= value <= 1_000_000
     return all(isinstance(v, int) and 1 <= v <= MAX_SIDE for v in value) and len(value) == 2
 
 
@@ -133,7 +138,7 @@ ANY_VALUE = st.one_of(numbers, sizes, st.text(max_size=30)).filter(lambda s: "\0
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(["view", "demo", "render", "export"]),
-       options=st.lists(st.tuples(st.sampled_from(["--after", "--fps", "--size", "--screenshot", "--record",
+       options=st.lists(st.tuples(st.sampled_from(["--after", "--fps", "--every", "--size", "--screenshot", "--record",
                                                    "--mp4", "--png-dir", "--csv", "--npz", "--h5", "--entity"]),
                                           ANY_VALUE),
                         max_size=3))

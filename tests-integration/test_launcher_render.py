@@ -69,6 +69,16 @@ def test_a_size_below_the_windows_minimum_renders_exactly_that_size(recording, t
     assert frames[-1].reshape(240, 320, 3).std() > 5
 
 
+def test_every_nth_frame_makes_a_movie_of_every_nth_recorded_frame_and_the_last(recording, tmp_path):
+    movie, pngs = tmp_path / "sparse.mp4", tmp_path / "sparse"
+    result = _render(recording, "--mp4", movie, "--png-dir", pngs, "--size", "640x400", "--every", "5")
+    assert result.returncode == 0, result.stderr
+    assert "rendered 4 frames" in result.stdout  # recorded frames 0, 5, 10 and the last, 11
+    assert sorted(p.name for p in pngs.glob("*.png")) == [f"frame_{k:05d}.png" for k in range(4)]
+    _, frames = _movie(movie)
+    assert len(frames) == 4 and frames[-1].reshape(400, 640, 3).std() > 5
+
+
 def test_odd_mp4_size_is_refused_before_rendering(recording, tmp_path):
     movie = tmp_path / "odd.mp4"
     result = _render(recording, "--mp4", movie, "--size", "321x240")

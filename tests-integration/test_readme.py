@@ -22,3 +22,16 @@ def test_readme_neuron_example_runs_with_neuron_imported_first(tmp_path):
                             check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.stat().st_size > 10_000
+
+
+def test_every_picture_the_readme_and_the_docs_show_is_there():
+    import re
+
+    root = README.parent
+    pages = [README, *sorted((root / "docs").rglob("*.md"))]
+    shown = [(page, target) for page in pages
+             for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", page.read_text(encoding="utf-8"))]
+    assert any(page == README for page, _ in shown)  # the README carries a picture
+    for page, target in shown:
+        path = (page.parent / target).resolve()
+        assert path.is_file() and path.read_bytes()[:4] == b"\x89PNG", f"{page.name}: {target} is missing"

@@ -120,3 +120,20 @@ def test_scene_with_view_on_missing_field_is_rejected(geometry):
     view = MorphologyViewSpec(id="m", geometry_id="morphology", color_field_id="ghost")
     with pytest.raises(SceneError, match="view 'm' points at missing field 'ghost'"):
         Scene(geometries=[geometry], views=[view])
+
+
+def test_field_replace_may_change_the_unit_and_travels_through_the_codec():
+    import numpy as np
+
+    from compneurovis.core import Field, FieldReplace, Scene, SceneError, decode, encode
+
+    scene = Scene(fields=[Field("d", np.zeros(3, dtype=np.float32), ("segment",), unit="mV")])
+    update = decode(encode(FieldReplace(field_id="d", values=np.ones(3, dtype=np.float32), unit="mM")))
+    assert update.unit == "mM"
+    scene.apply(update)
+    assert scene.fields["d"].unit == "mM" and scene.fields["d"].values.tolist() == [1, 1, 1]
+    scene.apply(FieldReplace(field_id="d", values=np.zeros(3, dtype=np.float32)))  # None keeps it
+    assert scene.fields["d"].unit == "mM"
+    with pytest.raises(SceneError, match="field 'd': unit must be a str, got 3"):
+        scene.apply(FieldReplace(field_id="d", values=np.zeros(3, dtype=np.float32), unit=3))
+    assert scene.fields["d"].values.tolist() == [0, 0, 0]

@@ -30,3 +30,31 @@ def test_matches_a_plain_list_of_every_sample(rows):
         np.testing.assert_array_equal(got_times, seen_times[-7:])
         np.testing.assert_array_equal(got, np.array(seen[-7:]))
         assert len(buffer) == min(7, len(seen_times))
+
+
+def test_many_small_and_large_blocks_keep_exactly_the_last_capacity_samples():
+    rng = np.random.default_rng(1)
+    capacity = 50
+    buffer = TraceBuffer(capacity, [2, 0])
+    every_time, every_value = [], []
+    for i, k in enumerate(rng.integers(1, 9, size=400)):  # 400 small blocks: merged in runs of 64
+        times = i * 10.0 + np.arange(k)
+        values = rng.normal(size=(k, 3))
+        buffer.append(times, values)
+        every_time += list(times)
+        every_value += [row[[2, 0]].astype(np.float32) for row in values]
+        assert len(buffer._blocks) <= TraceBuffer._MERGE_RUN + capacity
+    times, values = buffer.snapshot()
+    np.testing.assert_array_equal(times, every_time[-capacity:])
+    np.testing.assert_array_equal(values, np.array(every_value[-capacity:]))
+
+
+def test_a_block_handed_over_is_kept_without_a_copy_and_old_blocks_are_dropped():
+    buffer = TraceBuffer(10, np.arange(4))
+    blocks = [np.full((4, 4), i, dtype=np.float32) for i in range(6)]
+    for i, block in enumerate(blocks):
+        assert buffer.append(np.arange(4.0) + 4 * i, block) is block
+    assert sum(v.shape[0] for _, v in buffer._blocks) < 10 + 4  # only what the last 10 samples need
+    times, values = buffer.snapshot()
+    np.testing.assert_array_equal(times, np.arange(14.0, 24.0))
+    np.testing.assert_array_equal(values[:, 0], [3, 3, 4, 4, 4, 4, 5, 5, 5, 5])

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 from cnv_jaxley_testmodels import assert_same_voltages
 
-from compneurovis.jaxley.examples import small_network, swc_cell
+from compneurovis.jaxley.examples import fit_cell, small_network, swc_cell
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("module", "expected"), [
     (swc_cell, "Jaxley CA1 SWC cell: 310 compartments"),
     (small_network, "Jaxley small network: 18 compartments in 3 cells"),
+    (fit_cell, "Jaxley fit: 121 compartments, 3 iterations, loss 2"),
 ])
 def test_example_runs_frames_through_the_worker(module, expected, capsys):
     assert module.main(["--frames", "3"]) == 0
@@ -26,6 +27,7 @@ def test_demos_are_registered_entry_points():
     demos = {ep.name: ep for ep in entry_points(group="compneurovis.demos")}
     assert demos["jaxley-swc"].load() is swc_cell.SwcCellSession
     assert demos["jaxley-network"].load() is small_network.SmallNetworkSession
+    assert demos["jaxley-fit"].load() is fit_cell.FitCellSession
 
 
 def test_network_example_equals_integrate():

@@ -19,6 +19,7 @@ from compneurovis.core import (
     WorkerTransport,
 )
 from compneurovis.neuron.examples.hh import HHSession
+from compneurovis.neuron.examples.mpi_ring import MpiRingSession
 from compneurovis.neuron.examples.network import RingNetworkSession
 from compneurovis.neuron.examples.swc import CA1Session
 
@@ -31,9 +32,10 @@ EXAMPLES = {
 
 def test_entry_points_name_the_example_classes():
     found = {ep.name: ep for ep in entry_points(group="compneurovis.demos") if ep.name.startswith("neuron-")}
-    assert set(found) == set(EXAMPLES)
+    assert set(found) == {*EXAMPLES, "neuron-mpi-ring"}  # the MPI demo runs under mpiexec in test_mpi_demo.py
     for name, (cls, *_rest) in EXAMPLES.items():
         assert found[name].load() is cls
+    assert found["neuron-mpi-ring"].load() is MpiRingSession
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

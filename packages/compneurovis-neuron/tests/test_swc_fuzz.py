@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from cnv_fuzz_cases import draw_files
 from hypothesis import strategies as st
 
 from compneurovis.neuron import sample_swc_path
@@ -152,23 +152,8 @@ GARBAGE = st.one_of(
 
 
 def _generate(tmp_path: Path) -> list[tuple[str, Path]]:
-    cases: list[tuple[str, Path]] = []
-
-    def collect(category: str, strategy: st.SearchStrategy[bytes], count: int) -> None:
-        @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
-        @given(strategy)
-        def gather(content: bytes) -> None:
-            path = tmp_path / f"{category}_{len(cases):04d}.swc"
-            path.write_bytes(content)
-            cases.append((category, path))
-
-        gather()
-
-    collect("valid", valid_trees(), N_VALID)
-    collect("mutated", mutated_cells(), N_MUTATED)
-    collect("garbage", GARBAGE, N_GARBAGE)
-    return cases
+    return draw_files(tmp_path, [("valid", valid_trees(), N_VALID), ("mutated", mutated_cells(), N_MUTATED),
+                                 ("garbage", GARBAGE, N_GARBAGE)], ".swc")
 
 
 def _load_in_children(paths: list[Path], tmp_path: Path) -> tuple[dict[int, str], list[str]]:

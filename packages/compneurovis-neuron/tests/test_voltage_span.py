@@ -266,3 +266,15 @@ def test_full_history_and_recorded_refs_equal_vector_record(session_factory, mon
     np.testing.assert_array_equal(times, tvec.as_numpy()[1:])
     got = np.concatenate([values["i_clamp"] for _, values in session.batches])
     np.testing.assert_array_equal(got, clamp.as_numpy())
+
+
+def test_t_is_read_from_neurons_own_variable_even_when_it_is_zero(restructured):
+    # the clock is chosen at t = 0, where a ctypes double is falsy: it must still be taken
+    import ctypes
+
+    session = restructured
+    session.initialize()
+    assert h.t == 0.0
+    assert isinstance(session._clock, ctypes.c_double)
+    run_frames(session, 3)
+    assert session._clock.value == h.t > 0

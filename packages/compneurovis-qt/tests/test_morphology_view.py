@@ -209,3 +209,21 @@ def test_big_morphology_draws_thin_pieces_as_pickable_lines():
     assert picked_right >= 0.6 * len(sample)
     assert coloured_right >= 0.6 * len(sample)
     window.Finalize()
+
+
+def test_a_field_that_changes_unit_retitles_the_colour_bar_and_draws_nan_grey(window, scene):
+    """The variable picker's FieldReplace(unit=...): the bar takes the new unit; a NaN segment is "no value" grey."""
+    from compneurovis.core import FieldReplace
+    from compneurovis.qt._colormaps import NAN_COLOR
+
+    holder, renderer = window.views["m"].panel, window.views["m"].renderer
+    assert renderer.scalar_bar.GetTitle() == "mV"
+    values = np.array([1e-4, 2e-4, np.nan, 3e-4, 4e-4], dtype=np.float32)
+    window.apply_updates([FieldReplace(field_id="display", values=values, unit="mM")])
+    window.render_due(force=True)
+    assert window.scene.fields["display"].unit == "mM"
+    assert renderer.scalar_bar.GetTitle() == "mM"
+    image = holder.image()
+    centre = renderer.world_to_display(scene.geometries["morph"].centers)[2]
+    grey = np.asarray(NAN_COLOR, dtype=float) * 255
+    assert np.abs(_pixel(image, centre) - grey).max() < 60

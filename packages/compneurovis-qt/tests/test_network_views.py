@@ -185,14 +185,14 @@ def test_view_menu_toggles_category_colours(show):
     view = MorphologyViewSpec(id="m", geometry_id="morph", color_field_id="v", category_field_id="kind")
     window = show(scene_with(view, fields=[kinds]))
     window.view_menu.aboutToShow.emit()
-    (action,) = [a for a in window.view_menu.actions() if a.isCheckable()]
+    (action,) = [a for a in window.view_menu.actions() if a.isCheckable() and a is not window.resolution_action]
     assert action.text() == "Colour m by kind" and not action.isChecked()
     action.trigger()
     assert window.scene.views["m"].color_by == "category"
     window.render_due(force=True)
     assert [name for name, _ in window.views["m"].legend.entries] == ["soma", "dend", "axon"]
     window.view_menu.aboutToShow.emit()
-    (action,) = [a for a in window.view_menu.actions() if a.isCheckable()]
+    (action,) = [a for a in window.view_menu.actions() if a.isCheckable() and a is not window.resolution_action]
     assert action.isChecked()
     action.trigger()
     assert window.scene.views["m"].color_by == "field"

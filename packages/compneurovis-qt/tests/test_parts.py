@@ -124,3 +124,22 @@ def test_trace_plot_caps_curves_and_prefers_clicked(qtbot):
     plot.update_from(f, geometry, preferred=["seg39", "seg30"])
     assert len(plot.curves) == MAX_CURVES
     assert "seg39" in plot.curves and "seg30" in plot.curves
+
+
+def test_trace_plot_fits_a_new_quantity_at_once_after_the_variable_picker_switches(qtbot):
+    import dataclasses
+
+    geometry = line_geometry(3)
+    spec = LinePlotViewSpec(id="t", field_id="h", y_label="V", y_unit="mV", geometry_id="morph")
+    plot = TracePlot(spec)
+    qtbot.addWidget(plot)
+    times = {"segment": np.array(["seg0"]), "time": np.arange(50) * 0.1}
+    plot.update_from(Field("h", np.linspace(-80.0, 40.0, 50)[None, :], ("segment", "time"), times), geometry)
+    assert plot.getPlotItem().viewRange()[1][0] < -80
+    plot.configure(dataclasses.replace(spec, y_label="HH_m", y_unit=""))  # what the picker's ScenePatch does
+    plot.update_from(Field("h", np.linspace(0.0, 1.0, 50)[None, :], ("segment", "time"), times), geometry)
+    lo, hi = plot.getPlotItem().viewRange()[1]
+    assert -0.2 < lo < 0.0 and 1.0 < hi < 1.2
+    plot.configure(dataclasses.replace(spec, y_label="HH_m", y_unit="", title="again"))  # same quantity: kept
+    plot.update_from(Field("h", np.linspace(0.4, 0.5, 50)[None, :], ("segment", "time"), times), geometry)
+    assert plot.getPlotItem().viewRange()[1][0] < 0.3  # shrinks slowly, as for any data

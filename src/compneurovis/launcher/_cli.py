@@ -12,9 +12,10 @@ from typing import Any
 
 from compneurovis.core import RecordingSession
 
+from . import _mpi, _remote
 from . import _options as opt
-from ._discovery import KNOWN_DEMOS, LauncherError, find_demo, installed_demos, swc_session_factory
-from ._render import Interrupted, export_recording, render_recording
+from ._discovery import KNOWN_DEMOS, Interrupted, LauncherError, find_demo, installed_demos, swc_session_factory
+from ._render import export_recording, render_recording
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,9 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="list the installed demos, or run one")
     demo.add_argument("name", nargs="?", help="demo to run (omit to list them)")
     _add_window_options(demo)
+    _mpi.add_ranks_option(demo)
 
-    view = sub.add_parser("view", help="open an SWC morphology live in a default NEURON session")
-    view.add_argument("swc", type=opt.path, help="path to an .swc file (e.g. from NeuroMorpho.org)")
+    view = sub.add_parser("view", help="open a morphology live in a default NEURON session")
+    view.add_argument("swc", metavar="FILE", type=opt.path,
+                      help="a morphology: .swc, Neurolucida .asc, NeuroML .xml/.nml, or MorphIO .h5")
     _add_window_options(view)
 
     render = sub.add_parser("render", help="render a recording offscreen to MP4 or PNG frames")
@@ -38,8 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--mp4", type=opt.path, help="MP4 file to write (ffmpeg ships with imageio-ffmpeg)")
     render.add_argument("--png-dir", type=opt.path, help="folder for numbered PNG frames")
     render.add_argument("--fps", type=opt.fps, default=30.0, help="frames per second of the movie (default 30)")
+    render.add_argument("--every", type=opt.every, default=1, metavar="N",
+                        help="draw every Nth recorded frame (the traces still get every sample): a movie N times "
+                             "faster and N times shorter (default 1: every frame)")
     render.add_argument("--size", metavar="WxH", type=opt.size, default=(1280, 720),
                         help=f"frame size, even for MP4, at most {opt.MAX_SIDE} a side (default 1280x720)")
+    render.add_argument("--camera", type=opt.camera, metavar="PRESET|P:F:U",
+                        help="view every morphology from a preset (front, side, top, isometric) or from "
+                             "PX,PY,PZ:FX,FY,FZ:UX,UY,UZ (position:focal point:view up)")
 
     export = sub.add_parser("export", help="export a recording's traces to CSV, its history to NPZ, all to HDF5")
     export.add_argument("recording", type=opt.path, help="a file written with --record")
@@ -47,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--entity", action="append", help="entity id to put in the CSV (repeatable)")
     export.add_argument("--npz", type=opt.path, help="NPZ of every history field with its coordinates")
     export.add_argument("--h5", type=opt.path, help="HDF5 of the whole recording (frames, all history, events)")
-    for command in (demo, view, render, export):  # errors found after parsing show the command's own usage
+    remote = _remote.add_commands(sub)
+    for command in (demo, view, render, export, *remote):  # errors found after parsing show the command's own usage
         command.set_defaults(command_parser=command)
     return parser
 
@@ -69,7 +79,9 @@ def _validate(args: argparse.Namespace) -> None:
     parser = getattr(args, "command_parser", None)
     if parser is None:
         return
-    if args.command in ("demo", "view"):
+    if args.command in _remote.COMMANDS:
+        _remote.validate(args, parser)
+    elif args.command in ("demo", "view"):
         opt.check_output_file(parser, "--screenshot", args.screenshot)
         opt.check_output_file(parser, "--record", args.record)
     elif args.command == "render":
@@ -106,8 +118,14 @@ def _open(factory: Any, args: argparse.Namespace) -> int:
         from compneurovis.qt import ScreenshotError, run_app
     except ImportError as exc:
         raise LauncherError(f"the Qt frontend is not installed ({exc}); pip install compneurovis-qt") from exc
+    def waiting(_seconds: float) -> None:  # the wait for the picture has begun: a long one says so
+        if args.after >= 5:
+            print(f"compneurovis: drawing offscreen; the screenshot comes {args.after:g} s after the first Scene "
+                  "(Ctrl+C stops)", file=sys.stderr, flush=True)
+
     try:
-        result = run_app(factory, screenshot=args.screenshot, after=args.after, size=args.size)
+        result = run_app(factory, screenshot=args.screenshot, after=args.after, size=args.size,
+                         on_first_frame=waiting if args.screenshot is not None else None)
     except ScreenshotError as exc:
         raise LauncherError(str(exc)) from exc
     if args.screenshot is not None and result == 0:
@@ -142,12 +160,19 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         if args.name is None:
             return _list_demos()
+        if args.ranks is not None:
+            find_demo(args.name)  # an unknown demo is refused here, before mpiexec starts
+            return _mpi.run_demo_on_ranks(args.name, args, _open)
         return _open(find_demo(args.name), args)
     if args.command == "view":
         return _open(swc_session_factory(args.swc), args)
+    if args.command == "serve":
+        return _remote.run_serve(args)
+    if args.command == "connect":
+        return _remote.run_connect(args, _open)
     if args.command == "render":
         count = render_recording(args.recording, mp4=args.mp4, png_dir=args.png_dir, fps=args.fps,
-                                 size=args.size)
+                                 size=args.size, camera=args.camera, every=args.every)
         print(f"rendered {count} frames from {args.recording}")
         return 0
     if args.command == "export":

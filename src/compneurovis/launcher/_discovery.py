@@ -12,8 +12,10 @@ KNOWN_DEMOS = {
     "neuron-hh": "neuron",
     "neuron-swc": "neuron",
     "neuron-network": "neuron",
+    "neuron-mpi-ring": "neuron",
     "jaxley-swc": "jaxley",
     "jaxley-network": "jaxley",
+    "jaxley-fit": "jaxley",
 }
 DEMO_GROUP = "compneurovis.demos"
 SWC_GROUP = "compneurovis.swc_viewers"
@@ -21,6 +23,10 @@ SWC_GROUP = "compneurovis.swc_viewers"
 
 class LauncherError(Exception):
     """A problem the user can fix, reported as one line."""
+
+
+class Interrupted(LauncherError):
+    """Ctrl+C ended the command cleanly (what it wrote is whole); the message says what was kept. Exit status 130."""
 
 
 def installed_demos() -> dict[str, EntryPoint]:
@@ -61,7 +67,7 @@ def swc_session_factory(path: Path) -> Callable[[], Any]:
             head = handle.read(4096)
     except OSError as exc:
         raise LauncherError(f"{path}: cannot read ({exc.strerror})") from None
-    if b"\0" in head:
+    if b"\0" in head and path.suffix.lower() != ".h5":  # HDF5 (MorphIO) is binary
         raise LauncherError(f"{path}: not an SWC text file (binary content)")
     viewers = {ep.name: ep for ep in entry_points(group=SWC_GROUP)}
     if "neuron" not in viewers:

@@ -15,6 +15,8 @@ MAX_SIDE = 8192
 MAX_AFTER_S = 86400.0
 #: Movie frame rates accepted (ffmpeg cannot take a rate that rounds to 0).
 FPS_RANGE = (0.01, 1000.0)
+#: Largest ``--every`` (one movie frame per this many recorded frames).
+MAX_EVERY = 1_000_000
 _SIZE = re.compile(r"\s*(\d{1,9})\s*[xX]\s*(\d{1,9})\s*")
 
 
@@ -45,6 +47,14 @@ def fps(text: str) -> float:
     return value
 
 
+def every(text: str) -> int:
+    """``--every``: a whole number of recorded frames from 1 to `MAX_EVERY`."""
+    value = _number(text)
+    if value != int(value) or not 1 <= value <= MAX_EVERY:
+        raise argparse.ArgumentTypeError(f"expected a whole number of frames from 1 to {MAX_EVERY}, got {text!r}")
+    return int(value)
+
+
 def size(text: str) -> tuple[int, int]:
     """``--size``: ``WxH``, each side from 1 to `MAX_SIDE` pixels."""
     match = _SIZE.fullmatch(text)
@@ -56,6 +66,31 @@ def size(text: str) -> tuple[int, int]:
             f"each side must be from 1 to {MAX_SIDE} pixels (larger images exhaust memory and the "
             f"renderer's limits), got {width}x{height}")
     return width, height
+
+
+def camera(text: str) -> object:
+    """``--camera``: a preset (front, side, top, isometric) or ``PX,PY,PZ:FX,FY,FZ:UX,UY,UZ``.
+
+    The exact form gives the camera position, the focal point and the view-up
+    vector, each three numbers; the result is a `compneurovis.core.Camera`.
+    """
+    from compneurovis.core import CAMERA_PRESETS, Camera, SceneError
+
+    text = text.strip()
+    if ":" not in text and "," not in text:
+        if text not in CAMERA_PRESETS:
+            raise argparse.ArgumentTypeError(f"expected a preset ({', '.join(CAMERA_PRESETS)}) or "
+                                             f"PX,PY,PZ:FX,FY,FZ:UX,UY,UZ, got {text!r}")
+        return Camera(preset=text)
+    parts = text.split(":")
+    if len(parts) != 3 or any(len(p.split(",")) != 3 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected PX,PY,PZ:FX,FY,FZ:UX,UY,UZ (position:focal point:view up, "
+                                         f"three numbers each), got {text!r}")
+    position, focal, up = (tuple(_number(v) for v in p.split(",")) for p in parts)
+    try:
+        return Camera(position=position, focal_point=focal, view_up=up)
+    except SceneError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def path(text: str) -> Path:

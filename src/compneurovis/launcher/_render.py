@@ -13,7 +13,7 @@ import numpy as np
 
 from compneurovis.core import SceneError, export_csv, export_hdf5, export_npz, marked_frames, read_recording
 
-from ._discovery import LauncherError
+from ._discovery import Interrupted, LauncherError
 from ._ffmpeg import Mp4Writer
 
 
@@ -38,10 +38,6 @@ def _open(path: Path) -> object:
     return recording
 
 
-class Interrupted(LauncherError):
-    """Ctrl+C during a render: the frames so far were written and the movie finalised."""
-
-
 @contextlib.contextmanager
 def _sigint_flag() -> Iterator[list[bool]]:
     """Ctrl+C sets a flag checked between frames (a Python exception must not cross Qt's C++ frames)."""
@@ -57,9 +53,32 @@ def _sigint_flag() -> Iterator[list[bool]]:
 
 
 
+def _set_camera(scene: object, camera: object) -> None:
+    from compneurovis.core import MorphologyViewSpec, ScenePatch
+
+    views = [vid for vid, v in scene.views.items() if isinstance(v, MorphologyViewSpec)]  # type: ignore[attr-defined]
+    if not views:
+        raise LauncherError("--camera: the recording has no morphology view to point a camera at")
+    scene.apply(ScenePatch(views={vid: {"camera": camera} for vid in views}))  # type: ignore[attr-defined]
+
+
+def drawn_frames(count: int, every: int) -> list[int]:
+    """Which of ``count`` recorded frames `render_recording` draws with ``every``: each ``every``-th and the last."""
+    return [k for k in range(count) if k % every == 0 or k == count - 1]
+
+
 def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | None = None, fps: float = 30.0,
-                     size: tuple[int, int] = (1280, 720), progress: bool = True) -> int:
-    """Draw every recorded display frame offscreen and write an MP4 and/or numbered PNGs.
+                     size: tuple[int, int] = (1280, 720), progress: bool = True, camera: object = None,
+                     every: int = 1) -> int:
+    """Draw every recorded display frame (or every ``every``-th) offscreen and write an MP4 and/or numbered PNGs.
+
+    With ``every`` above 1 the frames in between are applied but not drawn:
+    the traces keep every sample, and the movie runs ``every`` times faster.
+    The last recorded frame is always drawn.
+
+    ``camera`` (a `compneurovis.core.Camera`, or ``None`` for the recorded
+    one) is set on every morphology view before the first frame; camera
+    changes recorded later still apply.
 
     Frames have exactly ``size`` pixels: a size below the window's minimum is
     drawn larger and scaled down. Ctrl+C stops after the current frame and
@@ -77,6 +96,8 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
     if mp4 is not None and (size[0] % 2 or size[1] % 2):
         raise LauncherError(f"--size must be even in both directions for MP4, got {size[0]}x{size[1]}")
     recording = _open(path)
+    if camera is not None:
+        _set_camera(recording.scene, camera)  # type: ignore[attr-defined]
     from PyQt6.QtCore import QCoreApplication, QEvent, Qt
     from tqdm import tqdm
 
@@ -96,14 +117,18 @@ def render_recording(path: Path, *, mp4: Path | None = None, png_dir: Path | Non
     count = 0
     try:
         with _sigint_flag() as interrupted:
+            drawn = set(drawn_frames(len(frames), every))
             for k, frame in enumerate(tqdm(frames, unit="frame", disable=not progress, desc=path.name)):
                 if interrupted:
                     break
                 window.apply_updates(frame)
+                if k not in drawn:
+                    continue
                 app.processEvents()
                 image = window.grab_image(size)
-                if png_dir is not None and not image.save(str(png_dir / f"frame_{k:05d}.png"), "PNG"):
-                    raise LauncherError(f"could not write {png_dir / f'frame_{k:05d}.png'}")
+                png = None if png_dir is None else png_dir / f"frame_{count:05d}.png"
+                if png is not None and not image.save(str(png), "PNG"):
+                    raise LauncherError(f"could not write {png}")
                 if writer is not None:
                     writer.write(_rgb(image))
                 count += 1

@@ -4,7 +4,9 @@ Depends on numpy only. Simulator backends and frontends build on it; a
 third-party backend can be written against this package alone.
 """
 
+from ._attach import AttachedTransport, ViewerClosed, ViewerLink, open_viewer_link
 from ._backends import import_part
+from ._camera import CAMERA_PRESETS, Camera
 from ._categories import (
     CATEGORY_COLORS,
     SECTION_TYPES,
@@ -44,6 +46,9 @@ from ._geometry import Geometry, GridGeometry, MorphologyGeometry
 from ._history import HistoryCaptureMode
 from ._layout import LayoutSpec, PanelSpec
 from ._live import CommandContext, LiveMorphologySession
+from ._net_client import RemoteTransport, connect
+from ._net_server import SessionServer, serve
+from ._net_wire import RemoteError, is_remote_url
 from ._network_views import KymographViewSpec, SpacePlotViewSpec, SpikeRasterViewSpec
 from ._paths import default_path, entity_path, path_distances, path_profile
 from ._protocol import (
@@ -73,20 +78,32 @@ from ._recording_session import RecordingSession
 from ._replay import ReplaySession
 from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
+from ._segment_marks import MARK_KINDS, SegmentMark
 from ._session import BufferedSession, Session
 from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
+from ._variable_picker import (
+    VARIABLE_CONTROL_ID,
+    VariablePickerMixin,
+    add_variable_picker,
+    variable_picker_spec,
+    variable_switch_updates,
+)
 from ._version import __version__
 from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec
 from ._view_panels import add_view
+from ._viewer import CAMERA_KEYS, Viewer, ViewerDriver, check_camera
 from ._views import AxisMark, LinePlotViewSpec, MorphologyViewSpec, SurfaceViewSpec
 from ._wire import register_type, wire
 
 __all__ = [
+    "CAMERA_KEYS",
+    "CAMERA_PRESETS",
     "CATEGORY_COLORS",
     "DEFAULT_MAX_REFRESH_HZ",
     "DEFAULT_MAX_SPIKES",
+    "MARK_KINDS",
     "PRESENTATIONS",
     "PROTOCOL_VERSION",
     "SECTION_TYPES",
@@ -94,9 +111,11 @@ __all__ = [
     "UNMARKED_ACTIONS",
     "WORKER_ENV",
     "ActionSpec",
+    "AttachedTransport",
     "AxisMark",
     "BoolValueSpec",
     "BufferedSession",
+    "Camera",
     "ChoiceValueSpec",
     "CommandContext",
     "ControlSpec",
@@ -123,6 +142,8 @@ __all__ = [
     "PanelPatch",
     "PanelSpec",
     "Recorder",
+    "RemoteError",
+    "RemoteTransport",
     "Recording",
     "RecordingSession",
     "ReplaySession",
@@ -132,8 +153,10 @@ __all__ = [
     "SceneError",
     "ScenePatch",
     "SceneReady",
+    "SegmentMark",
     "Session",
     "SessionCommand",
+    "SessionServer",
     "SessionUpdate",
     "SetControl",
     "SpacePlotViewSpec",
@@ -144,16 +167,25 @@ __all__ = [
     "SurfaceViewSpec",
     "TraceBuffer",
     "UpdateCoalescer",
+    "VARIABLE_CONTROL_ID",
+    "VariablePickerMixin",
     "ValueSpec",
     "ViewSpec",
+    "Viewer",
+    "ViewerClosed",
+    "ViewerDriver",
+    "ViewerLink",
     "WorkerTransport",
     "XYValueSpec",
     "__version__",
+    "add_variable_picker",
     "add_view",
     "category_field",
     "cell_field",
+    "check_camera",
     "check_category_field",
     "check_spike_field",
+    "connect",
     "decode",
     "default_path",
     "encode",
@@ -165,18 +197,23 @@ __all__ = [
     "from_plain",
     "history_fields",
     "import_part",
+    "is_remote_url",
     "marked_frames",
+    "open_viewer_link",
     "path_distances",
     "path_profile",
     "population_field",
     "read_recording",
     "register_type",
     "section_type",
+    "serve",
     "section_type_field",
     "spike_append",
     "spike_field",
     "spikes_by_cell",
     "threshold_crossings",
     "to_plain",
+    "variable_picker_spec",
+    "variable_switch_updates",
     "wire",
 ]

@@ -53,6 +53,7 @@ from ._scene_builder import TRACE_VIEW_ID, MorphologySceneBuilder
 from ._session import BufferedSession
 from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
+from ._variable_picker import variable_switch_updates
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)  # compared every frame
 
@@ -126,6 +127,8 @@ class LiveMorphologySession(BufferedSession, ABC):
         self._field_ids = (self.scene_builder.DISPLAY_FIELD_ID, self.scene_builder.HISTORY_FIELD_ID)
         self._running = True
         self._stopped = False
+        #: Entities that have no value of what is shown (NaN by design, drawn grey), or ``None``.
+        self._absent: np.ndarray | None = None
 
     # ----------------------------------------------------------- backend hooks
 
@@ -344,6 +347,24 @@ class LiveMorphologySession(BufferedSession, ABC):
     def _fresh_traces(self, rows: list[int]) -> TraceBuffer:
         return TraceBuffer(self.history_length(), rows)
 
+    def _emit_variable_switch(self, variable: str, unit: str, values: np.ndarray, now: float, *, missing: int,
+                              color_limits: tuple[float, float] | None, morphology_title: str | None = None,
+                              noun: str = "segments") -> None:
+        """Restart the history with ``values``, the first sample of ``variable`` at ``now``, and switch the window.
+
+        ``missing`` entities (``noun``) lack the variable: the status line says so (they are drawn grey).
+        """
+        assert self._traces is not None and self.geometry is not None
+        self._traces = self._fresh_traces(list(self._traces.rows))
+        self._traces.append(np.array([now]), values[None, :])
+        note = f"; {missing} {noun} have no {variable} (grey)" if missing else ""
+        for update in variable_switch_updates(
+                values=values, sim_time=now, variable=variable, unit=unit, traces=self._traces,
+                entity_ids=self.geometry.entity_ids, display_field_id=self.display_field_id(),
+                history_field_id=self.history_field_id(), color_limits=color_limits,
+                morphology_title=morphology_title, note=note):
+            self.emit(update)
+
     def advance(self) -> None:
         """Simulate one display interval and emit the display frame and history."""
         traces = self._traces
@@ -358,8 +379,10 @@ class LiveMorphologySession(BufferedSession, ABC):
             times = times.astype(np.float64)
         latest = values[-1]
         # one dot product is far cheaper than isfinite over thousands of entities; NaN/inf survive it
-        if not math.isfinite(float(np.dot(latest, latest))) and not np.all(np.isfinite(latest)):
-            bad = self.geometry.entity_ids[int(np.flatnonzero(~np.isfinite(latest))[0])]  # type: ignore[union-attr]
+        if not math.isfinite(float(np.dot(latest, latest))) and (
+                not np.all(np.isfinite(latest) | (self._absent if self._absent is not None else False))):
+            not_finite = ~np.isfinite(latest) & (~self._absent if self._absent is not None else True)
+            bad = self.geometry.entity_ids[int(np.flatnonzero(not_finite)[0])]  # type: ignore[union-attr]
             self._running = False
             self.emit(Error(message=(f"simulation state became NaN/inf at t = {times[-1]:.3f} ms "
                                      f"(first at {bad}); paused: change parameters and reset")))

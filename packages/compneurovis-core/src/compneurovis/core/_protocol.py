@@ -119,6 +119,8 @@ class FieldReplace:
         sim_time: Simulation time the values describe, if any.
         produced_at: ``time.monotonic()`` in the session when the values were
             computed (system-wide on one machine), for display-latency measurement.
+        unit: The field's new unit (the values now mean something else, e.g. another
+            variable), or ``None`` to keep it.
     """
 
     field_id: str
@@ -126,6 +128,7 @@ class FieldReplace:
     coords: dict[str, np.ndarray] = field(default_factory=dict)
     sim_time: float | None = None
     produced_at: float | None = None
+    unit: str | None = None
 
 
 @wire("field_append")

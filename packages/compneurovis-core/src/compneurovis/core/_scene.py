@@ -238,7 +238,12 @@ def _display_frame(scene: Scene, update: DisplayFrame) -> None:
 @_applies(FieldReplace)
 def _field_replace(scene: Scene, update: FieldReplace) -> None:
     old = scene._existing_field(update.field_id)
-    scene._set_field(old.replaced(update.values, _mapping(update.coords, f"field {old.id!r}: coords")))
+    new = old.replaced(update.values, _mapping(update.coords, f"field {old.id!r}: coords"))
+    if update.unit is not None:
+        if not isinstance(update.unit, str):
+            raise SceneError(f"field {old.id!r}: unit must be a str, got {update.unit!r}")
+        new = Field(new.id, new.values, new.dims, new.coords, update.unit, new.attrs)
+    scene._set_field(new)
 
 
 @_applies(FieldAppend)

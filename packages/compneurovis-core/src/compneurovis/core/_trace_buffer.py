@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 _FLOAT32 = np.dtype(np.float32)
@@ -10,30 +12,40 @@ _FLOAT32 = np.dtype(np.float32)
 class TraceBuffer:
     """The last ``capacity`` samples of a growing set of traced entities.
 
+    Samples are kept as the blocks they arrived in, oldest first, and dropped
+    a whole block at a time once the newer blocks alone hold ``capacity``
+    samples: appending a block the caller hands over costs no copy, which
+    matters when every segment is kept at every step (``FULL``). Runs of small
+    blocks (a few traced entities) are merged so their number stays bounded.
+
     Args:
         capacity: Maximum number of time samples kept (oldest dropped first).
         rows: Entity rows (indices into the geometry) traced from the start.
     """
+
+    _SMALL_BLOCK_BYTES = 16384  # blocks below this size are merged in runs of `_MERGE_RUN`
+    _MERGE_RUN = 64
 
     def __init__(self, capacity: int, rows: list[int] | np.ndarray) -> None:
         if capacity < 1:
             raise ValueError(f"history capacity must be at least 1, got {capacity}")
         self.capacity = int(capacity)
         self.rows = np.asarray(rows, dtype=np.int64)
-        self._times = np.empty(self.capacity, dtype=np.float64)
-        self._values = np.empty((self.capacity, self.rows.size), dtype=np.float32)
-        self._count = 0  # total samples ever appended
+        self._blocks: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (times (k,), values (k, n_traced))
+        self._held = 0  # samples in `_blocks`, possibly more than `capacity` (oldest block partly stale)
+        self._small_run = 0  # how many of the newest blocks are small and not yet merged
         self._all_rows: bool | None = None
 
     def __len__(self) -> int:
-        return min(self._count, self.capacity)
+        return min(self._held, self.capacity)
 
     def append(self, times: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Append ``values[k, row]`` samples (all entities) at ``times[k]``.
 
         A C-contiguous float32 ``values`` that owns its memory (``values.base is
         None``) and covers every entity in row order is not copied: the returned
-        block is ``values`` itself, so the caller must not change it afterwards.
+        block is ``values`` itself, kept by the buffer, so the caller must not
+        change it afterwards.
 
         Returns:
             The ``(k, n_traced)`` float32 block of the traced rows that was added,
@@ -43,41 +55,49 @@ class TraceBuffer:
             n = self.rows.size
             self._all_rows = n == values.shape[1] and bool(np.array_equal(self.rows, np.arange(n)))
         if self._all_rows:  # FULL capture: no fancy indexing over thousands of columns
-            # a fresh float32 array the caller hands over is used as it is (no copy per frame)
+            # a fresh float32 array the caller hands over is kept as it is (no copy per frame)
             owned = values.base is None and values.dtype == _FLOAT32 and values.flags.c_contiguous
             block = values if owned else np.array(values, dtype=np.float32)
         else:
             block = np.take(values, self.rows, axis=1).astype(np.float32, copy=False)
         k = block.shape[0]
-        if k == 1:  # one sample per display frame: the common case, no slicing arithmetic
-            start = self._count % self.capacity
-            self._values[start] = block[0]
-            self._times[start] = times[0]
-            self._count += 1
-            return block
-        tail, tail_times = block, times
         if k > self.capacity:
-            tail, tail_times = block[-self.capacity:], times[-self.capacity:]
-        start = (self._count + k - tail.shape[0]) % self.capacity
-        if start + tail.shape[0] <= self.capacity:  # no wrap: plain slices
-            self._values[start:start + tail.shape[0]] = tail
-            self._times[start:start + tail.shape[0]] = tail_times
+            stored, stored_times = block[-self.capacity:], times[-self.capacity:]
         else:
-            positions = (start + np.arange(tail.shape[0])) % self.capacity
-            self._values[positions] = tail
-            self._times[positions] = tail_times
-        self._count += k
+            stored, stored_times = block, times
+        self._blocks.append((np.array(stored_times, dtype=np.float64), stored))
+        self._held += stored.shape[0]
+        if stored.nbytes < self._SMALL_BLOCK_BYTES:
+            self._small_run += 1
+            if self._small_run >= self._MERGE_RUN:
+                self._merge_newest(self._small_run)
+        else:
+            self._small_run = 0
+        blocks = self._blocks
+        while self._held - blocks[0][1].shape[0] >= self.capacity:
+            self._held -= blocks.popleft()[1].shape[0]
         return block
+
+    def _merge_newest(self, count: int) -> None:
+        """Merge the newest ``count`` blocks into one."""
+        merged = [self._blocks.pop() for _ in range(min(count, len(self._blocks)))][::-1]
+        self._blocks.append((np.concatenate([t for t, _ in merged]), np.concatenate([v for _, v in merged])))
+        self._small_run = 0
 
     def add_row(self, row: int) -> None:
         """Start tracing one more entity; its past samples are NaN."""
         self.rows = np.append(self.rows, np.int64(row))
         self._all_rows = None
-        column = np.full((self.capacity, 1), np.nan, dtype=np.float32)
-        self._values = np.concatenate([self._values, column], axis=1)
+        times, values = self.snapshot()
+        column = np.full((values.shape[0], 1), np.nan, dtype=np.float32)
+        self._blocks = deque([(times, np.concatenate([values, column], axis=1))] if len(times) else [])
+        self._held, self._small_run = len(times), 0
 
     def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(times (T,), values (T, n_traced))`` in time order (time-major)."""
         n = len(self)
-        order = (self._count - n + np.arange(n)) % self.capacity
-        return self._times[order], self._values[order]
+        if not self._blocks:
+            return np.empty(0), np.empty((0, self.rows.size), dtype=np.float32)
+        times = np.concatenate([t for t, _ in self._blocks])[-n:]
+        values = np.concatenate([v for _, v in self._blocks])[-n:]
+        return times, values

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ._camera import Camera
 from ._categories import check_category_field
 from ._errors import SceneError
 from ._geometry import GridGeometry, MorphologyGeometry
+from ._segment_marks import SegmentMark, as_segment_marks, check_segment_marks
 from ._view_base import DEFAULT_MAX_REFRESH_HZ, ViewSpec, finite_real
 from ._wire import wire
 
@@ -65,6 +67,12 @@ class MorphologyViewSpec(ViewSpec):
         category_field_id: A category field (see `category_field`) the view can
             be coloured by instead, with a legend, or ``None``.
         color_by: ``"field"`` (the colour field) or ``"category"`` (the category field).
+        camera: Where the view looks from (`Camera`; a preset name such as
+            ``"top"`` is turned into ``Camera(preset="top")``), or ``None`` to
+            frame the whole morphology from the front.
+        marks: Labelled glyphs on segments (`SegmentMark`, or
+            ``(entity_id, label)`` pairs, stored as `SegmentMark`): stimuli,
+            synapses, the user's own notes.
     """
 
     id: str
@@ -77,6 +85,16 @@ class MorphologyViewSpec(ViewSpec):
     max_refresh_hz: float = DEFAULT_MAX_REFRESH_HZ
     category_field_id: str | None = None
     color_by: str = "field"
+    camera: Camera | None = None
+    marks: tuple[SegmentMark, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "marks", as_segment_marks(self.marks))
+        if isinstance(self.camera, str):
+            try:
+                object.__setattr__(self, "camera", Camera.of(self.camera))
+            except SceneError as exc:
+                raise SceneError(f"view {self.id!r}: {exc}") from None
 
     def field_ids(self) -> tuple[str, ...]:
         """The colour field (and the category field, when one is named)."""
@@ -96,6 +114,12 @@ class MorphologyViewSpec(ViewSpec):
                          numeric=True, expected=f"one value per entity of geometry {geometry.id!r}")
         self.check_color_scale(self.color_limits, self.color_norm)
         self.check_text("color_map")
+        if self.camera is not None:
+            if not isinstance(self.camera, Camera):
+                raise SceneError(f"view {self.id!r}: camera must be a Camera, a preset name or None, "
+                                 f"got {self.camera!r}")
+            self.camera.check(f"view {self.id!r}: camera")
+        check_segment_marks(self.id, self.marks, geometry)
         if self.color_by not in ("field", "category"):
             raise SceneError(f"view {self.id!r}: color_by is {self.color_by!r}, expected 'field' or 'category'")
         if self.category_field_id is None:

@@ -38,10 +38,6 @@ def _polyline(points: np.ndarray) -> tuple[np.ndarray, float]:
     return cumulative, float(cumulative[-1])
 
 
-def _interp(cumulative: np.ndarray, values: np.ndarray, s: float) -> np.ndarray:
-    return np.array([np.interp(s, cumulative, values[:, j]) for j in range(values.shape[1])])
-
-
 def _fallback_branch(lengths: np.ndarray, row: int) -> np.ndarray:
     """A straight branch along +x at ``y = -row * spacing`` for branches without coordinates."""
     total = float(np.sum(lengths)) or 1.0
@@ -70,34 +66,97 @@ def _branch_points(
 
 def _pieces_of_branch(
     points: np.ndarray, r: np.ndarray, lengths: np.ndarray
-) -> list[tuple[list[np.ndarray], list[float]]]:
-    """Per compartment: the polyline points and radii it covers."""
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The drawn polyline of each compartment of one branch.
+
+    Returns ``(xyz, radius, runs)``: ``xyz[runs[k]:runs[k + 1]]`` (and the same
+    rows of ``radius``) are the points compartment ``k`` is drawn through, from
+    its start to its end.
+    """
     ncomp = len(lengths)
     cumulative, total = _polyline(points)
-    out: list[tuple[list[np.ndarray], list[float]]] = []
     if total <= 0.0:
         # A single traced point (e.g. a one-point soma): Jaxley models it as a
         # cylinder of length 2r; draw it along x, centred on the point.
-        centre = points[0]
         half = 0.5 * float(np.sum(lengths))
-        start = centre - np.array([half, 0.0, 0.0])
-        for k in range(ncomp):
-            a = start + np.array([2 * half * k / ncomp, 0.0, 0.0])
-            b = start + np.array([2 * half * (k + 1) / ncomp, 0.0, 0.0])
-            out.append(([a, b], [float(r[0]), float(r[0])]))
-        return out
-    rr = r[:, None]
+        start = points[0] - np.array([half, 0.0, 0.0])
+        along = 2 * half * np.arange(ncomp + 1) / ncomp
+        ends = start + np.column_stack([along, np.zeros_like(along), np.zeros_like(along)])
+        xyz = np.repeat(ends, 2, axis=0)[1:-1]  # compartment k: ends[k], ends[k + 1]
+        return xyz, np.full(len(xyz), float(r[0])), list(range(0, 2 * ncomp + 1, 2))
+    # compartment k spans [total * k / ncomp, total * (k + 1) / ncomp] of the arc length
+    bounds = total * np.arange(ncomp + 1) / ncomp
+    ends = np.column_stack([np.interp(bounds, cumulative, points[:, j]) for j in range(3)])
+    end_r = np.interp(bounds, cumulative, r)
+    # traced points strictly inside each span (cumulative never decreases)
+    lo = np.searchsorted(cumulative, bounds[:-1], side="right")
+    hi = np.searchsorted(cumulative, bounds[1:], side="left")
+    xyz, rad, runs = [], [], [0]
     for k in range(ncomp):
-        s0, s1 = total * k / ncomp, total * (k + 1) / ncomp
-        inside = np.flatnonzero((cumulative > s0) & (cumulative < s1))
-        pts = [_interp(cumulative, points, s0), *points[inside], _interp(cumulative, points, s1)]
-        rad = [
-            float(_interp(cumulative, rr, s0)[0]),
-            *(float(x) for x in r[inside]),
-            float(_interp(cumulative, rr, s1)[0]),
-        ]
-        out.append((pts, rad))
-    return out
+        xyz += [ends[k : k + 1], points[lo[k] : hi[k]], ends[k + 1 : k + 2]]
+        rad += [end_r[k : k + 1], r[lo[k] : hi[k]], end_r[k + 1 : k + 2]]
+        runs.append(runs[-1] + 2 + max(0, int(hi[k] - lo[k])))
+    return np.concatenate(xyz), np.concatenate(rad), runs
+
+
+#: ``np.allclose`` tolerances of "a branch starts where another ends".
+_ATOL, _RTOL = 1e-6, 1e-5
+#: Candidates looked at per grid cell before falling back to a scan of that cell.
+_BUCKET_PEEK = 8
+
+
+def _touches(end: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``np.allclose(end, first, atol=1e-6)`` row by row."""
+    return np.all(np.abs(end - first) <= _ATOL + _RTOL * np.abs(first), axis=-1)
+
+
+def _parent_branches(starts: np.ndarray, ends: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Per branch (rows in branch order): the first earlier branch of its cell that ends where it starts, or -1.
+
+    Ends are hashed on a grid of the largest tolerance, so each start looks at
+    the ends in the 27 grid cells around it: linear in branches.
+    """
+    nb = len(starts)
+    found = np.full(nb, -1, dtype=np.int64)
+    if nb < 2:
+        return found
+    h = _ATOL + _RTOL * float(max(np.abs(starts).max(), np.abs(ends).max()))
+    h *= 1 + 1e-9  # a point within tolerance is never more than one grid cell away
+    grid_end = np.floor(ends / h).astype(np.int64)
+    grid_start = np.floor(starts / h).astype(np.int64)
+    low = np.minimum(grid_end.min(axis=0), grid_start.min(axis=0)) - 1
+    span = np.maximum(grid_end.max(axis=0), grid_start.max(axis=0)) - low + 2  # <= 2e5 + 4 per axis
+
+    def code(g: np.ndarray) -> np.ndarray:
+        g = g - low
+        return (g[:, 0] * span[1] + g[:, 1]) * span[2] + g[:, 2]
+
+    end_code = code(grid_end)
+    for cell in np.unique(cells):
+        members = np.flatnonzero(cells == cell)  # branch order within the cell
+        order = members[np.lexsort((members, end_code[members]))]  # by grid cell, then branch
+        sorted_code = end_code[order]
+        best = np.full(len(members), nb, dtype=np.int64)
+        for offset in np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1])).reshape(3, -1).T:
+            query = code(grid_start[members] + offset)
+            lo = np.searchsorted(sorted_code, query, side="left")
+            hi = np.searchsorted(sorted_code, query, side="right")
+            for j in range(_BUCKET_PEEK):  # the bucket's first few ends, lowest branch first
+                at = lo + j
+                live = at < hi
+                cand = np.where(live, order[np.minimum(at, len(order) - 1)], nb)
+                ok = live & (cand < members)
+                ok[ok] = _touches(ends[cand[ok]], starts[members[ok]])
+                best = np.where(ok, np.minimum(best, cand), best)
+            for q in np.flatnonzero(hi - lo > _BUCKET_PEEK):  # a crowded grid cell: scan the rest
+                for other in order[lo[q] + _BUCKET_PEEK : hi[q]]:
+                    if other >= min(best[q], members[q]):
+                        break
+                    if _touches(ends[other], starts[members[q]]):
+                        best[q] = other
+                        break
+        found[members] = np.where(best < nb, best, -1)
+    return found
 
 
 def _separate_cells(cell_of_piece: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_cells: int) -> np.ndarray:
@@ -105,15 +164,14 @@ def _separate_cells(cell_of_piece: np.ndarray, starts: np.ndarray, ends: np.ndar
     offsets = np.zeros((n_cells, 3))
     if n_cells < 2:
         return offsets
-    lows, highs = [], []
-    for c in range(n_cells):
-        pts = np.concatenate([starts[cell_of_piece == c], ends[cell_of_piece == c]])
-        lows.append(pts.min(axis=0) if len(pts) else np.zeros(3))
-        highs.append(pts.max(axis=0) if len(pts) else np.zeros(3))
-    overlap = any(
-        np.all(lows[a] <= highs[b]) and np.all(lows[b] <= highs[a])
-        for a in range(n_cells) for b in range(a + 1, n_cells)
-    )
+    lows, highs = np.full((n_cells, 3), np.inf), np.full((n_cells, 3), -np.inf)
+    for pts in (starts, ends):
+        np.minimum.at(lows, cell_of_piece, pts)
+        np.maximum.at(highs, cell_of_piece, pts)
+    empty = ~np.isfinite(lows[:, 0])
+    lows[empty], highs[empty] = 0.0, 0.0
+    touch = np.all(lows[:, None, :] <= highs[None, :, :], axis=2)
+    overlap = bool(np.any(np.triu(touch & touch.T, k=1)))
     if not overlap:
         return offsets
     cursor = lows[0][0]
@@ -145,6 +203,8 @@ def build_geometry(
         raise ValueError(f"cell names must be unique, got {names}")
     cell_pos = {c: i for i, c in enumerate(cells)}
     order = np.lexsort((comp_idx, branch_idx))  # rows grouped by branch, comps in order
+    cuts = np.flatnonzero(np.diff(branch_idx[order])) + 1
+    branch_rows = np.split(order, cuts) if n else []
 
     entity_ids: list[str] = [""] * n
     sections: list[str] = [""] * n
@@ -154,56 +214,60 @@ def build_geometry(
     start = np.zeros((n, 3))
     end = np.zeros((n, 3))
     parent = np.full(n, -1, dtype=np.int64)
-    p_start, p_end, p_r0, p_r1, p_entity, p_cell = [], [], [], [], [], []
-    branch_first: dict[int, int] = {}
-    branch_last: dict[int, int] = {}
-    branch_ends: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
+    chunks_xyz: list[np.ndarray] = []
+    chunks_r: list[np.ndarray] = []
+    p_first: list[int] = []  # per piece: its start's row in the stacked chunks (its end is the next row)
+    p_entity: list[int] = []
     first_branch_of_cell: dict[int, int] = {}
     fallback_row: dict[int, int] = {}
+    nb = len(branch_rows)
+    b_first, b_last, b_cell = np.zeros(nb, dtype=np.int64), np.zeros(nb, dtype=np.int64), np.zeros(nb, dtype=np.int64)
+    b_start, b_end = np.zeros((nb, 3)), np.zeros((nb, 3))
+    stacked = 0
 
-    for branch in dict.fromkeys(branch_idx[order].tolist()):
-        rows = order[branch_idx[order] == branch]
+    for bi, rows in enumerate(branch_rows):
+        branch = int(branch_idx[rows[0]])
         cell = int(cell_idx[rows[0]])
         ci = cell_pos[cell]
+        name = names[ci]
         local_branch = branch - first_branch_of_cell.setdefault(cell, branch)
         fallback_row[cell] = fallback_row.get(cell, -1) + 1
         points, radii = _branch_points(xyzr, branch, node_len[rows], node_rad[rows], fallback_row[cell])
-        pieces = _pieces_of_branch(points, radii, node_len[rows])
+        xyz, rad, runs = _pieces_of_branch(points, radii, node_len[rows])
         ncomp = len(rows)
-        for k, (row, (pts, rad)) in enumerate(zip(rows, pieces, strict=True)):
+        for k, row in enumerate(rows.tolist()):
             x = (k + 0.5) / ncomp
-            entity_ids[row] = f"{names[ci]}.branch{local_branch}[{k}]"
+            entity_ids[row] = f"{name}.branch{local_branch}[{k}]"
             sections[row] = f"branch{local_branch}"
-            labels[row] = f"{names[ci]}.branch{local_branch}({x:.3g})"
-            cell_of[row] = names[ci]
+            labels[row] = f"{name}.branch{local_branch}({x:.3g})"
+            cell_of[row] = name
             xloc[row] = x
-            start[row], end[row] = pts[0], pts[-1]
             if k > 0:
                 parent[row] = rows[k - 1]
-            for a, b, ra, rb in zip(pts[:-1], pts[1:], rad[:-1], rad[1:], strict=True):
-                p_start.append(a)
-                p_end.append(b)
-                p_r0.append(ra)
-                p_r1.append(rb)
-                p_entity.append(row)
-                p_cell.append(ci)
-        branch_first[branch], branch_last[branch] = int(rows[0]), int(rows[-1])
-        branch_ends[branch] = (points[0], points[-1], cell)
+            p_first.extend(range(stacked + runs[k], stacked + runs[k + 1] - 1))
+            p_entity.extend([row] * (runs[k + 1] - runs[k] - 1))
+        run_starts = np.asarray(runs[:-1])
+        start[rows], end[rows] = xyz[run_starts], xyz[np.asarray(runs[1:]) - 1]
+        chunks_xyz.append(xyz)
+        chunks_r.append(rad)
+        stacked += len(xyz)
+        b_first[bi], b_last[bi], b_cell[bi] = rows[0], rows[-1], cell
+        b_start[bi], b_end[bi] = points[0], points[-1]
 
     # A branch's first compartment hangs from the branch (same cell) whose traced end
     # is its traced start; Jaxley's SWC reader and compute_xyz both trace branches so.
-    for branch, (first_pt, _, cell) in branch_ends.items():
-        for other, (_, other_end, other_cell) in branch_ends.items():
-            if other != branch and other_cell == cell and other < branch and np.allclose(
-                other_end, first_pt, atol=1e-6
-            ):
-                parent[branch_first[branch]] = branch_last[other]
-                break
+    for bi, other in enumerate(_parent_branches(b_start, b_end, b_cell)):
+        if other >= 0:
+            parent[b_first[bi]] = b_last[other]
 
-    piece_start, piece_end = np.asarray(p_start, dtype=float), np.asarray(p_end, dtype=float)
-    piece_cell = np.asarray(p_cell, dtype=int)
-    offsets = _separate_cells(piece_cell, piece_start, piece_end, len(cells))
-    entity_cell = np.array([cell_pos[int(c)] for c in cell_idx], dtype=int)
+    all_xyz = np.concatenate(chunks_xyz) if chunks_xyz else np.zeros((0, 3))
+    all_r = np.concatenate(chunks_r) if chunks_r else np.zeros(0)
+    first = np.asarray(p_first, dtype=np.int64)
+    p_start, p_end, p_r0, p_r1 = all_xyz[first], all_xyz[first + 1], all_r[first], all_r[first + 1]
+    piece_entity = np.asarray(p_entity, dtype=np.int64)
+    entity_cell = np.searchsorted(np.asarray(cells), cell_idx)  # cell_pos of every row
+    p_cell = entity_cell[piece_entity]
+    offsets = _separate_cells(p_cell, p_start, p_end, len(cells))
     return MorphologyGeometry(
         id=geometry_id,
         entity_ids=entity_ids,
@@ -216,9 +280,9 @@ def build_geometry(
         length=node_len,
         parent=parent,
         labels=labels,
-        piece_start=piece_start + offsets[piece_cell],
-        piece_end=piece_end + offsets[piece_cell],
-        piece_start_radius=np.asarray(p_r0, dtype=float),
-        piece_end_radius=np.asarray(p_r1, dtype=float),
-        piece_entity=np.asarray(p_entity, dtype=np.int64),
+        piece_start=p_start + offsets[p_cell],
+        piece_end=p_end + offsets[p_cell],
+        piece_start_radius=p_r0,
+        piece_end_radius=p_r1,
+        piece_entity=piece_entity,
     )

@@ -28,12 +28,13 @@ from compneurovis.core import (
     spike_field,
 )
 
+from ._picker import JaxleyVariablePicker
 from ._scene_builder import JaxleySceneBuilder
 from ._spikes import VoltageSpikes
 from ._stepper import Stepper
 
 
-class JaxleySession(LiveMorphologySession, ABC):
+class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
     """Base class for live Jaxley-backed CompNeuroVis sessions.
 
     Subclasses return cells from `build_cells` and configure channels, synapses
@@ -50,6 +51,11 @@ class JaxleySession(LiveMorphologySession, ABC):
     `refresh_runtime_externals` yourself when the module changes elsewhere.
     The structure (compartments, channels, synapses) is fixed after
     `initialize`.
+
+    Variable picker: the window offers every state and parameter of the
+    module (``v``, ``HH_m``, ``HH_gNa``, ``radius``...) as the ``"variable"``
+    control, switchable while running (`switch_variable`); the first run of
+    a newly shown name compiles once.
 
     Stimuli and clamps are indexed by absolute step: the step from ``k * dt``
     uses sample ``k``; a current is zero after its end, a clamp holds its last
@@ -221,6 +227,7 @@ class JaxleySession(LiveMorphologySession, ABC):
         self._stepper = Stepper(network, dt=self.dt, solver=self.solver,
                                 voltage_solver=self.voltage_solver, state=self.recorded_state)
         self.geometry = geometry
+        self._list_variables()
         self._spikes, self._spike_cells = None, []
         threshold = self.spike_threshold()
         if threshold is not None:
@@ -246,9 +253,9 @@ class JaxleySession(LiveMorphologySession, ABC):
         self._externals, self._external_inds = self._stepper.externals()
         self._params_stale = self._externals_stale = False
         self._step_index = 0
-        values = self._stepper.record(self._states)
+        values = self._stepper.record(self._states, self._params)
         if self._spikes is not None:
-            self._spikes.restart(values)
+            self._spikes.restart(self._stepper.record(self._states, name="v"))
         return 0.0, values
 
     def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -260,14 +267,15 @@ class JaxleySession(LiveMorphologySession, ABC):
             self._params_stale = False
         if self._externals_stale:
             self.refresh_runtime_externals()
-        self._states, values = self._stepper.run(
+        also = "v" if self._spikes is not None and self._stepper.state != "v" else None
+        self._states, values, volts = self._stepper.run(
             self._states, self._params, self._externals, self._external_inds,
-            self._step_index, n_steps, loop=self.loop_externals(),
+            self._step_index, n_steps, loop=self.loop_externals(), also=also,
         )
         times = (self._step_index + 1 + np.arange(n_steps)) * self.dt
         self._step_index += n_steps
         if self._spikes is not None:
-            self._spikes.observe(times, values)
+            self._spikes.observe(times, values if volts is None else volts)
         return times, values
 
     # ---------------------------------------------------------------- runtime
@@ -327,7 +335,12 @@ class JaxleySession(LiveMorphologySession, ABC):
         scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
         if self._spikes is not None:
             scene.fields[SPIKE_FIELD_ID] = spike_field(self._spike_cells, populations=self.spike_populations())
+        self._add_picker(scene)
         return scene
+
+    def _set_control(self, control_id: str, value: Any) -> None:
+        if not self._pick(control_id, value):
+            super()._set_control(control_id, value)
 
 
 def _limit_xla_threads(threads: int) -> None:

@@ -54,7 +54,8 @@ class Stepper:
         solver: Jaxley ODE solver (``"bwd_euler"``, ``"crank_nicolson"``,
             ``"fwd_euler"`` or ``"exp_euler"``).
         voltage_solver: Jaxley voltage solver; ``"jaxley.dhs"`` picks CPU or GPU.
-        state: The state recorded per compartment (``"v"``: membrane voltage).
+        state: The state (or parameter) recorded per compartment (``"v"``: membrane
+            voltage); settable between runs.
     """
 
     def __init__(
@@ -75,7 +76,7 @@ class Stepper:
             module, voltage_solver=self.voltage_solver, solver=solver
         )
         self.comp_inds = np.asarray(module.nodes.index.to_numpy(), dtype=np.int64)
-        self._run = jax.jit(partial(Stepper._run_steps, self), static_argnames=("n_steps", "loop"))
+        self._run = jax.jit(partial(Stepper._run_steps, self), static_argnames=("n_steps", "loop", "names"))
 
     def init(self, states: State | None = None) -> tuple[State, State]:
         """Return ``(states, params)`` read from the module.
@@ -107,9 +108,17 @@ class Stepper:
             indices[key] = jnp.asarray(self.module.external_inds[key])
         return values, indices
 
-    def record(self, states: State) -> np.ndarray:
-        """Return the recorded state of every compartment, ``(n_comps,)``."""
-        return np.asarray(states[self.state][self.comp_inds])
+    def record(self, states: State, params: State | None = None, name: str | None = None) -> np.ndarray:
+        """Return one state or parameter of every compartment, ``(n_comps,)`` (default: `state`).
+
+        Args:
+            states: The states (as `init` and `run` return them).
+            params: The parameters, needed when ``name`` is a parameter.
+            name: A state (``"v"``, ``"HH_m"``) or parameter (``"HH_gNa"``) name.
+        """
+        name = self.state if name is None else name
+        source = states if name in states or params is None else params
+        return np.asarray(source[name][self.comp_inds])
 
     def _run_steps(
         self,
@@ -121,11 +130,12 @@ class Stepper:
         *,
         n_steps: int,
         loop: bool,
-    ) -> tuple[State, jax.Array]:
-        def body(carry: State, step: jax.Array) -> tuple[State, jax.Array]:
+        names: tuple[str, ...],
+    ) -> tuple[State, tuple[jax.Array, ...]]:
+        def body(carry: State, step: jax.Array) -> tuple[State, tuple[jax.Array, ...]]:
             now = {key: _external_row(key, values, step, loop) for key, values in externals.items()}
             carry = self._step_fn(carry, params, now, external_inds, self.dt)
-            return carry, carry[self.state][self.comp_inds]
+            return carry, tuple((carry[n] if n in carry else params[n])[self.comp_inds] for n in names)
 
         steps = start_step + jnp.arange(n_steps, dtype=jnp.int32)
         return jax.lax.scan(body, states, steps)
@@ -140,13 +150,30 @@ class Stepper:
         n_steps: int,
         *,
         loop: bool = False,
-    ) -> tuple[State, np.ndarray]:
+        also: str | None = None,
+    ) -> tuple[State, np.ndarray, np.ndarray | None]:
         """Integrate ``n_steps`` steps from absolute step ``start_step``.
 
+        The recorded name is compiled in: the first run after `state` changes
+        compiles once more (JAX keeps both).
+
+        Args:
+            states: States to start from.
+            params: Parameters (from `init`).
+            externals: External input values (from `externals`).
+            external_inds: Their compartment indices (from `externals`).
+            start_step: Absolute index of the first step (indexes the externals).
+            n_steps: Steps to integrate.
+            loop: Repeat the externals after their end instead of zero / hold.
+            also: A second state or parameter to record each step (e.g. ``"v"``
+                for spike detection while another state is shown).
+
         Returns:
-            The final states and the ``(n_steps, n_comps)`` recorded values.
+            The final states, the ``(n_steps, n_comps)`` values of `state`, and
+            those of ``also`` (``None`` when not given).
         """
+        names = (self.state,) if also is None else (self.state, also)
         states, values = self._run(
-            states, params, externals, external_inds, np.int32(start_step), n_steps=n_steps, loop=loop
+            states, params, externals, external_inds, np.int32(start_step), n_steps=n_steps, loop=loop, names=names
         )
-        return states, np.asarray(values)
+        return states, np.asarray(values[0]), None if also is None else np.asarray(values[1])

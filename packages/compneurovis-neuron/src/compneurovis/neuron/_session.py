@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -14,10 +15,17 @@ from compneurovis.core import (
     HistoryCaptureMode,
     LiveMorphologySession,
     MorphologyGeometry,
+    MorphologyViewSpec,
     Scene,
+    SegmentMark,
+    SessionCommand,
     spike_field,
 )
 
+from ._marks import find_marks
+from ._mpi import mpi_init
+from ._parallel import ParallelHooks
+from ._picker import VariablePicker
 from ._sampler import RefSampler
 from ._scene_builder import NeuronSceneBuilder
 from ._spikes import SpikeHooks, SpikeSources
@@ -44,7 +52,7 @@ def _section_list(built: Any) -> list[Any]:
     return list(built)
 
 
-class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
+class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePicker, ABC):
     """Base class for live NEURON-backed CompNeuroVis sessions.
 
     Subclass it, return the model's sections from `build_sections`, insert
@@ -58,6 +66,17 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
     the traced segments in ``ON_DEMAND`` mode and of every segment in ``FULL``
     mode (`history_every_step` returning ``False`` keeps one sample per
     display frame instead); `record_many` refs are read after every step.
+    The window's "Variable" choice (unless the session defines a control of
+    that id) switches to any range variable of the model while it runs
+    (`switch_variable`).
+
+    Under MPI (after `compneurovis.neuron.mpi_init`, run with ``mpiexec``)
+    `build_sections` returns this rank's cells only, the session steps with
+    ``pc.psolve``, and rank 0 (the session a driver runs) gathers every rank's
+    geometry once and every rank's values each frame, one float32 ``Gatherv``;
+    the other ranks run `compneurovis.neuron.run_follower`. Entity ids and cell
+    names get the cell's gid as prefix (``"<gid>/<cell>.soma[0]"``, see
+    `section_gid`), and gid spike sources are gathered into one raster in gid order.
 
     NEURON is one global simulator per process: the session owns the sections
     it builds and deletes them on `shutdown` and before a re-`initialize`.
@@ -105,6 +124,15 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
         self._recorded_latest: dict[str, float] = {}
         self._spikes: SpikeSources | None = None
         self._spike_cells: list[str] = []
+        self._spike_population_list: list[str] | None = None
+        self._link: Any = None  # the MPI link in parallel mode (`mpi_init` ran)
+        self._gathered_spikes: tuple[np.ndarray, np.ndarray] | None = None
+        self._spike_rows: list[np.ndarray] = []
+        self._frame: list[Any] | None = None  # the frame being filled by `_on_step` during ``pc.psolve``
+        self._step_hook: Any = None
+        self._step_columns: np.ndarray | None = None  # under MPI: this rank's columns traced each step
+        self._rank_sizes: list[int] = []  # rank 0 under MPI: each rank's segment count
+        self._rank_offsets: list[int] = []
 
     # ------------------------------------------------------------ model hooks
 
@@ -136,9 +164,28 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
                     time_value: float) -> Scene:
         """The default Scene, plus the spike field when `spike_threshold` is set."""
         scene = super().build_scene(geometry=geometry, display_values=display_values, time_value=time_value)
+        network_marks = getattr(self, "_network_marks", None)  # gathered from every rank under MPI
+        marks = tuple(self.segment_marks()) if network_marks is None else network_marks
+        if marks:
+            for vid, view in scene.views.items():
+                if isinstance(view, MorphologyViewSpec) and view.geometry_id == geometry.id:
+                    scene.views[vid] = dataclasses.replace(view, marks=(*view.marks, *marks))
         if self._spikes is not None:
-            scene.fields[SPIKE_FIELD_ID] = spike_field(self._spike_cells, populations=self.spike_populations())
+            scene.fields[SPIKE_FIELD_ID] = spike_field(self._spike_cells, populations=self._spike_population_list)
+        self._add_picker(scene)
         return scene
+
+    def _set_control(self, control_id: str, value: Any) -> None:
+        if not self._pick(control_id, value):
+            super()._set_control(control_id, value)
+
+    def segment_marks(self) -> Sequence[SegmentMark]:
+        """Marks drawn on the morphology: by default every stimulus, synapse and point process (`find_marks`).
+
+        Override to add your own (``[*super().segment_marks(), *segment_marks([(soma(0.5), "electrode")])]``)
+        or return ``()`` for none.
+        """
+        return find_marks(self.sections)
 
     # -------------------------------------------------------------- recording
 
@@ -217,13 +264,25 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
         super().advance()
         self._emit_spikes()
 
+    def handle(self, command: SessionCommand) -> None:
+        """Dispatch one command (under MPI rank 0 first broadcasts those that change the model)."""
+        self._announced_handle(command, super().handle)
+
     def shutdown(self) -> None:
-        """Stop the session and delete the sections it built."""
+        """Stop the session and delete the sections it built (under MPI rank 0 also stops the followers)."""
+        if self._link is not None and self._link.is_root:
+            self._link.stop()
         super().shutdown()
         self._release_model()
 
     def build_model(self) -> MorphologyGeometry:
         """Build the sections (`build_sections`, `setup_model`) and their geometry, one entity per segment."""
+        link = self._parallel_link()
+        if link is None:
+            return self._build_local()
+        return self._gather_geometry(link, self._build_local)
+
+    def _build_local(self) -> MorphologyGeometry:
         from neuron import h
 
         self._release_model()
@@ -243,19 +302,40 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
         self._display = RefSampler([*refs, h._ref_t])
         self._display_refs = refs
         self._fadvance = h.fadvance  # the hot loop skips the hoc lookup
-        self._clock = time_value() or _HocClock(h._ref_t)  # t without the hoc name lookup of ``h.t``
+        clock = time_value()  # a c_double of 0.0 is falsy: test for None
+        self._clock = clock if clock is not None else _HocClock(h._ref_t)  # t without the hoc name lookup of ``h.t``
         self._span, self._span_token, self._spannable = None, None, var == "v"
+        self._absent = None
+        self._list_variables()
         self._start_spikes()
+        self._spike_population_list = None if self._spikes is None else self.spike_populations()
+        if self._link is not None:
+            self._step_hook = self._on_step
+            h.cvode.extra_scatter_gather(0, self._step_hook)
         return geometry
 
     def initialize_state(self) -> tuple[float, np.ndarray]:
         """``h.finitialize(v_init)`` at fixed step ``dt``; the time and every segment's display value."""
+        link = self._link
+        if link is None:
+            return self._initialize_local()
+        with link.announce("init"):
+            out = link.collect(lambda: self._initialize_local()[::-1], prechecked=True)
+        if out is None:
+            return self.time, np.empty(0)
+        objects, parts = out
+        return float(objects[0]), np.concatenate(parts)
+
+    def _initialize_local(self) -> tuple[float, np.ndarray]:
         from neuron import h
 
         assert self._display is not None
         if h.cvode.active():
             h.cvode.active(0)
         h.dt = self.dt
+        if self._link is not None:
+            self._link.precheck()  # set_maxstep is collective: no rank enters it after another failed
+            mpi_init()[1].set_maxstep(10)
         h.finitialize(self.v_init)  # empties the spike vectors too
         if self._spikes is not None:
             self._spikes.restart()
@@ -266,7 +346,13 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
         return t0, sample[:-1]
 
     def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """``n_steps`` ``h.fadvance()`` calls; the sampled times and display values (see `history_every_step`)."""
+        """``n_steps`` ``h.fadvance()`` calls; the sampled times and display values (see `history_every_step`).
+
+        Under MPI one ``pc.psolve`` over ``n_steps`` steps on every rank, the
+        values of all ranks gathered on rank 0.
+        """
+        if self._link is not None:
+            return self._step_parallel(n_steps)
         assert self._display is not None
         fadvance = self._fadvance
         recorder = self._recorder
@@ -355,6 +441,9 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
         return times, span.order(block)
 
     def _reset(self) -> None:
+        if self._link is not None and not self._link.is_root:
+            self.initialize_state()  # a follower keeps no history: rank 0 does
+            return
         super()._reset()
         if self._spikes is not None:
             self.emit(FieldReplace(field_id=SPIKE_FIELD_ID, values=np.empty(0),
@@ -390,11 +479,11 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
 
     def _traced_sampler(self) -> RefSampler:
         """A sampler of the traced segments' refs (and ``t``), rebuilt when the traced set changes."""
-        from neuron import h
-
         assert self._traces is not None
         rows = self._traces.rows
         if self._traced is None or self._sampled_rows is not rows:
+            from neuron import h
+
             self._traced = RefSampler([*(self._display_refs[r] for r in rows), h._ref_t])
             self._sampled_rows = rows
             every = np.array_equal(rows, np.arange(len(self._display_refs)))
@@ -410,7 +499,11 @@ class NeuronSession(LiveMorphologySession, SpikeHooks, ABC):
         self._recorder = None
         self._record_names, self._record_refs = [], []
         self._recorded_latest = {}
-        self._spikes, self._spike_cells = None, []
+        self._spikes, self._spike_cells, self._spike_population_list = None, [], None
+        self._gathered_spikes, self._frame = None, None
+        if self._step_hook is not None:
+            h.cvode.extra_scatter_gather_remove(self._step_hook)
+            self._step_hook = None
         for sec in self.sections or ():
             try:
                 h.delete_section(sec=sec)

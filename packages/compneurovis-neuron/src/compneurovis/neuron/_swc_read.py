@@ -24,19 +24,28 @@ MAX_TYPE = 2**31 - 1
 _FIELDS = ("id", "type", "x", "y", "z", "radius", "parent")
 
 
-class SwcFormatError(ValueError):
-    """A malformed SWC file; the message names the file and the line.
+class MorphologyFormatError(ValueError):
+    """A malformed morphology file (SWC, Neurolucida, NeuroML, MorphIO); the message names file and line.
 
     Attributes:
         path: The file that failed.
         line: 1-based line number of the offending line (0 for whole-file problems).
     """
 
+    #: The format named in the message.
+    format_name = "morphology"
+
     def __init__(self, path: str | os.PathLike[str], line: int, problem: str) -> None:
         self.path = str(path)
         self.line = line
         where = f"{self.path}, line {line}" if line else self.path
-        super().__init__(f"{where}: malformed SWC: {problem}")
+        super().__init__(f"{where}: malformed {self.format_name}: {problem}")
+
+
+class SwcFormatError(MorphologyFormatError):
+    """A malformed SWC file; the message names the file and the line."""
+
+    format_name = "SWC"
 
 
 @dataclass

@@ -6,12 +6,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ._morphology_files import load_morphology
 from ._session import NeuronSession
-from ._swc import DEFAULT_MAX_SEGMENT_LENGTH, SwcSections, load_swc, sample_swc_path
+from ._swc import DEFAULT_MAX_SEGMENT_LENGTH, SwcSections, sample_swc_path
 
 
 class SwcCellSession(NeuronSession):
-    """A session whose morphology is one SWC reconstruction.
+    """A session whose morphology is one reconstruction (SWC, or any format `load_morphology` reads).
 
     By default: the CA1 pyramidal cell shipped with compneurovis-core, Hodgkin-
     Huxley channels in the soma and a passive membrane everywhere else. The
@@ -22,7 +23,8 @@ class SwcCellSession(NeuronSession):
     the channels) to add stimuli.
 
     Args:
-        swc_path: The SWC file; default: `sample_swc_path` (CA1 cell n120).
+        swc_path: The morphology file (``.swc``, ``.asc``, ``.xml``/``.nml``, ``.h5``; the reader is
+            picked by suffix); default: `sample_swc_path` (CA1 cell n120).
         cell_name: Cell name; prefixes section names and entity ids.
         max_segment_length: Longest segment, in µm, when setting ``nseg``.
         **kwargs: `NeuronSession` arguments (``dt``, ``display_dt``, ...).
@@ -55,9 +57,10 @@ class SwcCellSession(NeuronSession):
         self.swc_sections: SwcSections | None = None
 
     def build_sections(self) -> list[Any]:
-        """Read the SWC file through Import3d (validated line by line first)."""
+        """Read the morphology file (`load_morphology`: SWC, Neurolucida, NeuroML or MorphIO, by suffix)."""
         path = Path(self.swc_path) if self.swc_path is not None else sample_swc_path()
-        self.swc_sections = load_swc(path, cell_name=self.cell_name, max_segment_length=self.max_segment_length)
+        self.swc_sections = load_morphology(path, cell_name=self.cell_name,
+                                            max_segment_length=self.max_segment_length)
         return self.swc_sections
 
     def setup_model(self, sections: list[Any]) -> None:

@@ -11,24 +11,64 @@ A view kind is drawn by the `ViewDrawing` subclass registered for its spec
 type with ``@register_view(SpecType)``; the built-in views (morphology, line
 plot, surface, space plot, kymograph, spike raster) are registered when this
 package is imported.
+
+Names are imported on first use (PEP 562), so ``from compneurovis.qt import
+run_app`` does not load VTK, pyqtgraph or superqt: `run_app` starts the
+session's worker first and loads them while the worker builds its model.
 """
 
-from ._app import ScreenshotError, ensure_application, run_app
-from ._colormaps import ColorScale, color_table, make_lookup_table
-from ._frame_loop import FrameLoop
-from ._kymograph import KymographDrawing
-from ._offscreen import render_scene
-from ._render_scheduler import RenderScheduler
-from ._selection import Selection
-from ._space_plot import SpacePlotDrawing
-from ._spike_raster import SpikeRasterDrawing
-from ._trace_plot import LinePlotDrawing
-from ._view3d_drawings import MorphologyDrawing, SurfaceDrawing, View3DDrawing
-from ._view_menu import color_by_patch
-from ._view_registry import ViewContext, ViewDrawing, drawing_class, register_view, registered_views
-from ._vtk_morphology import MorphologyRenderer
-from ._vtk_surface import SurfaceRenderer
-from ._window import CompNeuroVisWindow
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real imports, for type checkers and the API docs
+    from ._app import ScreenshotError, ensure_application, run_app
+    from ._colormaps import ColorScale, color_table, make_lookup_table
+    from ._frame_loop import FrameLoop
+    from ._kymograph import KymographDrawing
+    from ._offscreen import render_scene
+    from ._render_scheduler import RenderScheduler
+    from ._selection import Selection
+    from ._space_plot import SpacePlotDrawing
+    from ._spike_raster import SpikeRasterDrawing
+    from ._trace_plot import LinePlotDrawing
+    from ._view3d_drawings import MorphologyDrawing, SurfaceDrawing, View3DDrawing
+    from ._view_menu import color_by_patch
+    from ._view_registry import ViewContext, ViewDrawing, drawing_class, register_view, registered_views
+    from ._vtk_morphology import MorphologyRenderer
+    from ._vtk_surface import SurfaceRenderer
+    from ._window import CompNeuroVisWindow
+
+#: Public name to the private module that defines it.
+_EXPORTS = {
+    "ColorScale": "._colormaps",
+    "CompNeuroVisWindow": "._window",
+    "FrameLoop": "._frame_loop",
+    "KymographDrawing": "._kymograph",
+    "LinePlotDrawing": "._trace_plot",
+    "MorphologyDrawing": "._view3d_drawings",
+    "MorphologyRenderer": "._vtk_morphology",
+    "RenderScheduler": "._render_scheduler",
+    "ScreenshotError": "._app",
+    "Selection": "._selection",
+    "SpacePlotDrawing": "._space_plot",
+    "SpikeRasterDrawing": "._spike_raster",
+    "SurfaceDrawing": "._view3d_drawings",
+    "SurfaceRenderer": "._vtk_surface",
+    "View3DDrawing": "._view3d_drawings",
+    "ViewContext": "._view_registry",
+    "ViewDrawing": "._view_registry",
+    "color_by_patch": "._view_menu",
+    "color_table": "._colormaps",
+    "drawing_class": "._view_registry",
+    "ensure_application": "._app",
+    "make_lookup_table": "._colormaps",
+    "register_view": "._view_registry",
+    "registered_views": "._view_registry",
+    "render_scene": "._offscreen",
+    "run_app": "._app",
+}
 
 __all__ = [
     "ColorScale",
@@ -58,3 +98,17 @@ __all__ = [
     "render_scene",
     "run_app",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

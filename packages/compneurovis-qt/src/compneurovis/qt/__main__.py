@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timings", action="store_true",
                         help="print the time to the first frame; show sim rate and display latency "
                         "in the status bar (F2 toggles it)")
+    parser.add_argument("--full-resolution", action="store_true",
+                        help="draw live 3-D frames at full resolution (no adaptive resolution)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.timings else logging.WARNING,
                         format="%(name)s: %(message)s")
@@ -47,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return run_app(target, screenshot=args.screenshot, after=args.after, size=(int(width), int(height)),
-                       theme=args.theme, on_first_frame=report, show_timings=args.timings)
+                       theme=args.theme, on_first_frame=report, show_timings=args.timings,
+                       adaptive_resolution=not args.full_resolution)
     except ScreenshotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

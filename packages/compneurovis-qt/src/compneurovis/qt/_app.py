@@ -14,16 +14,29 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QEventLoop, Qt, QTimer
 from PyQt6.QtWidgets import QApplication
 
-from compneurovis.core import Error, RecordingSession, Scene, Session, SessionUpdate, WorkerTransport
+from compneurovis.core import (
+    Error,
+    RecordingSession,
+    RemoteTransport,
+    Scene,
+    Session,
+    SessionUpdate,
+    WorkerTransport,
+    connect,
+    is_remote_url,
+)
 
-from ._frame_loop import FrameLoop
+from ._software_gl import leave_a_core_for_the_simulation
 from ._theme import apply_app_palette
-from ._window import CompNeuroVisWindow
+
+if TYPE_CHECKING:  # imported in run_app, once the worker is starting (they load VTK, pyqtgraph, superqt)
+    from ._frame_loop import FrameLoop
+    from ._window import CompNeuroVisWindow
 
 log = logging.getLogger("compneurovis.qt")
 
@@ -33,11 +46,19 @@ def _same(session: Session) -> Session:
     return session
 
 
-def _transport_for(target: Any, record: str | os.PathLike[str] | None = None) -> WorkerTransport | None:
+def _transport_for(target: Any, record: str | os.PathLike[str] | None = None,
+                   ) -> WorkerTransport | RemoteTransport | None:
+    if is_remote_url(target):
+        if record is not None:
+            raise ValueError("run_app(record=...) records a local session; record a remote one where it runs "
+                             "(compneurovis serve --record)")
+        return connect(target)
     if isinstance(target, Scene):
         if record is not None:
             raise ValueError("run_app(record=...) records a session; a static Scene has nothing to record")
         return None
+    if isinstance(target, WorkerTransport):  # already made, e.g. the link of an attached show() window
+        return target
     if isinstance(target, Session):
         factory: Callable[[], Session] = functools.partial(_same, target)
     elif callable(target):
@@ -105,7 +126,7 @@ class _NoUpdates:
 class _Watched:
     """An update source that remembers the session's first fatal error."""
 
-    def __init__(self, source: WorkerTransport | _NoUpdates) -> None:
+    def __init__(self, source: WorkerTransport | RemoteTransport | _NoUpdates) -> None:
         self.source = source
         self.fatal: Error | None = None
 
@@ -134,7 +155,7 @@ def _check_writable(path: Path) -> None:
 
 
 def run_app(
-    target: Scene | Session | type[Session] | Callable[[], Session],
+    target: Scene | Session | type[Session] | Callable[[], Session] | str,
     *,
     screenshot: str | os.PathLike[str] | None = None,
     after: float = 2.0,
@@ -145,6 +166,7 @@ def run_app(
     on_window: Callable[[CompNeuroVisWindow], None] | None = None,
     show_timings: bool = False,
     record: str | os.PathLike[str] | None = None,
+    adaptive_resolution: bool = True,
 ) -> int:
     """Open a window for ``target`` and return when it closes (or after a screenshot).
 
@@ -152,8 +174,9 @@ def run_app(
     process; closing the window stops the session and the worker.
 
     Args:
-        target: A static `Scene`; a `Session` class or top-level factory; or a
-            picklable `Session` instance such as a `ReplaySession`.
+        target: A static `Scene`; a `Session` class or top-level factory; a
+            picklable `Session` instance such as a `ReplaySession`; or the URL of a
+            session served elsewhere (``tcp://HOST:PORT#TOKEN``, see `compneurovis.core.serve`).
         screenshot: Write a PNG of the whole window here (rendered offscreen,
             no display needed) and return instead of waiting for the user.
         after: With ``screenshot``: seconds of the running session (from its
@@ -169,6 +192,9 @@ def run_app(
             status bar from the start (F2 toggles it).
         record: Record the session to this HDF5 file as it runs (a
             `RecordingSession` in the worker; Ctrl+R pauses and resumes it).
+        adaptive_resolution: Let 3-D views draw live frames at a reduced
+            resolution when their draws are slow (the View menu switches it;
+            screenshots are always at full resolution).
 
     Returns:
         ``0`` when the window was closed or the screenshot written.
@@ -182,31 +208,42 @@ def run_app(
     offscreen = screenshot is not None
     if screenshot is not None:
         _check_writable(Path(screenshot))
+    leave_a_core_for_the_simulation()  # before the first GL context: software GL beside the worker
     app = _application(offscreen, theme)
     transport = _transport_for(target, record)
-    window = CompNeuroVisWindow(target if isinstance(target, Scene) else None,
-                                send=transport.send if transport is not None else None,
-                                offscreen=offscreen, theme=theme, show_timings=show_timings)
-    window.resize(*size)
-
-    def first_frame(_seconds: float) -> None:
-        elapsed = time.monotonic() - started
-        # Everything built so far (Qt, VTK and pyqtgraph wrappers, the Scene) lives as long as
-        # the window: out of the collector's sight, a full collection no longer walks it and
-        # stalls the event loop for ~30 ms.
-        gc.freeze()
-        log.info("run_app: first frame %.3f s after start", elapsed)
-        if on_first_frame is not None:
-            on_first_frame(elapsed)
-
-    window.firstFrame.connect(first_frame)
-    source = _Watched(transport if transport is not None else _NoUpdates())
-    loop = FrameLoop(window, source)
-    if on_window is not None:
-        on_window(window)
+    if transport is not None:  # the worker builds its model while the window's modules load
+        transport.start()
     try:
+        from ._frame_loop import FrameLoop
+        from ._window import CompNeuroVisWindow
+
+        window = CompNeuroVisWindow(target if isinstance(target, Scene) else None,
+                                    send=transport.send if transport is not None else None,
+                                    offscreen=offscreen, theme=theme, show_timings=show_timings,
+                                    adaptive_resolution=adaptive_resolution)
+    except BaseException:
         if transport is not None:
-            transport.start()
+            transport.close()
+        raise
+    loop: FrameLoop | None = None
+    try:
+        window.resize(*size)
+
+        def first_frame(_seconds: float) -> None:
+            elapsed = time.monotonic() - started
+            # Everything built so far (Qt, VTK and pyqtgraph wrappers, the Scene) lives as long as
+            # the window: out of the collector's sight, a full collection no longer walks it and
+            # stalls the event loop for ~30 ms.
+            gc.freeze()
+            log.info("run_app: first frame %.3f s after start", elapsed)
+            if on_first_frame is not None:
+                on_first_frame(elapsed)
+
+        window.firstFrame.connect(first_frame)
+        source = _Watched(transport if transport is not None else _NoUpdates())
+        loop = FrameLoop(window, source)
+        if on_window is not None:
+            on_window(window)
         loop.start()
         if screenshot is None:
             window.show()
@@ -218,8 +255,10 @@ def run_app(
         window.show()
         return _screenshot(app, window, loop, source, Path(screenshot), after, timeout, size)
     finally:
-        loop.stop()
-        if transport is not None and transport.pid is not None:  # close() fails on a never-started worker
+        if loop is not None:
+            loop.stop()
+        # close() fails on a never-started worker; a remote transport is connected from the start
+        if transport is not None and (transport.pid is not None or isinstance(transport, RemoteTransport)):
             transport.close()
         window.close()
         window.deleteLater()

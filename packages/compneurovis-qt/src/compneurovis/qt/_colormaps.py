@@ -1,11 +1,18 @@
-"""Colour maps by name (pyqtgraph's bundled maps) as VTK lookup tables, and colour limits."""
+"""Colour maps by name as VTK lookup tables, and colour limits.
+
+Names resolve, in order: the `ALIASES`; pyqtgraph's bundled maps (``"CET-R3"``,
+``"viridis"``); then every name the ``cmap`` package knows (matplotlib's,
+colorcet's, colorbrewer's, ..., each also reversed with ``_r``).
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 
 import numpy as np
+from cmap import Colormap
 from pyqtgraph import colormap as pg_colormap
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import vtkLookupTable
@@ -25,17 +32,43 @@ ALIASES = {
 NAN_COLOR = (0.45, 0.45, 0.45)
 
 
+@functools.lru_cache(maxsize=1)
+def _pyqtgraph_names() -> frozenset[str]:
+    return frozenset(pg_colormap.listMaps())
+
+
+@functools.lru_cache(maxsize=256)
+def _cmap(name: str) -> Colormap | None:
+    quiet = logging.getLogger("cmap")  # cmap logs a warning for a short name several namespaces share
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        return Colormap(name)
+    except (ValueError, KeyError, TypeError):
+        return None
+    finally:
+        quiet.setLevel(level)
+
+
+def is_color_map(name: str) -> bool:
+    """Whether ``name`` is a colour map `color_table` knows (and does not replace by ``"scalar"``)."""
+    if not isinstance(name, str) or not name:
+        return False
+    return name in ALIASES or name in _pyqtgraph_names() or _cmap(name) is not None
+
+
 @functools.lru_cache(maxsize=64)
 def _table(name: str, n: int) -> np.ndarray:
     resolved = ALIASES.get(name, name)
-    try:
-        cmap = pg_colormap.get(resolved)
-    except (FileNotFoundError, KeyError, ValueError, OSError):
+    if resolved not in _pyqtgraph_names() and (found := _cmap(resolved)) is not None:
+        rgb = np.asarray(found.lut(n), dtype=np.float64)[:, :3]
+    else:
         try:
-            cmap = pg_colormap.get(resolved, source="matplotlib")
-        except Exception:  # noqa: BLE001 - fall back to the default map, never crash a view
+            cmap = pg_colormap.get(resolved if resolved in _pyqtgraph_names() else ALIASES["scalar"])
+        except (FileNotFoundError, KeyError, ValueError, OSError):  # pragma: no cover - a broken install
             cmap = pg_colormap.get(ALIASES["scalar"])
-    rgb = np.asarray(cmap.getLookupTable(nPts=n, alpha=False), dtype=np.float64) / 255.0
+        rgb = np.asarray(cmap.getLookupTable(nPts=n, alpha=False), dtype=np.float64) / 255.0
+    rgb = np.ascontiguousarray(rgb)
     rgb.setflags(write=False)
     return rgb
 
@@ -44,8 +77,10 @@ def color_table(name: str, n: int = 256) -> np.ndarray:
     """Return ``(n, 3)`` RGB colours in ``[0, 1]`` of colour map ``name``.
 
     Args:
-        name: ``"scalar"``, an alias from `ALIASES`, or any pyqtgraph map name
-            (``"viridis"``, ``"CET-D1"``, ...). Unknown names fall back to ``"scalar"``.
+        name: ``"scalar"``, an alias from `ALIASES`, a pyqtgraph map name
+            (``"CET-D1"``), or any name the ``cmap`` package knows
+            (``"viridis"``, ``"RdBu_r"``, ``"colorcet:fire"``). Unknown names
+            fall back to ``"scalar"`` (`is_color_map` tells them apart).
         n: Number of colours.
     """
     return _table(name, n)

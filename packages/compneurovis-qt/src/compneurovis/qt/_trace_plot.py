@@ -110,7 +110,15 @@ class TracePlot(pg.PlotWidget):
             self.on_paint(time.perf_counter() - start)
 
     def configure(self, spec: LinePlotViewSpec) -> None:
-        """Apply titles, labels, units and marks of ``spec``."""
+        """Apply titles, labels, units and marks of ``spec``.
+
+        A new y label or unit (the variable picker switched quantity) drops
+        the y limits, so the axis fits the new values at once instead of
+        shrinking slowly from the old ones.
+        """
+        previous = getattr(self, "spec", None)
+        if previous is not None and (previous.y_label, previous.y_unit) != (spec.y_label, spec.y_unit):
+            self.y_range.reset()
         self.spec = spec
         item = self.getPlotItem()
         style = {"color": PLOT_FOREGROUND, "font-size": "11pt"}

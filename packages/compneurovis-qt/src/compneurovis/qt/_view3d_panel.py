@@ -17,10 +17,12 @@ from PyQt6.QtCore import QPoint, Qt, QTimer
 from PyQt6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
 from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
 from ._offscreen_view import CLICK_SLOP, ImageView, platform_is_offscreen
+from ._vtk_reduction import AdaptiveResolution
 from ._vtk_scene import offscreen_render_window
 
 vtkmodules.qt.PyQtImpl = "PyQt6"
@@ -48,6 +50,14 @@ def read_pixels(window: vtkRenderWindow) -> np.ndarray:
     image = grab.GetOutput()
     width, height, _ = image.GetDimensions()
     rgb = vtk_to_numpy(image.GetPointData().GetScalars()).reshape(height, width, -1)[:, :, :3]
+    return np.ascontiguousarray(rgb[::-1])
+
+
+def read_region(window: vtkRenderWindow, width: int, height: int) -> np.ndarray:
+    """Return the ``(height, width, 3)`` uint8 lower-left part of ``window``, top row first."""
+    data = vtkUnsignedCharArray()
+    window.GetPixelData(0, 0, width - 1, height - 1, 0, data, 0)
+    rgb = vtk_to_numpy(data).reshape(height, width, -1)[:, :, :3]
     return np.ascontiguousarray(rgb[::-1])
 
 
@@ -99,14 +109,22 @@ class _Interactive(QVTKRenderWindowInteractor):
 class View3DPanel(QWidget):
     """Hosts one 3-D renderer; ``offscreen=True`` renders without a display.
 
+    While it is redrawn quickly (live data, a camera drag) it may draw at a
+    reduced resolution that fits ``budget`` and stretch the image
+    (`AdaptiveResolution`, ``self.resolution``); once the picture is still it
+    draws once more at full resolution. `image` is always full resolution.
+
     Args:
         offscreen: Render into an offscreen VTK window and show the image
             (always so on Qt's ``offscreen`` platform).
         on_pick: Called with the entity index of a click (or ``None`` for a miss).
+        adaptive_resolution: Reduce the resolution of live renders when they are slow.
+        budget: Seconds a live render may take.
         parent: Parent widget.
     """
 
     def __init__(self, *, offscreen: bool = False, on_pick: Callable[[int | None], None] | None = None,
+                 adaptive_resolution: bool = True, budget: float = 1 / 60,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.offscreen = offscreen or platform_is_offscreen()
@@ -135,6 +153,13 @@ class View3DPanel(QWidget):
             self._interactor = interactor
             self._vtk.Initialize()
             self._widget = self._vtk
+        self._refine = QTimer(self)
+        self._refine.setSingleShot(True)
+        self._refine.timeout.connect(self.refine)
+        #: Reduced-resolution live renders (see `AdaptiveResolution`).
+        self.resolution = AdaptiveResolution(self.render_window, budget=budget,
+                                             on_reduced=lambda delay: self._refine.start(round(delay * 1000)))
+        self.resolution.enabled = adaptive_resolution
 
     # ------------------------------------------------------------- content
 
@@ -164,9 +189,29 @@ class View3DPanel(QWidget):
         if self.offscreen:
             self._sync_size()
             self.render_window.Render()
-            self._image.show_image(QPixmap.fromImage(to_qimage(read_pixels(self.render_window))))
+            if self.resolution.scale < 1.0:
+                width, height = self.render_window.GetSize()
+                small = to_qimage(read_region(self.render_window, *self.resolution.region()))
+                image = small.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+            else:
+                image = to_qimage(read_pixels(self.render_window))
+            self._image.show_image(QPixmap.fromImage(image))
         else:
             self._vtk.GetRenderWindow().Render()
+
+    def refine(self) -> None:
+        """Draw once at full resolution if the latest render was reduced (the picture is still now)."""
+        self._refine.stop()
+        if self.view is not None and self.resolution.scale < 1.0:
+            with self.resolution.full_resolution():
+                self.render()
+
+    def set_adaptive_resolution(self, on: bool) -> None:
+        """Allow (or forbid) reduced-resolution live renders; turning it off redraws at full resolution."""
+        self.resolution.enabled = on
+        if not on:
+            self.refine()
 
     def _camera_moved(self) -> None:
         self.user_camera = True
@@ -192,8 +237,9 @@ class View3DPanel(QWidget):
                 self.render_window.SetSize(w, h)
 
     def image(self) -> np.ndarray:
-        """The current 3-D image as ``(h, w, 3)`` uint8 (renders first)."""
-        self.render_window.Render()
+        """The current 3-D image as ``(h, w, 3)`` uint8, rendered now at full resolution."""
+        with self.resolution.full_resolution():
+            self.render_window.Render()
         return read_pixels(self.render_window)
 
     # ------------------------------------------------------------- picking
@@ -212,6 +258,8 @@ class View3DPanel(QWidget):
         # a render queued by a resize (QTimer.singleShot) may still arrive: drawing into
         # a finalized window crashes the process
         self.view = None
+        self._refine.stop()
+        self.resolution.detach()
         if not self.offscreen:
             self._vtk.Finalize()
         else:

@@ -30,7 +30,8 @@ The drawing protocol, in the order the window calls it:
 6. ``close()``: release what ``__init__`` made (OpenGL contexts); later calls
    must do nothing harmful.
 
-Optional hooks: ``reset_camera()`` (the R key), ``snapshot()`` (OpenGL
+Optional hooks: ``reset_camera()`` (the R key), ``set_adaptive_resolution(on)``
+(the View menu's switch for reduced live frames), ``snapshot()`` (OpenGL
 content the window's screenshot must paint in), ``marks_first_frame`` (the
 view's first draw is the window's "first frame"). An exception from any call
 is shown once in the window's error banner and the view stops drawing until an
@@ -41,14 +42,14 @@ is affected.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 from PyQt6.QtWidgets import QWidget
 
-from compneurovis.core import Scene, ViewSpec
+from compneurovis.core import Scene, SessionUpdate, ViewSpec
 
 from ._selection import Selection
 
@@ -66,6 +67,10 @@ class ViewContext:
         paint_cost: Report the seconds a widget's later paint took (``paint_cost(view_id, s)``),
             for widgets Qt paints after `ViewDrawing.draw` returns.
         sim_time: Simulation time (ms) of the latest data, or ``None``.
+        apply: Apply updates as if the session sent them (the window's ``apply_updates``): a
+            drawing's own tools change its spec with a `ScenePatch`, so recordings keep it.
+        adaptive_resolution: 3-D views may draw live frames at a reduced resolution
+            (`CompNeuroVisWindow.set_adaptive_resolution`).
     """
 
     offscreen: bool = False
@@ -73,6 +78,8 @@ class ViewContext:
     picked: Callable[[str, str | None, str], None] = lambda view_id, entity_id, label: None
     paint_cost: Callable[[str, float], None] = lambda view_id, seconds: None
     sim_time: float | None = None
+    apply: Callable[[Iterable[SessionUpdate]], None] = lambda updates: None
+    adaptive_resolution: bool = True
 
 
 class ViewDrawing(abc.ABC, Generic[S]):
@@ -112,6 +119,9 @@ class ViewDrawing(abc.ABC, Generic[S]):
     def reset_camera(self) -> None:
         """Frame the whole content again (the R key); default: nothing to do."""
 
+    def set_adaptive_resolution(self, on: bool) -> None:
+        """Allow (or forbid) live frames at a reduced resolution; default: nothing to do."""
+
     def snapshot(self) -> tuple[QWidget, np.ndarray] | None:
         """A widget and its ``(h, w, 3)`` image that a screenshot of the window must paint in.
 
@@ -126,6 +136,11 @@ class ViewDrawing(abc.ABC, Generic[S]):
 _REGISTRY: dict[type, type[ViewDrawing[Any]]] = {}
 
 
+def _ensure_builtins() -> None:
+    """Register the built-in drawings first (a later registration of the same spec type replaces them)."""
+    from . import _builtin_views  # noqa: F401  # registers them when first imported
+
+
 def register_view(spec_type: type[S]) -> Callable[[type[ViewDrawing[S]]], type[ViewDrawing[S]]]:
     """Class decorator: ``drawing_class`` draws views of ``spec_type`` (and its subclasses).
 
@@ -136,6 +151,7 @@ def register_view(spec_type: type[S]) -> Callable[[type[ViewDrawing[S]]], type[V
     """
     if not (isinstance(spec_type, type) and issubclass(spec_type, ViewSpec)):
         raise TypeError(f"register_view needs a ViewSpec subclass, got {spec_type!r}")
+    _ensure_builtins()
 
     def register(drawing_class: type[ViewDrawing[S]]) -> type[ViewDrawing[S]]:
         if not (isinstance(drawing_class, type) and issubclass(drawing_class, ViewDrawing)):
@@ -148,6 +164,7 @@ def register_view(spec_type: type[S]) -> Callable[[type[ViewDrawing[S]]], type[V
 
 def drawing_class(spec_type: type) -> type[ViewDrawing[Any]] | None:
     """The drawing class registered for ``spec_type`` (or its nearest base), or ``None``."""
+    _ensure_builtins()
     for cls in spec_type.__mro__:
         found = _REGISTRY.get(cls)
         if found is not None:
@@ -157,4 +174,5 @@ def drawing_class(spec_type: type) -> type[ViewDrawing[Any]] | None:
 
 def registered_views() -> dict[type, type[ViewDrawing[Any]]]:
     """A copy of the registry: spec type to drawing class."""
+    _ensure_builtins()
     return dict(_REGISTRY)

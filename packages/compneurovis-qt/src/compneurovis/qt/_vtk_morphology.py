@@ -22,10 +22,11 @@ from vtkmodules.vtkRenderingCore import (
     vtkTexture,
 )
 
-from compneurovis.core import MorphologyGeometry
+from compneurovis.core import CAMERA_PRESETS, Camera, MorphologyGeometry
 
 from ._colormaps import NAN_COLOR, ColorScale, make_lookup_table, map_colors_u8
 from ._tube_mesh import build_lod_mesh, build_tube_mesh
+from ._vtk_marks import MarkGlyphs
 from ._vtk_scene import (
     HIGHLIGHT_COLOR,
     TEXT_COLOR,
@@ -80,12 +81,15 @@ class MorphologyRenderer:
         unit: Unit shown on the colour bar.
         title: Title drawn in the upper-left corner.
         renderer: Renderer to draw into (a new one by default).
+        camera: Where to look from (`Camera`), or ``None`` to frame it from the front.
     """
 
     def __init__(self, geometry: MorphologyGeometry, *, color_map: str = "scalar",
                  color_limits: tuple[float, float] | None = None, color_norm: str = "auto",
-                 unit: str | None = None, title: str = "", renderer: vtkRenderer | None = None) -> None:
+                 unit: str | None = None, title: str = "", renderer: vtkRenderer | None = None,
+                 camera: Camera | None = None) -> None:
         self.geometry = geometry
+        self.camera = camera
         self.renderer = renderer or vtkRenderer()
         style_renderer(self.renderer)
         self.scale = ColorScale(color_limits, color_norm)
@@ -121,6 +125,10 @@ class MorphologyRenderer:
             self._build_lines(line_pieces, piece_entity[line_pieces])
         self._build_overlays(unit, title)
         self._highlight_actor: vtkActor | None = None
+        #: Labelled glyphs of the view's `SegmentMark`s.
+        self.mark_glyphs = MarkGlyphs(self.renderer, geometry)
+        #: Index into ``mark_glyphs.marks`` of the mark the last `pick` hit, or ``None``.
+        self.picked_mark: int | None = None
 
     def _actor(self, polydata: vtkPolyData) -> vtkActor:
         mapper = vtkPolyDataMapper()
@@ -260,17 +268,42 @@ class MorphologyRenderer:
 
     # ------------------------------------------------------ camera, picking
 
+    def set_camera(self, camera: Camera | None) -> None:
+        """Use ``camera`` (a preset, an exact view, or ``None``: the front) from now on, and apply it."""
+        self.camera = camera
+        self.reset_camera()
+
     def reset_camera(self) -> None:
-        """Frame the whole morphology."""
-        lo, hi = self.geometry.bounds()
-        frame_bounds(self.renderer, lo, hi)
+        """Apply the camera: frame the whole morphology from its preset, or set its exact view."""
+        camera = self.camera
+        if camera is None or camera.preset is not None:
+            direction, up = (CAMERA_PRESETS["front"] if camera is None else camera.direction())
+            lo, hi = self.geometry.bounds()
+            frame_bounds(self.renderer, lo, hi, direction=direction, view_up=up)
+            return
+        vtk_camera = self.renderer.GetActiveCamera()
+        vtk_camera.SetPosition(*camera.position)  # type: ignore[misc]
+        vtk_camera.SetFocalPoint(*camera.focal_point)  # type: ignore[misc]
+        vtk_camera.SetViewUp(*camera.view_up)  # type: ignore[misc]
+        vtk_camera.OrthogonalizeViewUp()
+        self.renderer.ResetCameraClippingRange()
+
+    def current_camera(self) -> Camera:
+        """The view on screen now (after any mouse orbit, zoom or pan) as an exact `Camera`."""
+        vtk_camera = self.renderer.GetActiveCamera()
+        return Camera(position=vtk_camera.GetPosition(), focal_point=vtk_camera.GetFocalPoint(),
+                      view_up=vtk_camera.GetViewUp())
 
     def pick(self, x: float, y: float) -> int | None:
         """Entity index under display position ``(x, y)`` (VTK pixels, origin bottom-left).
 
+        A mark's glyph (see `picked_mark`) wins and gives its segment.
         Tubes are picked exactly by `vtkCellPicker`; thin pieces drawn as lines
         by the nearest one on screen (within 3 pixels); the nearer of the two wins.
         """
+        self.picked_mark = self.mark_glyphs.pick(x, y, self.world_to_display)
+        if self.picked_mark is not None:  # a mark's glyph is on top of its segment
+            return int(self.mark_glyphs.entity[self.picked_mark])
         hits: list[tuple[float, int]] = []
         if self.picker.Pick(x, y, 0.0, self.renderer) and self.picker.GetActor() is self.actor:
             cell = self.picker.GetCellId()

@@ -138,16 +138,24 @@ def style_renderer(renderer: vtkRenderer) -> None:
 
 
 def frame_bounds(renderer: vtkRenderer, lo: np.ndarray, hi: np.ndarray, *, margin: float = 1.08,
-                 usable_width: float = 0.84) -> None:
-    """Point the camera along -z (y up) at the box ``lo..hi`` and fit it to the viewport.
+                 usable_width: float = 0.84, direction: tuple[float, float, float] = (0.0, 0.0, -1.0),
+                 view_up: tuple[float, float, float] = (0.0, 1.0, 0.0)) -> None:
+    """Point the camera along ``direction`` (default -z, y up) at the box ``lo..hi`` and fit it to the viewport.
 
     Morphologies are usually reconstructed in the xy plane; a flat one is seen
     face-on, filling the left ``usable_width`` of the view (the colour bar
-    takes the rest) with a small margin.
+    takes the rest) with a small margin. Another ``direction`` (a camera
+    preset) fits the box's extent across that direction the same way.
     """
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    forward = np.asarray(direction, dtype=float)
+    forward = forward / np.linalg.norm(forward)
+    right = np.cross(forward, np.asarray(view_up, dtype=float))
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    extent = np.maximum(np.ptp(corners @ np.stack([right, up, forward]).T, axis=0), 1e-6)
     center = 0.5 * (lo + hi)
-    extent = np.maximum(hi - lo, 1e-6)
     camera = renderer.GetActiveCamera()
     width, height = renderer.GetSize()
     aspect = (width / height) if width and height else 4.0 / 3.0
@@ -155,8 +163,8 @@ def frame_bounds(renderer: vtkRenderer, lo: np.ndarray, hi: np.ndarray, *, margi
     half_h = 0.5 * max(extent[1], extent[0] / (aspect * usable_width)) * margin
     distance = half_h / np.tan(view_angle / 2.0) + 0.5 * extent[2]
     shift = half_h * aspect * (1.0 - usable_width)
-    center = center + np.array([shift, 0.0, 0.0])
+    center = center + shift * right
     camera.SetFocalPoint(*center)
-    camera.SetPosition(center[0], center[1], center[2] + max(distance, 1e-3))
-    camera.SetViewUp(0.0, 1.0, 0.0)
+    camera.SetPosition(*(center - max(distance, 1e-3) * forward))
+    camera.SetViewUp(*up)
     renderer.ResetCameraClippingRange()

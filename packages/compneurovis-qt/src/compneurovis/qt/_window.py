@@ -36,6 +36,7 @@ from ._error_banner import ErrorBanner
 from ._pacing import FramePacer
 from ._panels import apply_column_sizes, build_body, build_panel
 from ._render_scheduler import RenderScheduler
+from ._resolution_menu import install_resolution_action
 from ._selection import Selection
 from ._theme import apply_theme
 from ._timings import TimingStats
@@ -63,13 +64,16 @@ class CompNeuroVisWindow(QMainWindow):
         theme: ``"dark"`` (default) or ``"light"``.
         show_timings: Show sim ms per wall second and display latency in the
             status bar (F2 toggles it).
+        adaptive_resolution: Let 3-D views draw live frames at a reduced
+            resolution when they are slow (View menu; see `set_adaptive_resolution`).
     """
 
     #: Emitted once, with seconds since the window was created, after the first 3-D frame.
     firstFrame = pyqtSignal(float)
 
     def __init__(self, scene: Scene | None = None, *, send: Callable[[SessionCommand], None] | None = None,
-                 offscreen: bool = False, theme: str = "dark", show_timings: bool = False) -> None:
+                 offscreen: bool = False, theme: str = "dark", show_timings: bool = False,
+                 adaptive_resolution: bool = True) -> None:
         super().__init__()
         self.created_at = time.monotonic()
         self.first_frame_seconds: float | None = None
@@ -86,7 +90,9 @@ class CompNeuroVisWindow(QMainWindow):
         #: Entities picked in any view, oldest first (their traces are drawn first).
         self.selection = Selection()
         self.context = ViewContext(offscreen=offscreen, selection=self.selection, picked=self._picked,
-                                   paint_cost=lambda vid, s: self.scheduler.pacer.record(vid, s, "paint"))
+                                   paint_cost=lambda vid, s: self.scheduler.pacer.record(vid, s, "paint"),
+                                   apply=lambda updates: self.apply_updates(updates),
+                                   adaptive_resolution=adaptive_resolution)
         self._shortcuts: list[QShortcut] = []
         self.status_text = ""
         apply_theme(self, theme)
@@ -121,6 +127,9 @@ class CompNeuroVisWindow(QMainWindow):
         self.file_menu = _export_menu.install_export_menu(self.menuBar(), self.hooks, self.recording)
         #: View menu: colour a morphology by its categories or its live field.
         self.view_menu = install_view_menu(self.menuBar(), lambda: self.scene, self.apply_updates)
+        #: View menu switch: reduced-resolution live frames in the 3-D views.
+        self.resolution_action = install_resolution_action(self.view_menu, self, adaptive_resolution,
+                                                           self.set_adaptive_resolution)
         self.menuBar().setVisible(not offscreen)  # no menu bar in screenshots and movies
         if scene is not None:
             self.set_scene(scene)
@@ -171,6 +180,25 @@ class CompNeuroVisWindow(QMainWindow):
         """Show (or hide) sim rate and display latency in the status bar."""
         self.show_timings = show
         self.show_status()
+
+    @property
+    def adaptive_resolution(self) -> bool:
+        """Whether 3-D views may draw live frames at a reduced resolution."""
+        return self.context.adaptive_resolution
+
+    def set_adaptive_resolution(self, on: bool) -> None:
+        """Let 3-D views draw live frames at a reduced resolution (or always at full resolution).
+
+        While the picture changes fast (live data, a camera drag), a view whose
+        draws do not fit its frame budget draws at a lower resolution and
+        stretches the image; once still it draws once at full resolution.
+        Screenshots, movies and recordings are always drawn at full resolution.
+        """
+        self.context.adaptive_resolution = on
+        if self.resolution_action.isChecked() != on:
+            self.resolution_action.setChecked(on)
+        for vid in list(self.views):
+            self.view_set.call(vid, lambda d: d.set_adaptive_resolution(on))
 
     def reset_cameras(self) -> None:
         """Frame every view's whole content again."""

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from compneurovis.core import DisplayFrame, Error, Scene, SceneReady, Session, WorkerTransport
 
 
-def run_headless(factory: Callable[[], Session], frames: int, *, timeout: float = 600.0) -> tuple[Scene, int]:
-    """Run ``factory``'s session in a worker until ``frames`` display frames arrived.
+def run_headless(factory: Callable[[], Session], frames: int, *, timeout: float = 600.0,
+                 field_id: str = "segment_display") -> tuple[Scene, int]:
+    """Run ``factory``'s session in a worker until ``frames`` display frames of ``field_id`` arrived.
 
     Returns:
         The Scene with every update applied, and the number of frames seen.
@@ -32,7 +33,7 @@ def run_headless(factory: Callable[[], Session], frames: int, *, timeout: float 
                     scene = update.scene
                 elif scene is not None:
                     scene.apply(update)
-                    seen += isinstance(update, DisplayFrame) and update.field_id == "segment_display"
+                    seen += isinstance(update, DisplayFrame) and update.field_id == field_id
     assert scene is not None
     return scene, seen
 

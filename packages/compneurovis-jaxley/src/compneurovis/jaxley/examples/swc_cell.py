@@ -23,6 +23,7 @@ from jaxley.channels import HH
 from compneurovis.core import ControlSpec, ScalarValueSpec
 from compneurovis.jaxley import JaxleySession
 
+from .._swc_cache import read_swc_cached
 from ._headless import frames_argument, run_headless
 
 #: Compartments per branch of the SWC cell.
@@ -55,8 +56,8 @@ class SwcCellSession(JaxleySession):
         super().__init__(**kwargs)
 
     def build_cells(self) -> jx.Cell:
-        """Read the sample SWC with Jaxley's reader."""
-        return jx.read_swc(swc_path(), ncomp=NCOMP)
+        """Read the sample SWC with Jaxley's reader (kept beside JAX's compilation cache, if any)."""
+        return read_swc_cached(swc_path(), ncomp=NCOMP)
 
     def setup_model(self, network: Any, cells: list[jx.Cell]) -> None:
         """Insert HH everywhere and the pulse train at the first soma compartment."""

@@ -34,7 +34,7 @@ from compneurovis.core import (
     add_view,
     section_type_field,
 )
-from compneurovis.neuron import SwcCellSession, validate_swc
+from compneurovis.neuron import SwcCellSession, validate_morphology
 
 #: Redraws per second of the space plot and kymograph: they leave the frame budget to the 3-D cell
 #: (at 30/s each, on a software-GL machine the morphology fell from ~28 to ~11 draws per second).
@@ -124,20 +124,22 @@ class CA1Session(SwcCellSession):
 
 
 def viewer_factory(path: str) -> Callable[[], CA1Session]:
-    """Return a picklable factory of a live session on any SWC file (``compneurovis view``).
+    """Return a picklable factory of a live session on any morphology file (``compneurovis view``).
 
     The session is `CA1Session`'s model (HH soma, passive dendrites, periodic
     pulses into the soma) on the given reconstruction; its cell is named after
-    the file. The file is checked here first (`validate_swc`), so a malformed
-    file fails at once, before any window or worker starts.
+    the file. The file is checked here first (`validate_morphology`: the reader
+    is picked by suffix, ``.swc``, ``.asc``, ``.xml``/``.nml`` or ``.h5``), so
+    a malformed file fails at once, before any window or worker starts.
 
     Args:
-        path: The SWC file.
+        path: The morphology file.
 
     Raises:
-        SwcFormatError: If the file is malformed (message names file and line).
+        MorphologyFormatError: If the file is malformed (message names file and line).
+        ValueError: For a suffix no reader knows.
     """
-    validate_swc(path)
+    validate_morphology(path)
     name = re.sub(r"\W", "_", Path(path).stem) or "cell"
     return functools.partial(CA1Session, swc_path=str(path), cell_name=name, title=f"NEURON: {Path(path).name}")
 

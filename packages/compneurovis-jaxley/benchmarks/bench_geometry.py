@@ -1,0 +1,136 @@
+"""Geometry build time per branch (500 / 5,000 / 25,000 branches) and a big cell's first Scene.
+
+Plain script (``nox -s bench`` runs it).
+
+1. `JaxleySceneBuilder.build_morphology_geometry` on random trees of 500,
+   5,000 and 25,000 branches (2 compartments and 6 traced points each, every
+   branch starting at its parent's end, the nodes table laid out as Jaxley's).
+   The cost per branch must stay flat: largest / smallest per-branch time
+   <= 2 (the old builder compared every pair of branches).
+2. A 5,000-compartment HH cell (2,500 branches of 2 compartments, Jaxley's
+   own ``compute_xyz`` layout): seconds from a fresh process to its first
+   Scene (``initialize()``), with an empty JAX compilation cache (target
+   <= 15 s), and again with the cache it left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+TARGET_RATIO = 2.0
+TARGET_COLD_S = 15.0
+NCOMP = 2
+POINTS = 6
+
+
+def random_tree(n_branches: int, seed: int = 0) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """Nodes and xyzr of a random tree: each branch starts at a random earlier branch's end."""
+    rng = np.random.default_rng(seed)
+    parents = np.concatenate([[-1], [rng.integers(0, b) for b in range(1, n_branches)]])
+    xyzr: list[np.ndarray] = []
+    for b in range(n_branches):
+        start = np.zeros(3) if parents[b] < 0 else xyzr[parents[b]][-1, :3]
+        steps = rng.normal(scale=5.0, size=(POINTS - 1, 3))
+        pts = np.vstack([start, start + np.cumsum(steps, axis=0)])
+        xyzr.append(np.hstack([pts, rng.uniform(0.3, 2.0, size=(POINTS, 1))]))
+    nodes = pd.DataFrame({
+        "global_cell_index": np.zeros(n_branches * NCOMP, dtype=int),
+        "global_branch_index": np.repeat(np.arange(n_branches), NCOMP),
+        "global_comp_index": np.arange(n_branches * NCOMP),
+        "length": np.full(n_branches * NCOMP, 10.0),
+        "radius": np.full(n_branches * NCOMP, 1.0),
+    })
+    return nodes, xyzr
+
+
+def geometry_per_branch(n_branches: int, repeats: int) -> float:
+    """Median seconds per branch of one geometry build."""
+    from compneurovis.jaxley import JaxleySceneBuilder
+
+    nodes, xyzr = random_tree(n_branches)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        geometry = JaxleySceneBuilder.build_morphology_geometry(nodes, xyzr=xyzr)
+        times.append(time.perf_counter() - start)
+    assert np.count_nonzero(geometry.parent == -1) == 1  # every branch found its parent
+    return float(np.median(times)) / n_branches
+
+
+def big_cell_child(branches: int) -> None:
+    """In a fresh process: seconds from process start to the first Scene of the big cell."""
+    started = float(os.environ["CNV_BENCH_STARTED"])
+    import jaxley as jx
+    from jaxley.channels import HH
+
+    from compneurovis.jaxley import JaxleySession
+
+    class BigCell(JaxleySession):
+        def build_cells(self) -> jx.Cell:
+            rng = np.random.default_rng(0)
+            parents = [-1] + [int(rng.integers(max(0, b - 8), b)) for b in range(1, branches)]
+            cell = jx.Cell(jx.Branch(jx.Compartment(), ncomp=NCOMP), parents=parents)
+            cell.compute_xyz()
+            return cell
+
+        def setup_model(self, network, cells) -> None:
+            network.insert(HH())
+
+    session = BigCell(dt=0.025, display_dt=1.0)
+    session.initialize()
+    scene_s = time.time() - started
+    print("BIG " + json.dumps({"scene_s": scene_s, "compartments": len(session.geometry.entity_ids)}), flush=True)
+    session.shutdown()
+
+
+def big_cell(branches: int, cache: str) -> dict:
+    env = dict(os.environ, CNV_BENCH_STARTED=repr(time.time()), JAX_COMPILATION_CACHE_DIR=cache,
+               JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0", JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
+    proc = subprocess.run([sys.executable, __file__, "--big-child", str(branches)], env=env,
+                          capture_output=True, text=True, timeout=900)
+    for line in proc.stdout.splitlines():
+        if line.startswith("BIG "):
+            return json.loads(line[4:])
+    raise RuntimeError(f"big cell run failed (rc {proc.returncode}):\n{proc.stderr[-4000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5_000, 25_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--big-branches", type=int, default=2_500, help="branches of the big cell (x2 comps)")
+    parser.add_argument("--big-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.big_child:
+        big_cell_child(args.big_child)
+        return
+    print(f"bench_geometry: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
+    per = {}
+    for n in args.sizes:
+        per[n] = geometry_per_branch(n, args.repeats)
+        print(f"  geometry of {n:6d} branches: {per[n] * n:7.3f} s, {per[n] * 1e6:6.1f} us per branch", flush=True)
+    ratio = max(per.values()) / min(per.values())
+    print(f"  {'ok  ' if ratio <= TARGET_RATIO else 'MISS'} per-branch cost largest/smallest {ratio:.2f} "
+          f"(target <= {TARGET_RATIO:.0f})", flush=True)
+    if args.big_branches:
+        with tempfile.TemporaryDirectory(prefix="cnv-bench-jax-cache-") as cache:
+            cold = big_cell(args.big_branches, cache)
+            warm = big_cell(args.big_branches, cache)
+        mark = "ok  " if cold["scene_s"] <= TARGET_COLD_S else "MISS"
+        print(f"  {mark} {cold['compartments']}-compartment cell: first Scene {cold['scene_s']:.1f} s after "
+              f"process start with an empty JAX cache (target <= {TARGET_COLD_S:.0f}), "
+              f"{warm['scene_s']:.1f} s with the cache", flush=True)
+    print(f"bench_geometry: load average after {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The trace plot of a notebook viewer: a `LinePlotViewSpec` drawn by matplotlib (Agg) into an image widget."""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from compneurovis.core import Field, LinePlotViewSpec, MorphologyGeometry, Scene
+
+
+def series(scene: Scene, spec: LinePlotViewSpec) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """``(x, [(label, y), ...])`` of a line plot view, from its field's current values."""
+    field: Field = scene.fields[spec.field_id]
+    values = np.asarray(field.values, dtype=np.float64)
+    dims = tuple(field.dims)
+    x_axis = dims.index(spec.x_dim)
+    x = field.coords.get(spec.x_dim) if field.coords else None
+    x = np.arange(values.shape[x_axis], dtype=np.float64) if x is None else np.asarray(x, dtype=np.float64)
+    if spec.series_dim is None or spec.series_dim not in dims:
+        return x, [(spec.title, values.reshape(-1))]
+    s_axis = dims.index(spec.series_dim)
+    values = np.moveaxis(values, (x_axis, s_axis), (0, 1))
+    names = field.coords.get(spec.series_dim) if field.coords else None
+    names = [str(n) for n in (names if names is not None else range(values.shape[1]))]
+    geometry = scene.geometries.get(spec.geometry_id or "")
+    out = []
+    for i, name in enumerate(names):
+        label = geometry.label_of(name) if isinstance(geometry, MorphologyGeometry) and name in geometry._index \
+            else name
+        out.append((label, values[:, i]))
+    return x, out
+
+
+class TracePlot(widgets.Image):
+    """A PNG of one line plot view, redrawn on demand.
+
+    Args:
+        spec: The view.
+        width: Pixels.
+        height: Pixels.
+    """
+
+    def __init__(self, spec: LinePlotViewSpec, *, width: int = 800, height: int = 260) -> None:
+        super().__init__(format="png", width=width, height=height)
+        self.spec = spec
+        self.figure = Figure(figsize=(width / 100, height / 100), dpi=100)
+        FigureCanvasAgg(self.figure)
+        self.axes = self.figure.add_subplot(1, 1, 1)
+        self.n_series = 0
+        self.draws = 0
+        self._labels: list[str] | None = None
+        self.max_points = 2 * width
+
+    def redraw(self, scene: Scene) -> None:
+        """Draw the view's field as it is in ``scene`` now."""
+        spec = self.spec
+        x, lines = series(scene, spec)
+        ax = self.axes
+        if spec.rolling_window is not None and x.size:
+            keep = x >= x[-1] - spec.rolling_window
+            x, lines = x[keep], [(label, y[keep]) for label, y in lines]
+        if x.size > 2 * self.max_points:  # about two points per pixel column is all a picture shows
+            stride = -(-x.size // self.max_points)
+            x, lines = x[::stride], [(label, y[::stride]) for label, y in lines]
+        labels = [label for label, _ in lines]
+        if labels == self._labels and x.size:  # same curves: move their data, skip the layout
+            for artist, (_, y) in zip(ax.lines, lines, strict=True):
+                artist.set_data(x, y)
+            ax.relim()
+            ax.autoscale_view()
+            self._emit(len(lines))
+            return
+        self._labels = labels
+        ax.clear()
+        for label, y in lines:
+            ax.plot(x, y, lw=1.2, label=label)
+        ax.set_title(spec.title, fontsize=10)
+        ax.set_xlabel(spec.x_label + (f" ({spec.x_unit})" if spec.x_unit else ""), fontsize=9)
+        ax.set_ylabel(spec.y_label + (f" ({spec.y_unit})" if spec.y_unit else ""), fontsize=9)
+        ax.tick_params(labelsize=8)
+        if lines and len(lines) <= 8:
+            ax.legend(fontsize=8, loc="upper left")
+        if not lines or not x.size:
+            ax.text(0.5, 0.5, "click a segment to trace it", transform=ax.transAxes, ha="center", va="center",
+                    color="0.5")
+        self.figure.tight_layout()
+        self._emit(len(lines))
+
+    def _emit(self, n_series: int) -> None:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+        self.value = buffer.getvalue()
+        self.n_series = n_series
+        self.draws += 1

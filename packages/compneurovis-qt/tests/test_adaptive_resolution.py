@@ -1,0 +1,165 @@
+"""Reduced-resolution live frames in the 3-D views, and the sharp frame a still view ends on (real Qt + VTK)."""
+
+import os
+
+import numpy as np
+import pytest
+from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QApplication
+
+from compneurovis.core import DisplayFrame
+from compneurovis.qt import CompNeuroVisWindow
+from compneurovis.qt._view3d_panel import read_pixels
+from compneurovis.qt._vtk_reduction import AdaptiveResolution
+from compneurovis.qt._vtk_scene import offscreen_render_window
+
+
+def _rgb(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h = image.width(), image.height()
+    data = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8)
+    return data.reshape(h, image.bytesPerLine())[:, :3 * w].reshape(h, w, 3).copy()
+
+
+def _shown(panel) -> np.ndarray:
+    """What the user sees in the 3-D panel: the label's image, or the X server's copy of the GL window."""
+    if panel.offscreen:
+        return _rgb(panel._image.pixmap().toImage())
+    QApplication.processEvents()
+    return _rgb(QApplication.primaryScreen().grabWindow(int(panel._vtk.winId())).toImage())
+
+
+def _make_window(qtbot, scene, offscreen: bool) -> CompNeuroVisWindow:
+    if not offscreen and QApplication.platformName() == "offscreen":
+        reason = "the on-screen VTK widget needs an X server (pytest-xvfb)"
+        if os.environ.get("CNV_REQUIRE_ALL") == "1":
+            pytest.fail(f"CNV_REQUIRE_ALL=1: {reason}")
+        pytest.skip(reason)
+    win = CompNeuroVisWindow(scene, offscreen=offscreen)
+    qtbot.addWidget(win)
+    win.resize(900, 600)
+    win.show()
+    qtbot.waitExposed(win)
+    win.render_due(force=True)
+    return win
+
+
+def _go_live(win, qtbot, frames: int = 8) -> None:
+    """New colours drawn in quick succession, as from a running session."""
+    rng = np.random.default_rng(1)
+    for _ in range(frames):
+        values = rng.uniform(-60.0, 20.0, 5).astype(np.float32)
+        win.apply_updates([DisplayFrame(field_id="display", values=values)])
+        win.render_due(force=True)
+        qtbot.wait(10)
+
+
+@pytest.mark.parametrize("offscreen", [pytest.param(False, id="on-screen", marks=pytest.mark.on_screen),
+                                       pytest.param(True, id="offscreen")])
+def test_still_view_ends_at_full_resolution_pixel_identical(qtbot, scene, offscreen):
+    win = _make_window(qtbot, scene, offscreen)
+    panel = win.views["m"].panel
+    control = panel.resolution
+    control.live_scale_cap = 0.5  # whatever this machine measures, live frames are reduced
+    _go_live(win, qtbot)
+    assert control.scale <= 0.5, control.counts
+    assert sum(n for s, n in control.counts.items() if s < 1.0) >= 3
+    width, height = panel.render_window.GetSize()
+    assert control.region()[0] < width and control.region()[1] < height
+    live = _shown(panel)
+    # the picture stopped changing: the panel draws once more, sharp
+    qtbot.waitUntil(lambda: control.scale == 1.0, timeout=5000)
+    still, still_pixels = _shown(panel), read_pixels(panel.render_window)
+    # reference: the same picture drawn now at full resolution by VTK's own path, the feature off
+    win.set_adaptive_resolution(False)
+    assert not win.resolution_action.isChecked()
+    reference = panel.image()
+    panel.render()
+    # as shown (the X server's copy or the label's pixmap, both at the display's colour depth)
+    assert np.array_equal(still, _shown(panel))
+    assert np.array_equal(still_pixels, reference)  # as rendered
+    assert not np.array_equal(live, still)  # the live frame was a stretched smaller image
+    win.close()
+
+
+@pytest.mark.on_screen
+def test_drag_renders_are_reduced_then_refined(qtbot, scene):
+    """Renders the VTK interactor makes itself (a camera drag) go through the same reduction."""
+    win = _make_window(qtbot, scene, offscreen=False)
+    panel = win.views["m"].panel
+    control = panel.resolution
+    control.live_scale_cap = 0.35
+    camera = win.views["m"].renderer.renderer.GetActiveCamera()
+    for _ in range(6):
+        camera.Azimuth(4.0)
+        panel.render_window.GetInteractor().Render()  # what vtkInteractorStyleTrackballCamera calls
+        qtbot.wait(10)
+    assert sum(n for s, n in control.counts.items() if s <= 0.35) >= 3
+    qtbot.waitUntil(lambda: control.scale == 1.0, timeout=5000)
+    still, still_pixels = _shown(panel), read_pixels(panel.render_window)
+    assert np.array_equal(still_pixels, panel.image())
+    panel.set_adaptive_resolution(False)  # VTK's own presentation
+    assert np.array_equal(still, _shown(panel))
+    win.close()
+
+
+def test_switched_off_every_frame_is_full_resolution_and_screenshots_always_are(qtbot, scene):
+    win = _make_window(qtbot, scene, offscreen=True)
+    panel = win.views["m"].panel
+    control = panel.resolution
+    control.live_scale_cap = 0.5
+    _go_live(win, qtbot, frames=4)
+    assert control.scale < 1.0
+    # a screenshot taken while live is drawn at full resolution
+    shot = win.views["m"].snapshot()
+    assert shot is not None and np.array_equal(shot[1], panel.image())
+    win.resolution_action.setChecked(False)  # the View menu switch
+    assert not win.adaptive_resolution
+    before = dict(control.counts)
+    _go_live(win, qtbot, frames=4)
+    assert {s: n for s, n in control.counts.items() if s < 1.0} == {s: n for s, n in before.items() if s < 1.0}
+    assert control.scale == 1.0
+    win.close()
+
+
+def test_run_app_window_option_reaches_new_views(qtbot, scene):
+    win = CompNeuroVisWindow(scene, offscreen=True, adaptive_resolution=False)
+    qtbot.addWidget(win)
+    assert not win.views["m"].panel.resolution.enabled
+    assert not win.resolution_action.isChecked()
+    win.set_adaptive_resolution(True)
+    assert win.views["m"].panel.resolution.enabled
+    win.close()
+
+
+def test_choice_follows_measured_costs():
+    window = offscreen_render_window((64, 48))
+    control = AdaptiveResolution(window, budget=0.020, levels=(1.0, 0.5, 0.25))
+    try:
+        assert control.choose(10.0) == 1.0  # never rendered: not live
+        control._last_start = 9.95
+        assert control.choose(10.0) == 1.0  # live, nothing measured: the sharpest level first
+        control.record(1.0, 0.060, now=10.0)  # CPU time = wall time when not given
+        assert control.choose(10.0) == 0.5  # predicted from the pixel count: 15 ms fits
+        control.record(0.5, 0.058, now=10.0)
+        assert control.choose(10.0) == 0.25  # 0.5 measured too slow; 0.25 predicted 14.5 ms
+        control.record(0.25, 0.055, now=10.0)
+        # nothing fits and reducing buys nothing: stay sharp
+        assert control.choose(10.0) == 1.0
+        # reducing saves CPU time though the (loaded) wall clock says otherwise: reduce
+        control.record(0.25, 0.070, cpu=0.020, now=10.0)
+        assert control.cost(0.25, cpu=True) < 0.050
+        assert control.choose(10.0) == 0.25
+        control.record(0.25, 0.055, cpu=0.200, now=10.0)
+        for _ in range(5):  # smoothed: a few fast renders at 0.5
+            control.record(0.5, 0.010, now=10.0)
+        assert control.cost(0.5) < 0.020
+        assert control.choose(10.0) == 0.5
+        assert control.choose(30.0) == 1.0  # long after the last render: still, full resolution
+        with control.full_resolution():
+            assert control.choose(10.0) == 1.0
+        control.enabled = False
+        assert control.choose(10.0) == 1.0
+    finally:
+        control.detach()
+        window.Finalize()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import secrets
 import signal
@@ -359,6 +360,7 @@ def _stop_on_ctrl_c(stop: threading.Event) -> Iterator[list[bool]]:
             raise KeyboardInterrupt
         interrupted.append(True)
         stop.set()
+        os.write(2, b"compneurovis: stopping after this step (Ctrl+C again to stop at once)\n")
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:

@@ -137,3 +137,20 @@ def test_field_replace_may_change_the_unit_and_travels_through_the_codec():
     with pytest.raises(SceneError, match="field 'd': unit must be a str, got 3"):
         scene.apply(FieldReplace(field_id="d", values=np.zeros(3, dtype=np.float32), unit=3))
     assert scene.fields["d"].values.tolist() == [0, 0, 0]
+
+
+def test_a_scene_names_what_its_time_counts_and_keeps_it_across_the_wire():
+    from compneurovis.core import decode, encode
+
+    assert Scene().time_text(12.345) == "t = 12.35 ms"  # simulated ms unless a session says otherwise
+    assert Scene().time_text(12.345, digits=1) == "t = 12.3 ms"
+    fit = decode(encode(Scene(time_label="iteration", time_unit="")))
+    assert (fit.time_label, fit.time_unit) == ("iteration", "")
+    assert fit.time_text(7.0) == "iteration 7"
+    assert Scene(time_label="generation", time_unit="gen").time_text(3) == "generation = 3.00 gen"
+
+
+@pytest.mark.parametrize("name, value, shown", [("time_label", 3, "3"), ("time_unit", "x" * 41, "x" * 41)])
+def test_a_time_label_that_is_not_a_short_str_is_refused_by_name(name, value, shown):
+    with pytest.raises(SceneError, match=f"Scene {name} must be a str of at most 40 characters, got '{shown}'"):
+        Scene(**{name: value})

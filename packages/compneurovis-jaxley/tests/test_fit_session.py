@@ -152,6 +152,7 @@ def test_recording_replays_one_frame_per_iteration(recorded_fit):
     for update in replay.read_updates():
         scene.apply(update)
     assert list(scene.fields["fit_loss"].coords["time"]) == [0.0, 1.0, 2.0]
+    assert scene.time_text(2.0) == "iteration 2"  # the window says "iteration 2", not "t = 2.00 ms"
     np.testing.assert_array_equal(scene.fields["fit_gradients"].values, _of(updates, "fit_gradients")[2].values)
     np.testing.assert_array_equal(scene.fields["fit_display"].values, _of(updates, "fit_display")[2].values)
 

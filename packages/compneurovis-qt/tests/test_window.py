@@ -241,3 +241,18 @@ def test_waiting_message_until_the_first_scene(qtbot):
     win.apply_updates([SceneReady(scene=make_scene())])
     assert not win.waiting_label.isVisible()
     assert win.views  # the Scene's panels replaced the message
+
+
+@pytest.mark.parametrize("label, unit, shown_in_bar, shown_in_corner", [
+    ("t", "ms", "t = 4.00 ms", "t = 4.0 ms"), ("iteration", "", "iteration 4", "iteration 4")])
+def test_the_status_bar_and_the_3d_corner_print_time_as_the_scene_names_it(qtbot, label, unit, shown_in_bar,
+                                                                             shown_in_corner):
+    scene = make_scene()
+    scene.time_label, scene.time_unit = label, unit
+    win = CompNeuroVisWindow(scene)
+    qtbot.addWidget(win)
+    win.show()
+    win.apply_updates([DisplayFrame(field_id="display", values=np.zeros(5, np.float32), sim_time=4.0)])
+    win.render_due(force=True)
+    assert win._status_label.text().split("   |   ")[0] == shown_in_bar
+    assert win.views["m"].renderer.info_actor.GetInput() == shown_in_corner

@@ -31,6 +31,9 @@ from ._protocol import (
 from ._view_base import ViewSpec
 from ._wire import wire
 
+#: Longest ``Scene.time_label`` / ``time_unit`` accepted.
+MAX_TIME_LABEL = 40
+
 
 def _by_id(items: Iterable[Any] | dict[str, Any]) -> dict[str, Any]:
     if isinstance(items, dict):
@@ -89,9 +92,13 @@ class Scene:
 
     Construct with lists or ``{id: item}`` dicts; they are stored as dicts.
     ``state`` holds the current value of each control (defaults filled in).
+    ``time_label`` and ``time_unit`` name what an update's ``sim_time`` counts
+    (simulated milliseconds unless a session says otherwise, e.g. the
+    iterations of a fit); frontends print it with `time_text`.
 
     Raises:
-        SceneError: If a view, panel or layout refers to something missing.
+        SceneError: If a view, panel or layout refers to something missing,
+            or the time label or unit is not a short str.
     """
 
     fields: dict[str, Field] = field(default_factory=dict)
@@ -104,6 +111,8 @@ class Scene:
     title: str = "CompNeuroVis"
     state: dict[str, Any] = field(default_factory=dict)
     status: str = ""
+    time_label: str = "t"
+    time_unit: str = "ms"
 
     def __post_init__(self) -> None:
         for name in ("fields", "geometries", "views", "controls", "actions", "panels"):
@@ -122,6 +131,11 @@ class Scene:
             SceneError: Naming the view, panel or field that is wrong.
         """
         self._validate_views()
+        for name in ("time_label", "time_unit"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or len(value) > MAX_TIME_LABEL:
+                raise SceneError(f"Scene {name} must be a str of at most {MAX_TIME_LABEL} characters, "
+                                 f"got {str(value)[:60]!r}")
         for panel in self.panels.values():
             for kind, ids, pool in (
                 ("view", panel.view_ids, self.views),
@@ -138,6 +152,19 @@ class Scene:
         for cid in self.state:
             if cid not in self.controls:
                 raise SceneError(f"state has a value for unknown control {cid!r}")
+
+    def time_text(self, value: float, digits: int = 2) -> str:
+        """The time ``value`` as the window prints it.
+
+        Examples:
+            >>> Scene().time_text(12.5)
+            't = 12.50 ms'
+            >>> Scene(time_label="iteration", time_unit="").time_text(12.0)
+            'iteration 12'
+        """
+        if self.time_unit:
+            return f"{self.time_label} = {value:.{digits}f} {self.time_unit}"
+        return f"{self.time_label} {value:g}"
 
     def _validate_views(self, field_id: str | None = None) -> None:
         """Each view (those reading ``field_id`` when given) checks itself: `ViewSpec.validate`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,8 +43,7 @@ def add_view(scene: Scene, view: Any, *, fields: Iterable[Field] = (), panel_kin
     ids = list(columns[k])
     ids.insert(ids.index(before) if before in ids else len(ids), panel.id)
     columns[k] = tuple(ids)
-    return Scene(fields={**scene.fields, **{f.id: f for f in fields}}, geometries=scene.geometries,
-                 views={**scene.views, view.id: view}, controls=scene.controls, actions=scene.actions,
-                 panels={**scene.panels, panel.id: panel},
-                 layout=LayoutSpec(columns=tuple(columns), column_weights=weights), title=scene.title,
-                 state=dict(scene.state), status=scene.status)
+    return dataclasses.replace(scene, fields={**scene.fields, **{f.id: f for f in fields}},
+                               views={**scene.views, view.id: view}, panels={**scene.panels, panel.id: panel},
+                               layout=LayoutSpec(columns=tuple(columns), column_weights=weights),
+                               state=dict(scene.state))  # the rest (title, status, time label...) as it was

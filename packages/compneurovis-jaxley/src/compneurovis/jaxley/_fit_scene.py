@@ -117,6 +117,7 @@ def build_fit_scene(*, geometry: MorphologyGeometry, names: list[str], parameter
     layout = LayoutSpec(columns=((MORPHOLOGY_VIEW,), (LOSS_VIEW, TRACE_VIEW, "controls")),
                         column_weights=(3.0, 2.0))
     scene = Scene(fields=fields, geometries=[geometry], views=views, controls=list(controls.values()),
-                  actions=list(actions.values()), panels=panels, layout=layout, title=title)
+                  actions=list(actions.values()), panels=panels, layout=layout, title=title,
+                  time_label="iteration", time_unit="")  # the Scene's time counts iterations
     scene.state.update({cid: spec.default for cid, spec in controls.items()})
     return scene

@@ -105,7 +105,7 @@ class MorphologyDrawing(View3DDrawing[MorphologyViewSpec]):
         self._coloured_by = by
         context = self.context
         if context.sim_time is not None:
-            info = f"t = {context.sim_time:.1f} ms"
+            info = scene.time_text(context.sim_time, digits=1)
             selected = context.selection.text if context.selection is not None else ""
             selected = self.mark_text or selected
             renderer.set_info(f"{selected}    {info}" if selected else info)

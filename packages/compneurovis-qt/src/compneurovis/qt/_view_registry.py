@@ -66,7 +66,7 @@ class ViewContext:
         picked: Report a pick: ``picked(view_id, entity_id or None, label)``.
         paint_cost: Report the seconds a widget's later paint took (``paint_cost(view_id, s)``),
             for widgets Qt paints after `ViewDrawing.draw` returns.
-        sim_time: Simulation time (ms) of the latest data, or ``None``.
+        sim_time: Time of the latest data (simulated ms, or what ``Scene.time_unit`` says), or ``None``.
         apply: Apply updates as if the session sent them (the window's ``apply_updates``): a
             drawing's own tools change its spec with a `ScenePatch`, so recordings keep it.
         adaptive_resolution: 3-D views may draw live frames at a reduced resolution

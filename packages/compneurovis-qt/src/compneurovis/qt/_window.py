@@ -363,7 +363,8 @@ class CompNeuroVisWindow(QMainWindow):
         """Rewrite the status bar: sim time, session status, selection, timings."""
         parts = []
         if self.sim_time is not None:
-            parts.append(f"t = {self.sim_time:.2f} ms")
+            parts.append(self.scene.time_text(self.sim_time) if self.scene is not None
+                         else f"t = {self.sim_time:.2f} ms")
         if self.status_text:
             parts.append(self.status_text)
         if self.selection.text:

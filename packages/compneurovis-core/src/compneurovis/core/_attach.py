@@ -20,6 +20,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -73,6 +74,10 @@ class ViewerLink:
         self._session = Connection(session_here.detach())
         self._viewer = Connection(viewer_here.detach())
         self._outbox = SendWhenReady(self._session)
+        # commands() runs at every display step of the user's run: a poll object registered once answers
+        # "anything to read?" in under a microsecond (Connection.poll builds a selector per call)
+        self._readable = select.poll()
+        self._readable.register(self._session.fileno(), select.POLLIN)
         self.closed = False
 
     @property
@@ -91,7 +96,7 @@ class ViewerLink:
         if self.closed:
             return out
         try:
-            while self._session.poll(0):
+            while self._readable.poll(0):  # readable, hung up or failed: recv_bytes tells which
                 out.append(decode(self._session.recv_bytes()))
         except (EOFError, OSError):
             self.closed = True

@@ -145,8 +145,15 @@ class ShowSession(NeuronSession):
         self._traced = self._sampled_rows = None
 
     def initialize_state(self) -> tuple[float, np.ndarray]:
-        """The current time and values (the user's code initialises NEURON)."""
+        """The current time and values (the user's code initialises NEURON).
+
+        Also lays out the voltages' storage span now (in ``show()`` and at each
+        ``finitialize``), not at the first display step: laying it out takes
+        tens of ms on a cell of thousands of segments, a stall the run would
+        otherwise take at its start.
+        """
         assert self._display is not None
+        self._voltage_span()
         sample = self._display.read()
         return float(sample[-1]), sample[:-1]
 

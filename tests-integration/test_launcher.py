@@ -162,3 +162,22 @@ def test_ctrl_c_while_waiting_for_a_screenshot_ends_cleanly(tmp_path):
     assert stderr.strip().splitlines()[-1] == "compneurovis: interrupted" and "Traceback" not in stderr
     assert not out.exists()
     assert psutil.wait_procs(workers, timeout=5)[1] == []
+
+
+@pytest.mark.requires("jaxley")
+def test_a_demo_reaches_the_window_as_a_factory_that_leaves_importing_the_backend_to_the_worker():
+    check = (
+        "import pickle, sys\n"
+        "from compneurovis.launcher import LauncherError, demo_session\n"
+        "factory = pickle.loads(pickle.dumps(demo_session('jaxley-swc')))  # as it travels to the worker\n"
+        "assert 'jax' not in sys.modules and 'jaxley' not in sys.modules, 'the window process imported JAX'\n"
+        "session = factory()\n"
+        "assert type(session).__name__ == 'SwcCellSession' and 'jaxley' in sys.modules\n"
+        "try:\n"
+        "    demo_session('no-such-demo')\n"
+        "except LauncherError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("no demo named 'no-such-demo'; installed: ")

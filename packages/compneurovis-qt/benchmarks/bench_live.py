@@ -57,18 +57,15 @@ TARGETS = {"sim_ratio": 0.5, "fps_3d": 20.0, "stall_ms": 50.0, "latency_p95_ms":
 
 # --------------------------------------------------------------------- GUI part (child process)
 
+#: The demo each scenario runs.
+DEMOS = {"neuron": "neuron-swc", "ring": "neuron-mpi-ring", "jaxley": "jaxley-swc"}
+
+
 def _target(backend: str) -> Any:
-    if backend == "neuron":
-        from compneurovis.neuron.examples.swc import CA1Session
+    """The demo as ``compneurovis demo NAME`` opens it: only the worker imports the backend."""
+    from compneurovis.launcher import demo_session
 
-        return CA1Session
-    if backend == "ring":
-        from compneurovis.neuron.examples.mpi_ring import MpiRingSession
-
-        return MpiRingSession
-    from compneurovis.jaxley.examples.swc_cell import SwcCellSession
-
-    return SwcCellSession
+    return demo_session(DEMOS[backend])
 
 
 def _worker(gui: Any) -> Any:

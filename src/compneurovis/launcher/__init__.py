@@ -6,6 +6,7 @@ install hint, not an ImportError.
 """
 
 from ._cli import main, run
-from ._discovery import LauncherError, find_demo, installed_demos, swc_session_factory
+from ._discovery import DemoSession, LauncherError, demo_session, find_demo, installed_demos, swc_session_factory
 
-__all__ = ["LauncherError", "find_demo", "installed_demos", "main", "run", "swc_session_factory"]
+__all__ = ["DemoSession", "LauncherError", "demo_session", "find_demo", "installed_demos", "main", "run",
+           "swc_session_factory"]

@@ -14,7 +14,7 @@ from compneurovis.core import RecordingSession
 
 from . import _mpi, _remote
 from . import _options as opt
-from ._discovery import KNOWN_DEMOS, Interrupted, LauncherError, find_demo, installed_demos, swc_session_factory
+from ._discovery import KNOWN_DEMOS, Interrupted, LauncherError, demo_session, installed_demos, swc_session_factory
 from ._render import export_recording, render_recording
 
 
@@ -160,10 +160,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         if args.name is None:
             return _list_demos()
+        session = demo_session(args.name)  # an unknown demo is refused here (before mpiexec starts)
         if args.ranks is not None:
-            find_demo(args.name)  # an unknown demo is refused here, before mpiexec starts
             return _mpi.run_demo_on_ranks(args.name, args, _open)
-        return _open(find_demo(args.name), args)
+        return _open(session, args)  # the worker imports the backend, the window need not
     if args.command == "view":
         return _open(swc_session_factory(args.swc), args)
     if args.command == "serve":

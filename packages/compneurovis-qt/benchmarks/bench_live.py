@@ -92,6 +92,10 @@ def _screen_rgb(widget: Any, path: str | None = None) -> Any:
 
 def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] = (1400, 860),
              started: float | None = None, level_s: float = 2.0, shots: str | None = None) -> int:
+    from compneurovis.core import WorkerTransport
+
+    # as `compneurovis demo` does: the worker starts before the window's modules load
+    transport = WorkerTransport(_target(backend)).start()
     import psutil
     from PyQt6.QtCore import QTimer
 
@@ -286,7 +290,7 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
         QTimer.singleShot(round(run_s * 1000), lambda: memory("end"))
         QTimer.singleShot(round(run_s * 1000) + 200, sweep_levels)
 
-    target = _target(backend)
+    target = transport
     result["run_app_s"] = time.time() - started
     adaptive = os.environ.get("CNV_BENCH_ADAPTIVE", "1") != "0"
     result["adaptive"] = adaptive

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from compneurovis.core import RecordingSession
+from compneurovis.core import RecordingSession, WorkerTransport
 
 from . import _mpi, _remote
 from . import _options as opt
@@ -114,10 +115,18 @@ def _open(factory: Any, args: argparse.Namespace) -> int:
             "no display available: add --screenshot out.png to render offscreen, "
             "or run under a virtual display (xvfb-run -a compneurovis ...)"
         )
+    if importlib.util.find_spec("compneurovis.qt") is None:
+        raise LauncherError("the Qt frontend is not installed; pip install compneurovis-qt")
+    if callable(factory) and not isinstance(factory, str):
+        # started before the window's modules load (Qt, VTK, pyqtgraph: most of a second), so the session
+        # builds its model meanwhile; run_app closes it
+        factory = WorkerTransport(factory).start()
     try:
         from compneurovis.qt import ScreenshotError, run_app
     except ImportError as exc:
-        raise LauncherError(f"the Qt frontend is not installed ({exc}); pip install compneurovis-qt") from exc
+        if isinstance(factory, WorkerTransport):
+            factory.close()
+        raise LauncherError(f"the Qt frontend does not load ({exc}); pip install compneurovis-qt") from exc
     def waiting(_seconds: float) -> None:  # the wait for the picture has begun: a long one says so
         if args.after >= 5:
             print(f"compneurovis: drawing offscreen; the screenshot comes {args.after:g} s after the first Scene "
@@ -128,6 +137,9 @@ def _open(factory: Any, args: argparse.Namespace) -> int:
                          on_first_frame=waiting if args.screenshot is not None else None)
     except ScreenshotError as exc:
         raise LauncherError(str(exc)) from exc
+    finally:
+        if isinstance(factory, WorkerTransport):  # run_app closes it, unless it raised before taking it
+            factory.close()
     if args.screenshot is not None and result == 0:
         print(f"wrote {args.screenshot}")
     return int(result or 0)

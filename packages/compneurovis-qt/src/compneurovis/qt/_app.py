@@ -211,7 +211,7 @@ def run_app(
     leave_a_core_for_the_simulation()  # before the first GL context: software GL beside the worker
     app = _application(offscreen, theme)
     transport = _transport_for(target, record)
-    if transport is not None:  # the worker builds its model while the window's modules load
+    if transport is not None and transport.pid is None:  # the worker builds its model while the window's modules load
         transport.start()
     try:
         from ._frame_loop import FrameLoop

@@ -132,3 +132,17 @@ def child_server(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen,
             proc.kill()
             proc.wait(5)
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+def closed_by_server(sock: socket.socket, timeout: float) -> float:
+    """Read until the server hangs up (or resets); close ``sock``; return the seconds that took."""
+    sock.settimeout(timeout)
+    start = time.monotonic()
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    finally:
+        sock.close()
+    return time.monotonic() - start

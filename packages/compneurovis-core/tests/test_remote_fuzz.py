@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 
-from cnv_remote import child_server, watch
+from cnv_remote import child_server, closed_by_server, watch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,16 +64,7 @@ def _send_then_closes(sock: socket.socket, data: bytes) -> float:
 
 
 def _closes(sock: socket.socket) -> float:
-    sock.settimeout(BOUND)
-    start = time.monotonic()
-    try:
-        while sock.recv(65536):
-            pass
-    except ConnectionResetError:
-        pass
-    finally:
-        sock.close()
-    elapsed = time.monotonic() - start
+    elapsed = closed_by_server(sock, BOUND)
     assert elapsed < BOUND
     return elapsed
 

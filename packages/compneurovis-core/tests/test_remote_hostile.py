@@ -15,7 +15,7 @@ import time
 
 import psutil
 import pytest
-from cnv_remote import child_server, slow_reader, watch
+from cnv_remote import child_server, closed_by_server, slow_reader, watch
 
 from compneurovis.core import PROTOCOL_VERSION, RemoteError, connect
 from compneurovis.core._net_wire import dump, mac, new_nonce, parse_url, recv_frame, send_frame
@@ -30,20 +30,6 @@ def _open(addr) -> socket.socket:
     return sock
 
 
-def _closed_by_server(sock: socket.socket) -> float:
-    """Read until the server closes; return the seconds it took."""
-    start = time.monotonic()
-    sock.settimeout(SLACK)
-    try:
-        while sock.recv(65536):
-            pass
-    except ConnectionResetError:
-        pass
-    finally:
-        sock.close()
-    return time.monotonic() - start
-
-
 def _hello(sock: socket.socket) -> dict:
     return json.loads(recv_frame(sock, 4096, deadline=time.monotonic() + SLACK))
 
@@ -55,7 +41,7 @@ def wrong_token(addr) -> str:
 
 
 def no_handshake(addr) -> str:
-    assert _closed_by_server(_open(addr)) < 1.0 + SLACK
+    assert closed_by_server(_open(addr), SLACK) < 1.0 + SLACK
     return "handshake not finished in time"
 
 
@@ -70,7 +56,7 @@ def never_finishing_handshake(addr) -> str:
     except OSError:  # the server has hung up
         sock.close()
     else:
-        _closed_by_server(sock)
+        closed_by_server(sock, SLACK)
     assert time.monotonic() - start < 1.0 + SLACK
     return "handshake not finished in time"
 
@@ -78,14 +64,14 @@ def never_finishing_handshake(addr) -> str:
 def garbage(addr) -> str:
     sock = _open(addr)
     sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + os.urandom(200))
-    assert _closed_by_server(sock) < SLACK
+    assert closed_by_server(sock, SLACK) < SLACK
     return "handshake claims"
 
 
 def ten_gigabytes(addr) -> str:
     sock = _open(addr)
     sock.sendall(struct.pack("<Q", 10 << 30))
-    assert _closed_by_server(sock) < SLACK
+    assert closed_by_server(sock, SLACK) < SLACK
     return f"handshake claims {10 << 30} bytes (limit 4096)"
 
 
@@ -94,7 +80,7 @@ def truncated_frame(addr) -> str:
     _hello(sock)
     sock.sendall(struct.pack("<Q", 100) + b"{" * 40)
     sock.shutdown(socket.SHUT_WR)
-    assert _closed_by_server(sock) < SLACK
+    assert closed_by_server(sock, SLACK) < SLACK
     return "connection closed mid-frame (40 of 100 bytes)"
 
 
@@ -106,7 +92,7 @@ def newer_protocol(addr) -> str:
                            "mac": mac(TOKEN, "viewer", hello["nonce"], nonce)}))
     reply = json.loads(recv_frame(sock, 4096, deadline=time.monotonic() + SLACK))
     assert reply["ok"] is False and f"speaks protocol {PROTOCOL_VERSION + 1}" in reply["reason"]
-    assert _closed_by_server(sock) < SLACK
+    assert closed_by_server(sock, SLACK) < SLACK
     return "upgrade compneurovis on the server side"
 
 
@@ -114,7 +100,7 @@ def two_hundred_at_once(addr) -> str:
     socks = [_open(addr) for _ in range(200)]
     start = time.monotonic()
     for sock in socks:
-        _closed_by_server(sock)
+        closed_by_server(sock, SLACK)
     assert time.monotonic() - start < 1.0 + 2 * SLACK
     return "too many connections handshaking at once"
 

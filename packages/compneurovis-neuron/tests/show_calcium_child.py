@@ -16,12 +16,10 @@ from compneurovis.neuron._show import _check_marks
 from compneurovis.neuron._variables import model_variables, variable_refs
 
 
-@pytest.fixture
-def cell():
-    """soma (hh; calcium from rxd, diffusing from one end) + dend (pas only), an IClamp; deleted afterwards."""
-    from neuron import h, rxd
+def _soma_and_dend():
+    """An hh soma (3 segments) and a passive dendrite (5) attached at its end."""
+    from neuron import h
 
-    h.load_file("stdrun.hoc")
     soma = h.Section(name="soma")
     soma.L = soma.diam = 20
     soma.nseg = 3
@@ -30,6 +28,16 @@ def cell():
     dend.L, dend.diam, dend.nseg = 200, 2, 5
     dend.insert("pas")
     dend.connect(soma(1))
+    return soma, dend
+
+
+@pytest.fixture
+def cell():
+    """soma (hh; calcium from rxd, diffusing from one end) + dend (pas only), an IClamp; deleted afterwards."""
+    from neuron import h, rxd
+
+    h.load_file("stdrun.hoc")
+    soma, dend = _soma_and_dend()
     stim = h.IClamp(soma(0.5))
     stim.delay, stim.dur, stim.amp = 2, 30, 0.3
     cyt = rxd.Region([soma], nrn_region="i")
@@ -146,17 +154,7 @@ class _CalciumCell(NeuronSession):
     """hh soma with rxd calcium diffusing from one end, a passive dendrite, a strong IClamp."""
 
     def build_sections(self):
-        from neuron import h
-
-        soma = h.Section(name="soma")
-        soma.L = soma.diam = 20
-        soma.nseg = 3
-        soma.insert("hh")
-        dend = h.Section(name="dend")
-        dend.L, dend.diam, dend.nseg = 200, 2, 5
-        dend.insert("pas")
-        dend.connect(soma(1))
-        return [soma, dend]
+        return list(_soma_and_dend())
 
     def setup_model(self, sections):
         from neuron import h, rxd

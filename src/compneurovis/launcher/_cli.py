@@ -117,7 +117,7 @@ def _open(factory: Any, args: argparse.Namespace) -> int:
         )
     if importlib.util.find_spec("compneurovis.qt") is None:
         raise LauncherError("the Qt frontend is not installed; pip install compneurovis-qt")
-    if callable(factory) and not isinstance(factory, str):
+    if callable(factory):  # not the URL of a session served elsewhere (--ranks)
         # started before the window's modules load (Qt, VTK, pyqtgraph: most of a second), so the session
         # builds its model meanwhile; run_app closes it
         factory = WorkerTransport(factory).start()

@@ -88,11 +88,13 @@ def test_show_follows_the_users_run_and_the_viewer_drives_the_window(model, tmp_
         h.dt = 0.025
         h.finitialize(-65)
         h.continuerun(10)
+        viewer._driver.flush()  # the samples the driver holds until its next send
         times, hist = session._traces.snapshot()
         assert times[0] == 0.0 and abs(times[-1] - 10.0) < 1e-9 and len(times) == 41  # every 0.25 ms
         viewer.variable = "m_hh"
         assert viewer.variable == "m_hh"
         h.continuerun(30)
+        viewer._driver.flush()  # the samples the driver holds until its next send
         times, hist = session._traces.snapshot()
         idx = np.searchsorted(np.asarray(t_rec), times - 1e-9)
         np.testing.assert_array_equal(hist[:, 0], np.asarray(m_rec)[idx].astype(np.float32))
@@ -106,6 +108,7 @@ def test_show_follows_the_users_run_and_the_viewer_drives_the_window(model, tmp_
         # a second finitialize restarts the sampling chain (the FInitializeHandler re-posts it)
         h.finitialize(-65)
         h.continuerun(5)
+        viewer._driver.flush()
         times, _ = session._traces.snapshot()
         assert times[0] == 0.0 and abs(times[-1] - 5.0) < 1e-9
 

@@ -45,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -105,7 +106,7 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
     gui = psutil.Process()
     started = gui.create_time() if started is None else started
     result: dict[str, Any] = {"backend": backend, "level_s": level_s}
-    state: dict[str, Any] = {"worst_late": 0.0, "last": None, "measuring": False}
+    state: dict[str, Any] = {"worst_late": 0.0, "last": None, "measuring": False, "stalls": []}
     keep: list[Any] = []
 
     draw_s: dict[str, list[float]] = {}
@@ -157,8 +158,32 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
     def tick() -> None:  # 10 ms probe: its worst lateness is the longest stall
         now = time.monotonic()
         if state["measuring"] and state["last"] is not None:
-            state["worst_late"] = max(state["worst_late"], now - state["last"] - 0.010)
+            late = now - state["last"] - 0.010
+            state["worst_late"] = max(state["worst_late"], late)
+            if late > 0.050:  # when the stalls happen: start-up, or steady state
+                state["stalls"].append((round(now - state["start"]["t"], 2), round(1000 * late)))
         state["last"] = now
+
+    def watchdog() -> None:
+        """Sample the GUI thread's Python stack while the probe timer is over 45 ms late (CNV_BENCH_WATCHDOG=1)."""
+        import collections
+        import traceback
+
+        main = threading.main_thread().ident
+        counts: collections.Counter[str] = collections.Counter()
+        result["watchdog"] = counts
+        while not state.get("closing"):
+            time.sleep(0.005)
+            last = state["last"]
+            if state["measuring"] and last is not None and time.monotonic() - last > 0.045:
+                frame = sys._current_frames().get(main)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-4:]
+                    counts[" < ".join(f"{f.name}@{os.path.basename(f.filename)}:{f.lineno}"
+                                      for f in reversed(stack))] += 1
+
+    if os.environ.get("CNV_BENCH_WATCHDOG") == "1":
+        threading.Thread(target=watchdog, daemon=True).start()
 
     def snapshot() -> dict[str, Any]:
         window = state["window"]
@@ -177,6 +202,9 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
         result["sim_rate"] = (end["sim"] - start["sim"]) / wall
         result["rates"] = {vid: (n - start["counts"].get(vid, 0)) / wall for vid, n in end["counts"].items()}
         result["stall_ms"] = state["worst_late"] * 1000
+        result["stalls_over_50ms"] = state["stalls"][:24]
+        if "watchdog" in result:
+            result["watchdog"] = result["watchdog"].most_common(10)
         lat = state["window"].timings.latency()
         result["latency_ms"] = [v * 1000 for v in lat] if lat else None
         result["latency_frames"] = len(state["window"].timings.latencies)
@@ -465,6 +493,11 @@ def report(runs: list[dict[str, Any]], bare_rates: list[float], bare_segments: i
         if g.get("worst_ticks"):
             lines.append(f"  info run {i + 1}: {g['ticks_over_30ms']} frame-loop ticks over 30 ms; worst (ms each): "
                          + " | ".join(g["worst_ticks"]))
+        if g.get("stalls_over_50ms"):
+            lines.append(f"  info run {i + 1}: timer stalls over 50 ms (s after the first frame, ms late): "
+                         + ", ".join(f"{at:.2f}: {ms}" for at, ms in g["stalls_over_50ms"]))
+        for stack, n in g.get("watchdog", []):
+            lines.append(f"  info run {i + 1}: GUI stack while over 45 ms late, {n} samples: {stack}")
     first = [g["first_frame_s"] for g in runs]
     lines.append(f"  {_mark(_med(first)[0] <= TARGETS['first_frame_s'])} first frame {_fmt(first, '.2f')} s after "
                  f"process start ({_fmt([g['first_frame_run_app_s'] for g in runs], '.2f')} s after run_app) "

@@ -60,6 +60,16 @@ class TraceBuffer:
             block = values if owned else np.array(values, dtype=np.float32)
         else:
             block = np.take(values, self.rows, axis=1).astype(np.float32, copy=False)
+        return self.append_rows(times, block)
+
+    def append_rows(self, times: np.ndarray, block: np.ndarray) -> np.ndarray:
+        """Append ``block[k, i]``, the samples of the traced rows only (``rows[i]``), at ``times[k]``.
+
+        The ``(k, n_traced)`` float32 ``block`` is kept as it is (no copy), so
+        the caller must not change it afterwards. Returns ``block``.
+        """
+        if block.ndim != 2 or block.shape[1] != self.rows.size:
+            raise ValueError(f"expected a block of {self.rows.size} traced rows, got shape {block.shape}")
         k = block.shape[0]
         if k > self.capacity:
             stored, stored_times = block[-self.capacity:], times[-self.capacity:]

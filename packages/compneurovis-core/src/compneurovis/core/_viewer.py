@@ -33,6 +33,9 @@ class ViewerDriver(Protocol):
     def detach(self) -> None:
         """Stop sampling the model (the window has closed)."""
 
+    def flush(self) -> None:
+        """Hand the window every sample taken so far (a driver may hold some back between sends)."""
+
 
 def check_camera(camera: Any) -> dict[str, tuple[float, float, float]]:
     """Validate a camera given as a dict with `CAMERA_KEYS` or a 3-tuple of points.
@@ -118,6 +121,7 @@ class Viewer:
             ViewerClosed: If the window has closed.
         """
         payload = {} if size is None else {"size": [int(size[0]), int(size[1])]}
+        self._driver.flush()
         answer, raw = self._link.request("screenshot", **payload)
         assert raw is not None
         return np.frombuffer(raw, dtype=np.uint8).reshape(answer["height"], answer["width"], 3).copy()
@@ -161,6 +165,7 @@ class Viewer:
 
     def save_screenshot(self, path: str | os.PathLike[str]) -> Path:
         """Write the window as a PNG file (needs the frontend's image writer)."""
+        self._driver.flush()
         answer, _ = self._link.request("save_screenshot", path=os.fspath(path))
         return Path(answer["path"])
 

@@ -135,6 +135,9 @@ class _JaxleyDriver:
             else:
                 self.playback.speed = float(value)
 
+    def flush(self) -> None:
+        """Nothing to do: the playback thread hands every frame over as it makes it."""
+
     def detach(self) -> None:
         """Stop the thread that serves the window."""
         self._stop.set()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -12,14 +15,25 @@ from ._show_session import VARIABLE_CONTROL_ID, ShowSession
 
 #: Simulated ms between two display steps unless ``show(display_dt=...)`` says otherwise.
 DEFAULT_DISPLAY_DT = 0.5
+#: Most batches of updates sent to the window per wall-clock second.
+SEND_RATE = 30.0
+#: Display steps queued in NEURON at a time (posting one by one costs the run more).
+POSTED_AHEAD = 64
+#: Seconds without a display step after which the samples kept are sent anyway (the run ended or paused).
+QUIET_S = 0.005
 
 
 class _Driver:
     """Samples the model from inside NEURON's integration and talks to the window.
 
     A ``FInitializeHandler`` (re)starts a chain of ``cvode.event`` calls, one every
-    ``display_dt``; each reads the model once, queues the frame for the window,
-    and applies what the window sent (a paused window holds the run there).
+    ``display_dt``: the display steps, posted `POSTED_AHEAD` at a time. Each keeps one sample
+    (`ShowSession.sample`) and applies what the window sent; the updates are built and sent at most `SEND_RATE`
+    times a wall-clock second, since a window draws no more often. Samples
+    left when the run ends or pauses are sent by a helper thread within
+    `QUIET_S` of the last display step; it reads only the kept samples, never
+    NEURON, and sleeps without the GIL while none are kept.
+    A paused window holds the run at its display step.
     """
 
     def __init__(self, session: ShowSession, link: Any, display_dt: float) -> None:
@@ -31,42 +45,99 @@ class _Driver:
         self.attached = True
         self._generation = 0
         self._h = h
+        self._lock = threading.RLock()  # the display steps and the helper thread share the session
+        self._interval = 1.0 / SEND_RATE
+        self._due = 0.0  # monotonic time of the next send
+        self._samples = 0  # display steps taken: the helper thread sees the run go on
+        self._wake = threading.Event()
+        self._helper = threading.Thread(target=self._send_leftovers, name="cnv-show-leftovers", daemon=True)
+        self._helper.start()
+        self._event = h.cvode.event  # looked up once
+        self._tick, self._tick_generation = None, None
+        self._t0, self._next_index, self._left = h.t, 1, 0  # display step i comes at t0 + i * display_dt
         self._init_handler = h.FInitializeHandler(1, self._on_initialize)
         self._post(self._generation)
 
     def _post(self, generation: int) -> None:
-        h = self._h
-        h.cvode.event(h.t + self.display_dt, lambda: self._on_event(generation))
+        """Queue the next `POSTED_AHEAD` display steps (one call each, in one tight loop)."""
+        if generation != self._tick_generation:  # one callback per generation, made once
+            self._tick, self._tick_generation = functools.partial(self._on_event, generation), generation
+        event, tick, t0, step, first = self._event, self._tick, self._t0, self.display_dt, self._next_index
+        for i in range(first, first + POSTED_AHEAD):
+            event(t0 + i * step, tick)  # multiples of display_dt from the start: no drift over a long run
+        self._next_index, self._left = first + POSTED_AHEAD, POSTED_AHEAD
 
     def _on_initialize(self) -> None:
         if not self.attached:
             return
         self._generation += 1  # events posted before finitialize are gone; a stale one is ignored anyway
-        self.session._reset()
+        self._t0, self._next_index = self._h.t, 1
+        with self._lock:
+            self.session._reset()  # the samples of the run before are queued first
         self._flush()
         self._post(self._generation)
 
     def _on_event(self, generation: int) -> None:
         if not self.attached or generation != self._generation:
             return
-        session = self.session
-        session.advance()
-        self._flush()
+        session, link = self.session, self.link
+        with self._lock:
+            session.sample()
+            self._samples += 1
+            commands = link.commands()
+            if commands or time.monotonic() >= self._due:
+                self._send(commands)
+            elif not self._wake.is_set():
+                self._wake.set()  # the helper sends these samples if no display step does in time
         while self.attached and not session.is_live():  # paused from the window: hold the run here
             for command in self.link.wait_command(0.1):
-                session.handle(command)
+                with self._lock:
+                    session.handle(command)
             self._flush()
-        if self.attached:
+        self._left -= 1
+        if self._left == 0 and self.attached:
             self._post(generation)
 
-    def _flush(self) -> None:
-        """Apply the window's commands and queue the session's updates; detach once the window is gone."""
-        link, session = self.link, self.session
-        for command in link.commands():
+    def _send(self, commands: list[Any]) -> None:
+        """Queue the kept samples, apply ``commands``, and hand the updates to the window (lock held)."""
+        session, link = self.session, self.link
+        session.emit_pending()
+        for command in commands:
             session.handle(command)
         link.emit(session.read_updates())
+        self._due = time.monotonic() + self._interval
         if not link.alive:
             self.detach()
+
+    def _flush(self) -> None:
+        """Apply the window's commands and send everything now; detach once the window is gone."""
+        with self._lock:
+            self._send(self.link.commands())
+
+    def flush(self) -> None:
+        """Hand the window every sample taken so far (before a screenshot, say)."""
+        if self.attached:
+            with self._lock:
+                self.session.emit_pending()
+                self.link.emit(self.session.read_updates())
+
+    def _send_leftovers(self) -> None:
+        """Helper thread: send the kept samples once no display step came for `QUIET_S` (the run ended or paused)."""
+        while self.attached:
+            self._wake.wait()  # no GIL held while nothing is left over
+            while self.attached:
+                seen = self._samples
+                time.sleep(QUIET_S)
+                with self._lock:
+                    if not self.session.has_pending:
+                        self._wake.clear()
+                        break
+                    if self._samples == seen and self.attached:
+                        self.session.emit_pending()
+                        self.link.emit(self.session.read_updates())
+                        self._due = time.monotonic() + self._interval
+                        self._wake.clear()
+                        break
 
     # ---------------------------------------------------------- ViewerDriver
 
@@ -76,8 +147,9 @@ class _Driver:
 
     def set_variable(self, name: str) -> None:
         """Show ``name`` (raises ``ValueError`` listing the available ones)."""
-        self.session.switch_variable(name)
-        self._flush()
+        with self._lock:
+            self.session.switch_variable(name)
+            self._flush()
 
     def set_control(self, control_id: str, value: Any) -> None:
         """Apply a control value now, as the window would."""
@@ -90,15 +162,21 @@ class _Driver:
             specs[control_id].validate(value)
         except SceneError as exc:
             raise ValueError(str(exc)) from None
-        self.session.handle(SetControl(control_id=control_id, value=value))
-        self._flush()
+        with self._lock:
+            self.session.handle(SetControl(control_id=control_id, value=value))
+            self._flush()
 
     def detach(self) -> None:
         """Stop sampling: later display events return at once, and no new one is posted."""
         if self.attached:
-            self.attached = False
-            self._init_handler = None
-            self.session.shutdown()
+            with self._lock:
+                if self.link.alive:  # the last samples still reach an open window
+                    self.session.emit_pending()
+                    self.link.emit(self.session.read_updates())
+                self.attached = False
+                self._init_handler = None
+                self.session.shutdown()
+            self._wake.set()  # the helper thread ends
 
 
 def _check_marks(marks: Iterable[Any]) -> list[tuple[Any, str]]:

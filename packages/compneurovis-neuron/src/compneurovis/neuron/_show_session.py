@@ -16,6 +16,7 @@ from compneurovis.core import (
     FieldReplace,
     HistoryCaptureMode,
     SceneError,
+    SessionCommand,
     variable_picker_spec,
 )
 
@@ -26,6 +27,8 @@ from ._variables import model_variables, variable_refs
 from ._voltage_span import time_value
 
 MORPHOLOGY_VIEW_ID = "morphology"
+#: Display steps kept between two sends before they are handed over as one block anyway.
+PENDING_SAMPLES = 256
 
 
 class ShowSession(NeuronSession):
@@ -61,6 +64,12 @@ class ShowSession(NeuronSession):
         self.missing = 0  # segments without the variable (drawn as "no value")
         #: ``(segment, label)`` pairs given to `show`, drawn as marks with the ones found.
         self.marks: list[tuple[Any, str]] = []
+        self._latest: np.ndarray | None = None
+        self._pending = (np.empty(0), np.empty((0, 0)))  # (times, traced rows' values) not yet emitted
+        self._pending_count = 0
+        self._raw: np.ndarray | None = None  # the latest copy of the voltages' storage rows
+        self._latest_order: np.ndarray | None = None  # `_raw[_latest_order]`: the latest values in segment order
+        self._offsets_key: tuple[Any, Any, np.ndarray] | None = None
 
     # ---------------------------------------------------------- presentation
 
@@ -162,21 +171,100 @@ class ShowSession(NeuronSession):
         return self._sample_display()
 
     def advance(self) -> None:
-        """Read the model once and queue the display frame and one history sample.
+        """Read the model once and queue the display frame and one history sample (`sample`, then `emit_pending`).
 
         Unlike a stepping session, a NaN is not an error here: it marks a
         segment without the variable shown (drawn as "no value").
         """
+        self.sample()
+        self.emit_pending()
+
+    def sample(self) -> None:
+        """Read the model once and keep the values; no update is made yet (`emit_pending` makes them).
+
+        What runs at every display step of the user's run, so it does little:
+        one contiguous copy of the voltages' storage rows (put into segment
+        order only when sent) and one row of the traced segments, into arrays
+        made once. The window draws ~30 times a second, so the updates are
+        built only as often as they are sent.
+        """
+        k = self._pending_count
+        if k == PENDING_SAMPLES:  # a long stretch with nothing sent: hand over a block, go on
+            self.emit_pending()
+            k = 0
+        pending_times, pending_rows = self._pending
+        span = self._voltage_span()
+        if span is not None:
+            if span.fill is not None:
+                span.fill()
+            raw = self._raw
+            if raw is None or raw.shape != span.window.shape:
+                raw = self._raw = np.empty(span.window.shape)
+            np.copyto(raw, span.window)
+            self._latest_order = span.offsets
+            np.take(raw, self._traced_offsets(span), out=pending_rows[k])
+            pending_times[k] = self._clock.value
+        else:  # another variable, or no storage view: read through the refs
+            times, values = self._sample_display()
+            self._latest, self._latest_order = values[-1], None
+            pending_rows[k] = values[-1][self._traces.rows]  # type: ignore[union-attr]
+            pending_times[k] = times[-1]
+        self._pending_count = k + 1
+
+    def _traced_offsets(self, span: Any) -> np.ndarray:
+        """Where the traced segments' values sit in ``span``'s window (kept until the span or the rows change)."""
+        rows = self._traces.rows  # type: ignore[union-attr]
+        key = self._offsets_key
+        if key is None or key[0] is not span or key[1] is not rows:
+            self._offsets_key = (span, rows, span.offsets[rows])
+        return self._offsets_key[2]
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether samples were taken since the last `emit_pending`."""
+        return self._pending_count > 0
+
+    def emit_pending(self) -> None:
+        """Queue the latest display frame and the history of every sample taken since the last call."""
+        k = self._pending_count
+        if k == 0:
+            return
         traces = self._traces
-        assert traces is not None, "initialize() must run before advance()"
-        times, values = self._sample_display()
+        assert traces is not None, "initialize() must run before sampling"
+        pending_times, pending_rows = self._pending
+        times = pending_times[:k].copy()
+        rows = pending_rows[:k].astype(np.float32)
+        if self._latest_order is not None:  # read from the storage rows: segment order now
+            self._latest = self._raw[self._latest_order].astype(np.float32)
+        self._pending_count = 0
         self.time = now_sim = float(times[-1])
         now = time.monotonic()
-        self.emit(DisplayFrame(field_id=self.display_field_id(), values=values[-1], sim_time=now_sim,
+        self.emit(DisplayFrame(field_id=self.display_field_id(), values=self._latest, sim_time=now_sim,
                                produced_at=now))
         self.emit(FieldAppend(field_id=self.history_field_id(), append_dim="time",
-                              values=traces.append(times, values), coord_values=times,
+                              values=traces.append_rows(times, rows), coord_values=times,
                               max_length=traces.capacity, sim_time=now_sim, produced_at=now))
+
+    def _fresh_traces(self, rows: list[int]) -> Any:
+        """A new history (the samples taken for the old one are queued first), and an empty pending block."""
+        self.emit_pending()
+        traces = super()._fresh_traces(rows)
+        self._pending = (np.empty(PENDING_SAMPLES), np.empty((PENDING_SAMPLES, len(traces.rows))))
+        self._pending_count = 0
+        return traces
+
+    def handle(self, command: SessionCommand) -> None:
+        """Queue the samples taken so far, then react to ``command`` (it may restart the history)."""
+        self.emit_pending()
+        super().handle(command)
+
+    def add_trace(self, entity_id: str) -> bool:
+        """Start keeping history for ``entity_id`` (the samples taken so far are queued first)."""
+        self.emit_pending()
+        added = super().add_trace(entity_id)
+        if added:
+            self._pending = (self._pending[0], np.empty((PENDING_SAMPLES, len(self._traces.rows))))
+        return added
 
     def apply_control(self, control_id: str, value: Any) -> bool:
         """The variable picker switches what the morphology shows."""

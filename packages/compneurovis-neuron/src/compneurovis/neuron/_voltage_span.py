@@ -218,6 +218,11 @@ class VoltageSpan:
         """A `block` of ``k`` copies of `window` as a new ``(k, n)`` array (owning its memory) in the refs' order."""
         return block.take(self._blocks[block.shape[0]][1], mode="clip")  # flat indices: one take, no reshape
 
+    @property
+    def offsets(self) -> np.ndarray:
+        """Where each ref's value sits in `window`: ``window[offsets]`` is in the refs' order."""
+        return self._offsets
+
     def read(self) -> np.ndarray:
         """The current voltages, ``(n,)`` float64 in the order of the refs given to `build`."""
         if self.fill is not None:

@@ -73,9 +73,11 @@ def test_core_demo_screenshot_headless(tmp_path):
 @pytest.mark.requires("qt", "neuron")
 def test_neuron_demo_and_swc_view_headless(tmp_path):
     out = tmp_path / "demo.png"
-    result = cnv("demo", "neuron-swc", "--screenshot", str(out), "--after", "0.5", env={"DISPLAY": ""})
+    result = cnv("demo", "neuron-swc", "--screenshot", str(out), "--after", "0.5",
+                 env={"DISPLAY": "", "XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 10_000
+    assert not (tmp_path / "cache" / "compneurovis" / "scenes").exists()  # a screenshot is never of a preview
     from importlib.resources import files
 
     swc = Path(str(files("compneurovis.core") / "data" / "ca1_n120.swc"))
@@ -181,3 +183,44 @@ def test_a_demo_reaches_the_window_as_a_factory_that_leaves_importing_the_backen
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("no demo named 'no-such-demo'; installed: ")
+
+
+def _scenes(factory, count, timeout=120.0):
+    """The first ``count`` Scenes a worker running ``factory`` sends."""
+    import time
+
+    from compneurovis.core import SceneReady, WorkerTransport
+
+    scenes, deadline = [], time.monotonic() + timeout
+    with WorkerTransport(factory).start() as transport:
+        while len(scenes) < count and time.monotonic() < deadline:
+            scenes += [u.scene for u in transport.poll(0.05) if isinstance(u, SceneReady)]
+    assert len(scenes) >= count, f"{len(scenes)} Scenes in {timeout:g} s"
+    return scenes[:count]
+
+
+@pytest.mark.requires("neuron")
+def test_a_demo_shows_its_last_starts_first_scene_while_it_starts(tmp_path, monkeypatch):
+    import numpy as np
+
+    from compneurovis.launcher import PREVIEW_STATUS, demo_session
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the worker inherits it
+    factory = demo_session("neuron-hh")
+    assert factory.startup_scene() is None  # never started here
+    (first,) = _scenes(factory, 1)
+    kept = list((tmp_path / "compneurovis" / "scenes").glob("neuron-hh-*.cnv"))
+    assert len(kept) == 1 and first.status != PREVIEW_STATUS
+    preview, own = _scenes(factory, 2)
+    assert preview.status == PREVIEW_STATUS and own.status != PREVIEW_STATUS
+    assert list(preview.geometries) == list(own.geometries)
+    for key, geometry in own.geometries.items():
+        assert preview.geometries[key].entity_ids == geometry.entity_ids
+        np.testing.assert_array_equal(preview.geometries[key].start, geometry.start)
+    assert list(preview.views) == list(own.views) and list(preview.controls) == list(own.controls)
+    # a damaged preview is dropped and removed; the start goes on without one
+    kept[0].write_bytes(b"not a scene")
+    assert factory.startup_scene() is None and not kept[0].exists()
+    # without previews (what `demo --screenshot` uses) nothing is read or written
+    (only,) = _scenes(demo_session("neuron-hh", preview=False), 1)
+    assert only.status != PREVIEW_STATUS and not kept[0].exists()

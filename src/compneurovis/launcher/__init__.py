@@ -6,7 +6,15 @@ install hint, not an ImportError.
 """
 
 from ._cli import main, run
-from ._discovery import DemoSession, LauncherError, demo_session, find_demo, installed_demos, swc_session_factory
+from ._discovery import (
+    PREVIEW_STATUS,
+    DemoSession,
+    LauncherError,
+    demo_session,
+    find_demo,
+    installed_demos,
+    swc_session_factory,
+)
 
-__all__ = ["DemoSession", "LauncherError", "demo_session", "find_demo", "installed_demos", "main", "run",
-           "swc_session_factory"]
+__all__ = ["PREVIEW_STATUS", "DemoSession", "LauncherError", "demo_session", "find_demo", "installed_demos", "main",
+           "run", "swc_session_factory"]

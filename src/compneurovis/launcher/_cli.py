@@ -172,7 +172,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         if args.name is None:
             return _list_demos()
-        session = demo_session(args.name)  # an unknown demo is refused here (before mpiexec starts)
+        # an unknown demo is refused here (before mpiexec starts); a screenshot shows the session, not a preview
+        session = demo_session(args.name, preview=args.screenshot is None)
         if args.ranks is not None:
             return _mpi.run_demo_on_ranks(args.name, args, _open)
         return _open(session, args)  # the worker imports the backend, the window need not

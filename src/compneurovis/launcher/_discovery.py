@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any
+
+from compneurovis.core import Scene, SceneError, SceneReady, decode, encode
+
+log = logging.getLogger("compneurovis.launcher")
 
 #: Demos each extra provides: shown as install hints when they are missing.
 KNOWN_DEMOS = {
@@ -19,6 +28,13 @@ KNOWN_DEMOS = {
     "jaxley-fit": "jaxley",
 }
 DEMO_GROUP = "compneurovis.demos"
+#: The status line of a demo's preview (its last start's first Scene).
+PREVIEW_STATUS = "starting: this is the first frame of the last start; the model is being built"
+#: Larger first Scenes are not kept as previews.
+MAX_PREVIEW_BYTES = 64 * 2**20
+#: Distributions whose versions key a preview.
+PREVIEW_DISTRIBUTIONS = ("compneurovis", "compneurovis-core", "compneurovis-neuron", "compneurovis-jaxley",
+                         "neuron", "jaxley", "jax", "numpy")
 SWC_GROUP = "compneurovis.swc_viewers"
 
 
@@ -43,26 +59,95 @@ class DemoSession:
     it; so only the worker imports the backend (Jaxley brings JAX: about 3 s
     and 250 MiB that the window would otherwise carry for nothing).
 
+    With ``preview``, the worker first sends the demo's first Scene from its
+    last start (`startup_scene`, kept by `remember_scene` in the user's cache
+    folder, ``$XDG_CACHE_HOME/compneurovis/scenes``), so the window shows the
+    cell while the backend loads and the model builds; the session's own
+    Scene replaces it. A preview is kept per demo and per installed version
+    of CompNeuroVis, NEURON, Jaxley, JAX and Python; one that cannot be read
+    is removed.
+
     Attributes:
         name: The demo's name.
         value: Its entry point, ``"module:SessionClass"``.
+        preview: Show the last start's first Scene while the session starts.
     """
 
     name: str
     value: str
+    preview: bool = True
 
     def __call__(self) -> Any:
         """Import the demo's session class and make the session."""
         return EntryPoint(name=self.name, value=self.value, group=DEMO_GROUP).load()()
 
+    def startup_scene(self) -> Scene | None:
+        """The first Scene of this demo's last start, marked as a preview, or ``None``."""
+        path = self._preview_path()
+        if path is None or not path.is_file():
+            return None
+        try:
+            updates = decode(path.read_bytes())
+            scene = updates[0].scene if len(updates) == 1 and isinstance(updates[0], SceneReady) else None
+            if scene is None:
+                raise SceneError("not one SceneReady")
+        except (OSError, SceneError) as exc:
+            log.warning("ignoring the preview %s (%s)", path, exc)
+            path.unlink(missing_ok=True)
+            return None
+        scene.status = PREVIEW_STATUS
+        return scene
 
-def demo_session(name: str) -> DemoSession:
+    def remember_scene(self, scene: Scene) -> None:
+        """Keep ``scene`` (the session's first) as the next start's preview; nothing if it cannot be written."""
+        path = self._preview_path()
+        if path is None:
+            return
+        data = encode([SceneReady(scene=scene)])
+        if len(data) > MAX_PREVIEW_BYTES:
+            return
+        tmp: Path | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+                tmp = Path(f.name)
+                f.write(data)
+            os.replace(tmp, path)  # two starts at once: each writes whole files, the last one stays
+        except OSError as exc:
+            log.info("could not keep the preview %s (%s)", path, exc)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+
+    def _preview_path(self) -> Path | None:
+        if not self.preview:
+            return None
+        key = hashlib.sha256(repr((self.name, self.value, sys.version, _versions())).encode()).hexdigest()[:24]
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache / "compneurovis" / "scenes" / f"{self.name}-{key}.cnv"
+
+
+def _versions() -> tuple[str, ...]:
+    """Installed versions of what builds a demo's Scene (``-`` for those absent)."""
+    found = []
+    for dist in PREVIEW_DISTRIBUTIONS:
+        try:
+            found.append(version(dist))
+        except PackageNotFoundError:
+            found.append("-")
+    return tuple(found)
+
+
+def demo_session(name: str, *, preview: bool = True) -> DemoSession:
     """A factory of demo ``name``'s session that leaves importing the backend to the worker.
+
+    Args:
+        name: The demo.
+        preview: Show the first Scene of the demo's last start while it starts (see `DemoSession`).
 
     Raises:
         LauncherError: If no installed demo has that name (with an install hint where one helps).
     """
-    return DemoSession(name, _demo_entry(name).value)
+    return DemoSession(name, _demo_entry(name).value, preview)
 
 
 def find_demo(name: str) -> Any:

@@ -79,7 +79,7 @@ from ._replay import ReplaySession
 from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
 from ._segment_marks import MARK_KINDS, SegmentMark
-from ._session import BufferedSession, Session
+from ._session import BufferedSession, Session, remember_scene_of, startup_scene_of
 from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
@@ -205,12 +205,14 @@ __all__ = [
     "population_field",
     "read_recording",
     "register_type",
+    "remember_scene_of",
     "section_type",
     "serve",
     "section_type_field",
     "spike_append",
     "spike_field",
     "spikes_by_cell",
+    "startup_scene_of",
     "threshold_crossings",
     "to_plain",
     "variable_picker_spec",

@@ -39,7 +39,7 @@ from ._net_wire import (
     version_mismatch,
 )
 from ._protocol import PROTOCOL_VERSION, Error, SceneReady, SessionCommand
-from ._session import Session
+from ._session import Session, remember_scene_of, startup_scene_of
 
 log = logging.getLogger("compneurovis.remote")
 
@@ -216,15 +216,14 @@ class SessionServer:
         switch = sys.getswitchinterval()
         sys.setswitchinterval(min(switch, 0.0005))
         try:
-            startup = getattr(self.factory, "startup_scene", None)
-            if isinstance(self.factory, type) and startup is not None:
-                scene = startup()
-                if scene is not None:
-                    self.hub.publish([SceneReady(scene=scene)])
+            scene = startup_scene_of(self.factory)
+            if scene is not None:
+                self.hub.publish([SceneReady(scene=scene)])
             session = self.factory()
             scene = session.initialize()
             if scene is not None:
                 self.hub.publish([SceneReady(scene=scene)])
+                remember_scene_of(self.factory, scene)
             self.hub.publish(session.read_updates())
             while not self._stop.is_set():
                 wait = 0.0 if session.is_live() else session.idle_sleep()

@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
+from typing import Any
 
 from ._protocol import SessionCommand, SessionUpdate
 from ._scene import Scene
+
+
+def startup_scene_of(factory: Any) -> Scene | None:
+    """The Scene to show while ``factory``'s session starts: its ``startup_scene()``, if it has one.
+
+    A `Session` class has the classmethod; a factory object (the launcher's
+    ``DemoSession``) may have the method. Transports call this before they
+    call the factory.
+    """
+    startup = getattr(factory, "startup_scene", None)
+    return startup() if callable(startup) else None
+
+
+def remember_scene_of(factory: Any, scene: Scene) -> None:
+    """Hand the session's first ``scene`` to ``factory.remember_scene``, if it has one (for the next start)."""
+    remember = getattr(factory, "remember_scene", None)
+    if callable(remember):
+        remember(scene)
 
 
 class Session(ABC):

@@ -25,7 +25,7 @@ from ._coalesce import UpdateCoalescer
 from ._codec import decode, encode
 from ._parent_watch import ParentWatch
 from ._protocol import Error, SceneReady, SessionCommand, SessionUpdate, StopSession
-from ._session import Session
+from ._session import Session, remember_scene_of, startup_scene_of
 
 SessionFactory = Callable[[], Session]
 
@@ -91,17 +91,16 @@ def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, ker
     session: Session | None = None
     fatal: Error | None = None
     try:
-        startup = getattr(factory, "startup_scene", None)
-        if isinstance(factory, type) and startup is not None:
-            with watch.guard():
-                scene = startup()
-            if scene is not None:
-                outbox.put([SceneReady(scene=scene)])
+        with watch.guard():
+            scene = startup_scene_of(factory)
+        if scene is not None:
+            outbox.put([SceneReady(scene=scene)])
         with watch.guard():
             session = factory()
             scene = session.initialize()
         if scene is not None:
             outbox.put([SceneReady(scene=scene)])
+            remember_scene_of(factory, scene)
         outbox.put(session.read_updates())
         stop = False
         while not stop and not outbox.broken and not watch.gone.is_set():

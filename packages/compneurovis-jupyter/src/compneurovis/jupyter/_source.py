@@ -33,6 +33,8 @@ from compneurovis.core import (
     WorkerTransport,
     connect,
     is_remote_url,
+    remember_scene_of,
+    startup_scene_of,
 )
 
 
@@ -97,15 +99,14 @@ class ThreadTransport:
     def _run(self) -> None:
         session: Session | None = None
         try:
-            startup = getattr(self.factory, "startup_scene", None)
-            if isinstance(self.factory, type) and startup is not None:
-                scene = startup()
-                if scene is not None:
-                    self._put([SceneReady(scene=scene)])
+            scene = startup_scene_of(self.factory)
+            if scene is not None:
+                self._put([SceneReady(scene=scene)])
             session = self.factory()
             scene = session.initialize()
             if scene is not None:
                 self._put([SceneReady(scene=scene)])
+                remember_scene_of(self.factory, scene)
             self._put(session.read_updates())
             while not self._stop.is_set():
                 wait = 0.0 if session.is_live() else session.idle_sleep()

@@ -19,13 +19,17 @@ class FramePacer:
     Args:
         budget: Seconds of drawing one step may take; a view that would push
             the step past it waits for the next step (the first view of a
-            step is always drawn, so nothing starves).
+            step is always drawn, so nothing starves). The default keeps a
+            slow view alone in its step: on software GL the CA1 morphology
+            takes 15-35 ms, and drawing the plots after it in the same step
+            (then painting them) stalled the event loop for 50-100 ms many
+            times a second (`bench_live`).
         max_busy: Largest share of wall time one view may spend drawing; its
             refresh interval is stretched to ``cost / max_busy`` when needed.
         smoothing: Weight of a new sample in the running average.
     """
 
-    def __init__(self, budget: float = 0.030, max_busy: float = 0.5, smoothing: float = 0.3) -> None:
+    def __init__(self, budget: float = 0.012, max_busy: float = 0.5, smoothing: float = 0.3) -> None:
         self.budget = budget
         self.max_busy = max_busy
         self.smoothing = smoothing

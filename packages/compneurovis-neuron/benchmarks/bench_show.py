@@ -8,8 +8,8 @@ h.continuerun(sim_ms)`` bare, then the same with a `show()` window attached
 opened before and closed after the timed run, so only the run is timed.
 Bare and attached runs alternate ``repeats`` times and the best of each is
 kept. Prints both throughputs (simulated ms per wall-clock second), every
-paired ratio and the ratio of the bests (target >= 0.85); and the same ratio
-in this process's CPU time (what sampling costs the run itself, apart from
+paired ratio, their median, and the ratio of the bests (target >= 0.85); and
+the same ratios in this process's CPU time (what sampling costs the run itself, apart from
 the window process competing for the cores of a small machine).
 
     python packages/compneurovis-neuron/benchmarks/bench_show.py [sim_ms] [repeats] [display_dt]
@@ -38,7 +38,7 @@ def timed_run(sim_ms: float) -> tuple[float, float]:
     return sim_ms / (time.perf_counter() - start), sim_ms / (time.process_time() - cpu)
 
 
-def main(sim_ms: float = 200.0, repeats: int = 5, display_dt: float = DEFAULT_DISPLAY_DT) -> float:
+def main(sim_ms: float = 200.0, repeats: int = 9, display_dt: float = DEFAULT_DISPLAY_DT) -> float:
     model = CA1Session()
     model.initialize()  # builds the cell in h; from here on only h is used, as in a user's script
     h.dt = 0.025
@@ -80,5 +80,5 @@ def main(sim_ms: float = 200.0, repeats: int = 5, display_dt: float = DEFAULT_DI
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(float(args[0]) if args else 200.0, int(args[1]) if len(args) > 1 else 5,
+    main(float(args[0]) if args else 200.0, int(args[1]) if len(args) > 1 else 9,
          float(args[2]) if len(args) > 2 else DEFAULT_DISPLAY_DT)

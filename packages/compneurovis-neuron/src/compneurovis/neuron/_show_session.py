@@ -35,8 +35,9 @@ class ShowSession(NeuronSession):
     """The session behind `show`: the user's sections, read at each display step.
 
     NEURON is advanced by the user's own ``h.run()`` / ``h.continuerun()``;
-    `step` only reads the current values (`advance` is called from a
-    ``cvode.event`` at every display step). Sections are never deleted.
+    `step` only reads the current values. `show()` calls `sample` from a
+    ``cvode.event`` at every display step and `emit_pending` when the window
+    is due an update (`advance` does both). Sections are never deleted.
 
     Args:
         sections: The sections to show.

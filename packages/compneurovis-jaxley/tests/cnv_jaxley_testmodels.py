@@ -95,5 +95,9 @@ class ReportsJaxConfig(TinyHH):
         x = jax.numpy.ones(3)  # computed after the model: what a session's arrays get
         worker = os.environ.get("COMPNEUROVIS_WORKER")
         cache = jax.config.jax_compilation_cache_dir
-        self.emit(Status(message=f"{os.environ.get('XLA_FLAGS', '')}|{x.dtype}|{worker}|{cache}"))
+        cpus = len(os.sched_getaffinity(0))
+        xla = {tid: os.sched_getaffinity(int(tid)) for tid in os.listdir("/proc/self/task")
+               if open(f"/proc/self/task/{tid}/comm").read().startswith("tf_")}  # XLA's own threads
+        xla_cpus = len(set().union(*xla.values())) if xla else 0
+        self.emit(Status(message=f"{os.environ.get('XLA_FLAGS', '')}|{x.dtype}|{worker}|{cache}|{cpus}|{xla_cpus}"))
         return scene

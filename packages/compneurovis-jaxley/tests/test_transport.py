@@ -75,8 +75,10 @@ def test_worker_runs_jax_in_double_precision_on_one_xla_thread_with_a_cache(tmp_
         seen = _collect(transport, lambda s: any(isinstance(u, Status) and "|" in u.message for u in s))
         _collect(transport, lambda s: sum(isinstance(u, DisplayFrame) for u in s) >= 3)  # it steps
     report = next(u.message for u in seen if isinstance(u, Status) and "|" in u.message)
-    flags, dtype, worker, cache = report.split("|")
+    flags, dtype, worker, cache, cpus, xla_cpus = report.split("|")
     assert worker == "1"
+    # one CPU for the whole worker, XLA's thread pool included (its flags alone no longer bound it)
+    assert int(cpus) == 1 and int(xla_cpus) <= 1, report
     assert dtype == "float64"
     assert "intra_op_parallelism_threads=1" in flags and "--xla_cpu_multi_thread_eigen=false" in flags
     assert cache == str(tmp_path)

@@ -88,8 +88,10 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
             JAX's float32 default.
         worker_xla_threads: In a CompNeuroVis worker process (where `run_app`
             runs sessions), XLA's CPU thread pool gets this many threads,
-            set before JAX starts (class attribute, ``1``; ``None`` leaves
-            XLA's default of one per core). Models of a few hundred
+            set before JAX starts, and the process is kept on as many CPUs
+            (``os.sched_setaffinity``, where the OS has it: XLA's flags alone
+            no longer bound its threads) (class attribute, ``1``; ``None``
+            leaves XLA's default of one per core, on every CPU). Models of a few hundred
             compartments step as fast on one thread, and the other cores
             stay free to draw the window.
         worker_compilation_cache: In a CompNeuroVis worker process, JAX's
@@ -350,6 +352,24 @@ def _limit_xla_threads(threads: int) -> None:
         return  # the user chose
     extra = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} intra_op_parallelism_threads={threads}"
     os.environ["XLA_FLAGS"] = f"{flags} {extra}".strip()
+    _keep_to_cpus(threads)
+
+
+def _keep_to_cpus(count: int) -> None:
+    """Keep this process (its threads made from now on: XLA's) on ``count`` of its CPUs, where the OS allows.
+
+    XLA's CPU client starts a thread pool of one thread per core whatever
+    ``XLA_FLAGS`` say (JAX 0.10); on a small machine those threads then take
+    the cores the window draws on. Which CPUs follows the process id, so two
+    sessions at once are likely to get different ones.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) <= count:
+        return
+    first = os.getpid() % len(cpus)
+    os.sched_setaffinity(0, [cpus[(first + i) % len(cpus)] for i in range(count)])
 
 
 def _use_compilation_cache(folder: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -126,6 +127,7 @@ class DemoSession:
         return cache / "compneurovis" / "scenes" / f"{self.name}-{key}.cnv"
 
 
+@functools.cache
 def _versions() -> tuple[str, ...]:
     """Installed versions of what builds a demo's Scene (``-`` for those absent)."""
     found = []

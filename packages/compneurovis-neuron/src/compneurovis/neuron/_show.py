@@ -100,14 +100,18 @@ class _Driver:
 
     def _send(self, commands: list[Any]) -> None:
         """Queue the kept samples, apply ``commands``, and hand the updates to the window (lock held)."""
-        session, link = self.session, self.link
-        session.emit_pending()
+        self.session.emit_pending()  # the samples before the commands, which may restart the history
         for command in commands:
-            session.handle(command)
-        link.emit(session.read_updates())
-        self._due = time.monotonic() + self._interval
-        if not link.alive:
+            self.session.handle(command)
+        self._hand_over()
+        if not self.link.alive:
             self.detach()
+
+    def _hand_over(self) -> None:
+        """Queue the kept samples and give the window every update made (lock held)."""
+        self.session.emit_pending()
+        self.link.emit(self.session.read_updates())
+        self._due = time.monotonic() + self._interval
 
     def _flush(self) -> None:
         """Apply the window's commands and send everything now; detach once the window is gone."""
@@ -118,8 +122,7 @@ class _Driver:
         """Hand the window every sample taken so far (before a screenshot, say)."""
         if self.attached:
             with self._lock:
-                self.session.emit_pending()
-                self.link.emit(self.session.read_updates())
+                self._send([])
 
     def _send_leftovers(self) -> None:
         """Helper thread: send the kept samples once no display step came for `QUIET_S` (the run ended or paused)."""
@@ -129,13 +132,9 @@ class _Driver:
                 seen = self._samples
                 time.sleep(QUIET_S)
                 with self._lock:
-                    if not self.session.has_pending:
-                        self._wake.clear()
-                        break
-                    if self._samples == seen and self.attached:
-                        self.session.emit_pending()
-                        self.link.emit(self.session.read_updates())
-                        self._due = time.monotonic() + self._interval
+                    if self.attached and self.session.has_pending and self._samples == seen:
+                        self._hand_over()  # not `_send`: this thread never detaches (that touches NEURON)
+                    if not self.session.has_pending:  # sent now, or by a display step meanwhile
                         self._wake.clear()
                         break
 
@@ -171,8 +170,7 @@ class _Driver:
         if self.attached:
             with self._lock:
                 if self.link.alive:  # the last samples still reach an open window
-                    self.session.emit_pending()
-                    self.link.emit(self.session.read_updates())
+                    self._hand_over()
                 self.attached = False
                 self._init_handler = None
                 self.session.shutdown()

@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.requires("launcher")
 
@@ -224,3 +226,39 @@ def test_a_demo_shows_its_last_starts_first_scene_while_it_starts(tmp_path, monk
     # without previews (what `demo --screenshot` uses) nothing is read or written
     (only,) = _scenes(demo_session("neuron-hh", preview=False), 1)
     assert only.status != PREVIEW_STATUS and not kept[0].exists()
+
+
+@given(data=st.one_of(st.binary(max_size=512),
+                      st.builds(lambda cut, flip: _status_bytes(cut, flip), st.integers(0, 400), st.integers(0, 400))))
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_bytes_in_a_preview_file_are_a_scene_or_dropped(tmp_path, data):
+    from compneurovis.core import Scene
+    from compneurovis.launcher import PREVIEW_STATUS, DemoSession
+
+    factory = DemoSession("fitzhugh-nagumo", "compneurovis.core.examples:Nothing")  # never called here
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path)
+    try:
+        path = factory._preview_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        scene = factory.startup_scene()  # never raises
+    finally:
+        if before is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = before
+    if scene is None:
+        assert not path.exists()  # an unreadable preview is removed
+    else:
+        assert isinstance(scene, Scene) and scene.status == PREVIEW_STATUS
+
+
+def _status_bytes(cut, flip):
+    """A real protocol message that is not a SceneReady, truncated at ``cut`` with byte ``flip`` changed."""
+    from compneurovis.core import Status, encode
+
+    raw = bytearray(encode([Status(message="not a scene")]))
+    if raw:
+        raw[flip % len(raw)] ^= 0x5A
+    return bytes(raw[:cut]) if cut < len(raw) else bytes(raw)

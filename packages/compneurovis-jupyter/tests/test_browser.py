@@ -200,7 +200,7 @@ def test_jupyter_shows_live_frames_traces_a_click_and_follows_a_slider(lab, tmp_
 
 @pytest.mark.slow
 def test_neuron_show_in_jupyterlab_sends_frames_while_its_cell_runs(tmp_path):
-    """``show()`` then ``h.continuerun(3000)`` in the next cell: the picture changes while the kernel is busy."""
+    """``show()`` then ``h.continuerun(12000)`` in the next cell: the picture changes while the kernel is busy."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

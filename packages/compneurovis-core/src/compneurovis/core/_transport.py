@@ -30,14 +30,28 @@ from ._session import Session, remember_scene_of, startup_scene_of
 SessionFactory = Callable[[], Session]
 
 
+#: Shortest wall-clock interval, in seconds, between two messages from a worker to its frontend.
+SEND_INTERVAL_S = 1 / 60
+
+
 class _Outbox:
-    """Pending updates of the worker, drained by the sender thread."""
+    """Pending updates of the worker, drained by the sender thread.
+
+    The thread sends at most one message per `SEND_INTERVAL_S`: a NEURON
+    session makes a display frame every few hundred microseconds, and each
+    message costs both processes (encoding, a pipe write, decoding) while a
+    window shows at most about 30 frames a second. What arrives in between
+    is merged (`UpdateCoalescer`: the latest frame, the history appended in
+    order), so nothing a viewer shows is lost, only sent later by at most
+    that interval.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._pending: list[SessionUpdate] = []
         self._cond = threading.Condition()
         self._closed = False
+        self._idle = False  # the sender thread waits for updates (not for its next send time)
         self.broken = False
         self.failure: BaseException | None = None
         self._coalescer = UpdateCoalescer()
@@ -50,16 +64,25 @@ class _Outbox:
                 self._pending.extend(updates)
                 if len(self._pending) > 256:  # consumer is behind: keep memory bounded
                     self._pending = self._coalescer.coalesce(self._pending)
-                self._cond.notify()
+                if self._idle:
+                    self._cond.notify()
 
     def _run(self) -> None:
+        due = 0.0  # monotonic time before which nothing more is sent
         while True:
             with self._cond:
                 while not self._pending and not self._closed:
+                    self._idle = True
                     self._cond.wait()
+                self._idle = False
+            left = due - time.monotonic()
+            if left > 0 and not self._closed:
+                time.sleep(left)  # what comes meanwhile is merged into this message; no wake-up per put
+            with self._cond:
                 if not self._pending and self._closed:
                     return
                 batch, self._pending = self._coalescer.coalesce(self._pending), []
+            due = time.monotonic() + SEND_INTERVAL_S
             try:
                 self._conn.send_bytes(encode(batch))
             except BaseException as exc:  # noqa: BLE001 - reported by the main loop

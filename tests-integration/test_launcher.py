@@ -228,6 +228,25 @@ def test_a_demo_shows_its_last_starts_first_scene_while_it_starts(tmp_path, monk
     assert only.status != PREVIEW_STATUS and not kept[0].exists()
 
 
+@pytest.mark.requires("jaxley")
+def test_a_first_start_of_the_jaxley_swc_demo_shows_the_swc_points_before_jaxley_builds_the_cell(tmp_path,
+                                                                                                 monkeypatch):
+    import numpy as np
+
+    from compneurovis.launcher import PREVIEW_PREFIX, demo_session, is_preview
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no preview kept, and an empty JAX cache in the worker
+    preview, own = _scenes(demo_session("jaxley-swc"), 2, timeout=240.0)
+    assert is_preview(preview) and preview.status.startswith(PREVIEW_PREFIX) and "SWC" in preview.status
+    assert not is_preview(own)
+    # the same cell in the same place: the SWC points span exactly what Jaxley's compartments span
+    np.testing.assert_allclose(np.vstack(preview.geometries["morphology"].bounds()),
+                               np.vstack(own.geometries["morphology"].bounds()))
+    assert preview.title == own.title
+    # a screenshot (no previews) never gets it
+    assert demo_session("jaxley-swc", preview=False).startup_scene() is None
+
+
 @given(data=st.one_of(st.binary(max_size=512),
                       st.builds(lambda cut, flip: _status_bytes(cut, flip), st.integers(0, 400), st.integers(0, 400))))
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -121,7 +121,7 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
     from PyQt6.QtCore import QTimer
 
     from compneurovis.core import InvokeAction, SceneReady
-    from compneurovis.launcher import PREVIEW_STATUS
+    from compneurovis.launcher import is_preview
     from compneurovis.qt import FrameLoop, View3DDrawing, run_app
 
     gui = psutil.Process()
@@ -151,7 +151,7 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
             if "scene_s" not in result and window.scene is not None:
                 result["scene_s"] = time.time() - started
             if "session_scene_s" not in result and any(
-                    isinstance(u, SceneReady) and u.scene.status != PREVIEW_STATUS for u in updates):
+                    isinstance(u, SceneReady) and not is_preview(u.scene) for u in updates):
                 result["session_scene_s"] = time.time() - started  # not the preview: the session's own
             if state["measuring"]:
                 took = time.perf_counter() - start

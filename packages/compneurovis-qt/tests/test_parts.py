@@ -72,6 +72,21 @@ def test_trace_plot_labels_rolling_window_and_nan_gaps(qtbot):
     assert set(plot.curves) == {"seg0"}
 
 
+def test_trace_plot_of_a_history_with_nothing_traced_yet(qtbot):
+    """A Scene whose history has no series (nothing traced, no sample yet) draws an empty plot, then the curves."""
+    geometry = line_geometry(3)
+    plot = TracePlot(LinePlotViewSpec(id="t", field_id="h", series_dim="segment", geometry_id="morph"))
+    qtbot.addWidget(plot)
+    empty = Field("h", np.zeros((0, 0), np.float32), ("time", "segment"),
+                  {"time": np.zeros(0), "segment": np.array([], dtype=str)})
+    plot.update_from(empty, geometry)  # raised "cannot reshape array of size 0"
+    assert plot.curves == {}
+    traced = Field("h", np.array([[-70.0], [-65.0]], np.float32), ("time", "segment"),
+                   {"time": np.array([0.0, 0.1]), "segment": np.array(["seg1"])})
+    plot.update_from(traced, geometry)
+    assert set(plot.curves) == {"seg1"}
+
+
 def test_surface_renderer_draws_a_warped_grid():
     grid = GridGeometry("g", np.linspace(-1, 1, 30), np.linspace(-1, 1, 20))
     x, y = np.meshgrid(grid.x, grid.y, indexing="ij")

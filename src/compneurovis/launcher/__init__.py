@@ -7,14 +7,16 @@ install hint, not an ImportError.
 
 from ._cli import main, run
 from ._discovery import (
+    PREVIEW_PREFIX,
     PREVIEW_STATUS,
     DemoSession,
     LauncherError,
     demo_session,
     find_demo,
     installed_demos,
+    is_preview,
     swc_session_factory,
 )
 
-__all__ = ["PREVIEW_STATUS", "DemoSession", "LauncherError", "demo_session", "find_demo", "installed_demos", "main",
-           "run", "swc_session_factory"]
+__all__ = ["PREVIEW_PREFIX", "PREVIEW_STATUS", "DemoSession", "LauncherError", "demo_session", "find_demo",
+           "installed_demos", "is_preview", "main", "run", "swc_session_factory"]

@@ -29,8 +29,10 @@ KNOWN_DEMOS = {
     "jaxley-fit": "jaxley",
 }
 DEMO_GROUP = "compneurovis.demos"
+#: How the status line of every preview begins.
+PREVIEW_PREFIX = "starting: "
 #: The status line of a demo's preview (its last start's first Scene).
-PREVIEW_STATUS = "starting: this is the first frame of the last start; the model is being built"
+PREVIEW_STATUS = f"{PREVIEW_PREFIX}this is the first frame of the last start; the model is being built"
 #: Larger first Scenes are not kept as previews.
 MAX_PREVIEW_BYTES = 64 * 2**20
 #: Distributions whose versions key a preview.
@@ -83,10 +85,18 @@ class DemoSession:
         return EntryPoint(name=self.name, value=self.value, group=DEMO_GROUP).load()()
 
     def startup_scene(self) -> Scene | None:
-        """The first Scene of this demo's last start, marked as a preview, or ``None``."""
+        """The first Scene of this demo's last start, marked as a preview; else the demo's own preview, if any.
+
+        A demo class may offer a quick picture for a start with no preview kept
+        (the first start, or after an upgrade): a classmethod ``preview_scene()``
+        returning a Scene or ``None`` (the Jaxley SWC demo draws its SWC points
+        while Jaxley builds the cell). Nothing without ``preview``.
+        """
         path = self._preview_path()
-        if path is None or not path.is_file():
+        if path is None:
             return None
+        if not path.is_file():
+            return self._own_preview()
         try:
             updates = decode(path.read_bytes())
             scene = updates[0].scene if len(updates) == 1 and isinstance(updates[0], SceneReady) else None
@@ -95,8 +105,19 @@ class DemoSession:
         except (OSError, SceneError) as exc:
             log.warning("ignoring the preview %s (%s)", path, exc)
             path.unlink(missing_ok=True)
-            return None
+            return self._own_preview()
         scene.status = PREVIEW_STATUS
+        return scene
+
+    def _own_preview(self) -> Scene | None:
+        try:
+            own = getattr(EntryPoint(name=self.name, value=self.value, group=DEMO_GROUP).load(), "preview_scene", None)
+            scene = own() if callable(own) else None
+        except Exception as exc:  # noqa: BLE001 - the session itself reports what is wrong, better
+            log.warning("no preview of demo %s (%s: %s)", self.name, type(exc).__name__, exc)
+            return None
+        if scene is not None:
+            scene.status = f"{PREVIEW_PREFIX}{scene.status or 'the model is being built'}"
         return scene
 
     def remember_scene(self, scene: Scene) -> None:
@@ -125,6 +146,11 @@ class DemoSession:
         key = hashlib.sha256(repr((self.name, self.value, sys.version, _versions())).encode()).hexdigest()[:24]
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         return cache / "compneurovis" / "scenes" / f"{self.name}-{key}.cnv"
+
+
+def is_preview(scene: Scene) -> bool:
+    """Whether ``scene`` is a preview a `DemoSession` sent while its session started (not the session's own)."""
+    return scene.status.startswith(PREVIEW_PREFIX)
 
 
 @functools.cache

@@ -142,6 +142,8 @@ class TracePlot(pg.PlotWidget):
         chosen = _chosen(keys, preferred)
         rows = np.take(f.values, chosen, axis=series_axis)  # a copy of the drawn series only
         values = np.moveaxis(rows, [series_axis, f.axis(spec.x_dim)], [0, 1]).astype(np.float64, copy=False)
+        if not chosen:  # no series yet (nothing traced): an empty plot, not a reshape of nothing
+            return [], x, np.empty((0, x.size))
         return [keys[i] for i in chosen], x, values.reshape(len(chosen), -1)
 
     def update_from(self, f: Field, geometry: MorphologyGeometry | None,

@@ -20,8 +20,8 @@ import jax.numpy as jnp
 import jaxley as jx
 from jaxley.channels import HH
 
-from compneurovis.core import ControlSpec, ScalarValueSpec
-from compneurovis.jaxley import JaxleySession
+from compneurovis.core import ControlSpec, ScalarValueSpec, Scene
+from compneurovis.jaxley import JaxleySession, swc_preview_scene
 
 from .._swc_cache import read_swc_cached
 from ._headless import frames_argument, run_headless
@@ -54,6 +54,11 @@ class SwcCellSession(JaxleySession):
         kwargs.setdefault("display_dt", 1.0)
         kwargs.setdefault("title", "Jaxley: CA1 cell from SWC")
         super().__init__(**kwargs)
+
+    @classmethod
+    def preview_scene(cls) -> Scene:
+        """The SWC's points, grey, for the launcher to show while Jaxley builds the cell (see `swc_preview_scene`)."""
+        return swc_preview_scene(swc_path(), title="Jaxley: CA1 cell from SWC", cell_name="ca1")
 
     def build_cells(self) -> jx.Cell:
         """Read the sample SWC with Jaxley's reader (kept beside JAX's compilation cache, if any)."""

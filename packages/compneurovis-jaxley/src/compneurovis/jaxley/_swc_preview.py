@@ -43,7 +43,7 @@ def swc_preview_scene(path: str | Path, *, title: str = "CompNeuroVis", cell_nam
 
     try:
         nodes = to_swc_graph(str(path)).nodes(data=True)
-    except Exception as exc:  # noqa: BLE001 - Jaxley's reader raises whatever its parsing met
+    except Exception as exc:  # Jaxley's reader raises whatever its parsing met
         raise ValueError(f"{path}: Jaxley's SWC reader failed ({type(exc).__name__}: {exc})") from exc
     ids = np.array([int(key) for key, _ in nodes])
     data = [d for _, d in nodes]

@@ -223,7 +223,7 @@ def test_rebuild_with_a_resize_render_still_queued(window, qtbot):
     window.resize(1100, 700)  # resize events queue QTimer.singleShot(0, render) in each 3-D panel
     for panel in old:
         panel.resize(panel.width() + 20, panel.height() + 20)
-    window.apply_updates([SceneReady(scene=make_scene())])  # finalizes the old panels first
+    window.apply_updates([SceneReady(scene=make_scene(n=6))])  # another structure: finalizes the old panels first
     qtbot.wait(50)  # the queued renders run now: they must not draw into a finalized window
     assert all(panel.view is None for panel in old)
     new = [d.panel for d in window.views.values() if hasattr(d, "panel")]
@@ -256,3 +256,20 @@ def test_the_status_bar_and_the_3d_corner_print_time_as_the_scene_names_it(qtbot
     win.render_due(force=True)
     assert win._status_label.text().split("   |   ")[0] == shown_in_bar
     assert win.views["m"].renderer.info_actor.GetInput() == shown_in_corner
+
+
+def test_a_scene_of_the_same_structure_is_swapped_in_without_building_the_panels_again(window):
+    """A demo's preview, then the session's own first Scene: the values and status change, the panels stay."""
+    panels, drawing = dict(window.panels), window.views["m"]
+    own = make_scene(np.linspace(20.0, -60.0, 5))
+    own.status = "the session's own"
+    own.state["gain"] = 1.5
+    window.apply_updates([SceneReady(scene=own)])
+    assert window.scene is own and window.panels == panels and window.views["m"] is drawing
+    window.render_due(force=True)
+    np.testing.assert_array_equal(drawing.renderer.values, own.fields["display"].values)
+    assert "the session's own" in window._status_label.text()
+    assert _controls(window).controls["gain"].widget.value() == pytest.approx(1.5)
+    # another structure (one more segment) builds the panels anew
+    window.apply_updates([SceneReady(scene=make_scene(n=6))])
+    assert window.views["m"] is not drawing and window.panels["p3d"] is not panels["p3d"]

@@ -302,6 +302,7 @@ class LiveMorphologySession(BufferedSession, ABC):
     def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
                     time_value: float) -> Scene:
         """Build the initial Scene from sampled values and morphology geometry."""
+        del time_value  # the frames carry the time; a status line "t = 0 ms" went stale with the first of them
         assert self._traces is not None
         times, values = self._traces.snapshot()
         controls = self.control_specs()
@@ -322,7 +323,6 @@ class LiveMorphologySession(BufferedSession, ABC):
         if trace_updates:
             scene.apply(ScenePatch(views={TRACE_VIEW_ID: trace_updates}))
         scene.state.update(self.control_values)
-        scene.status = f"t = {time_value:.3f} ms"
         return scene
 
     def initialize(self) -> Scene:

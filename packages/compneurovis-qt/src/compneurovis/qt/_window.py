@@ -37,6 +37,7 @@ from ._pacing import FramePacer
 from ._panels import apply_column_sizes, build_body, build_panel
 from ._render_scheduler import RenderScheduler
 from ._resolution_menu import install_resolution_action
+from ._scene_swap import same_structure
 from ._selection import Selection
 from ._theme import apply_theme
 from ._timings import TimingStats
@@ -230,10 +231,25 @@ class CompNeuroVisWindow(QMainWindow):
     # --------------------------------------------------------------- scene
 
     def set_scene(self, scene: Scene) -> None:
-        """Show ``scene`` (replacing everything shown)."""
-        self.scene = scene
+        """Show ``scene`` (replacing everything shown) and its status line.
+
+        A Scene with the shown one's structure (`same_structure`: a demo's
+        preview, then the session's own) is swapped in under the drawings,
+        which redraw from it; the panels, camera and selection stay.
+        """
+        old = self.scene
+        self.status_text = scene.status
         self.setWindowTitle(scene.title)
         self.waiting_label.hide()
+        if old is not None and self._body is not None and same_structure(old, scene):
+            scene.geometries.update(old.geometries)  # equal: the drawings keep the objects they were built on
+            self.scene = scene
+            for panel in self.controls_panels().values():
+                panel.set_state(scene.state)
+            self.view_set.start(scene)
+            self.show_status()
+            return
+        self.scene = scene
         self.rebuild()
 
     def rebuild(self) -> None:

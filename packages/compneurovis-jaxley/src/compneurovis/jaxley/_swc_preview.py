@@ -11,10 +11,11 @@ window can show the cell, grey, while the model builds.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from compneurovis.core import MorphologyGeometry, MorphologySceneBuilder, Scene
+from compneurovis.core import MorphologyGeometry, MorphologySceneBuilder, Scene, SceneError
 
 #: The status line of such a Scene.
 SWC_PREVIEW_STATUS = "the SWC file's points (grey) while Jaxley builds the model; a first start compiles it"
@@ -45,25 +46,43 @@ def swc_preview_scene(path: str | Path, *, title: str = "CompNeuroVis", cell_nam
         nodes = to_swc_graph(str(path)).nodes(data=True)
     except Exception as exc:  # Jaxley's reader raises whatever its parsing met
         raise ValueError(f"{path}: Jaxley's SWC reader failed ({type(exc).__name__}: {exc})") from exc
-    ids = np.array([int(key) for key, _ in nodes])
+    keys = [key for key, _ in nodes]  # the file's point ids as parsed (not cast: 0 and 0.5 are two points)
     data = [d for _, d in nodes]
     xyz = np.array([[d["x"], d["y"], d["z"]] for d in data], dtype=np.float64)
     radius = np.array([d["r"] for d in data], dtype=np.float64)
-    parent_id = np.array([int(d["p"]) for d in data])
-    kind = np.array([int(d.get("id", 0)) for d in data])
-    row_of = {int(i): row for row, i in enumerate(ids)}
-    parent_row = np.array([row_of.get(int(p), -1) for p in parent_id])
+    kind = [d.get("id", 0) for d in data]
+    row_of = {key: row for row, key in enumerate(keys)}
+    parent_row = np.array([row_of.get(d["p"], -1) for d in data])
     tubes = np.flatnonzero(parent_row >= 0)  # one tube per point with a parent, drawn from the parent
     if tubes.size == 0:
         raise ValueError(f"{path}: no SWC point has a parent; nothing to draw")
-    entity_of_row = np.full(len(ids), -1)
+    try:
+        geometry = _geometry(keys, kind, xyz, radius, parent_row, tubes, cell_name)
+    except SceneError as exc:  # a point the file holds twice under one name, say: name the file
+        raise ValueError(f"{path}: {exc}") from exc
+    scene = MorphologySceneBuilder.build_scene(
+        geometry=geometry, display_values=np.full(tubes.size, np.nan, dtype=np.float32),
+        trace_values=np.zeros((0, 0), dtype=np.float32), trace_segment_ids=np.array([], dtype=str),
+        trace_times=np.zeros(0), display_unit=unit, morphology_color_limits=color_limits, title=title)
+    scene.status = SWC_PREVIEW_STATUS
+    return scene
+
+
+def _name(number: Any) -> str:
+    """``3`` for 3 or 3.0, ``0.5`` for 0.5: how a parsed SWC number reads in an id."""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _geometry(keys: list[Any], kind: list[Any], xyz: np.ndarray, radius: np.ndarray, parent_row: np.ndarray,
+              tubes: np.ndarray, cell_name: str) -> MorphologyGeometry:
+    entity_of_row = np.full(len(keys), -1)
     entity_of_row[tubes] = np.arange(tubes.size)
     start, end = xyz[parent_row[tubes]], xyz[tubes]
-    geometry = MorphologyGeometry(
+    return MorphologyGeometry(
         id="morphology",
-        entity_ids=tuple(f"swc{i}" for i in ids[tubes]),
+        entity_ids=tuple(f"swc{_name(keys[row])}" for row in tubes),
         cell_names=(cell_name,) * tubes.size,
-        section_names=tuple(_SWC_TYPES.get(int(k), f"type{int(k)}") for k in kind[tubes]),
+        section_names=tuple(_SWC_TYPES.get(kind[row], f"type{_name(kind[row])}") for row in tubes),
         xloc=np.full(tubes.size, 0.5),
         start=start,
         end=end,
@@ -71,9 +90,3 @@ def swc_preview_scene(path: str | Path, *, title: str = "CompNeuroVis", cell_nam
         length=np.linalg.norm(end - start, axis=1),
         parent=entity_of_row[parent_row[tubes]],
     )
-    scene = MorphologySceneBuilder.build_scene(
-        geometry=geometry, display_values=np.full(tubes.size, np.nan, dtype=np.float32),
-        trace_values=np.zeros((0, 0), dtype=np.float32), trace_segment_ids=np.array([], dtype=str),
-        trace_times=np.zeros(0), display_unit=unit, morphology_color_limits=color_limits, title=title)
-    scene.status = SWC_PREVIEW_STATUS
-    return scene

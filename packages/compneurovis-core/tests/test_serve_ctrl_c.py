@@ -19,7 +19,8 @@ CHILD = textwrap.dedent("""
     class SlowSteps(FitzHughNagumoCable):
         def advance(self):
             print("step", flush=True)
-            time.sleep(3.0)  # Ctrl+C arrives in here
+            for _ in range(300):  # Ctrl+C arrives in here; Python runs its handler between two short sleeps
+                time.sleep(0.01)  # (a signal that lands just before one long sleep waits for its end)
             super().advance()
             print("stepped", flush=True)
 

@@ -202,8 +202,12 @@ class SessionServer:
         self._stop.set()
         self.hub.commands.put(None)
 
-    def run(self) -> None:
+    def run(self, *, until: threading.Event | None = None) -> None:
         """Run the session in the calling thread until `stop`, the session's end, or Ctrl+C.
+
+        Args:
+            until: Also return once this Event is set, looked at between two steps
+                (`serve`'s Ctrl+C handler sets it, so that no step begins after a first Ctrl+C).
 
         Raises:
             KeyboardInterrupt: After a clean stop, if Ctrl+C stopped it.
@@ -225,11 +229,14 @@ class SessionServer:
                 self.hub.publish([SceneReady(scene=scene)])
                 remember_scene_of(self.factory, scene)
             self.hub.publish(session.read_updates())
-            while not self._stop.is_set():
+            def stopping() -> bool:  # Event.is_set takes no lock: safe against a signal handler that sets one
+                return self._stop.is_set() or (until is not None and until.is_set())
+
+            while not stopping():
                 wait = 0.0 if session.is_live() else session.idle_sleep()
                 for command in self._commands(wait):
                     self._handle(session, command)
-                if self._stop.is_set():
+                if stopping():
                     break
                 if session.is_live():
                     session.advance()
@@ -334,7 +341,7 @@ def serve(session_factory: Callable[[], Session], host: str = "127.0.0.1", port:
         watcher = threading.Thread(target=watch, name="cnv-stop", daemon=True)
         watcher.start()
         try:
-            server.run()
+            server.run(until=stop)
         finally:
             done.set()
             watcher.join(1.0)

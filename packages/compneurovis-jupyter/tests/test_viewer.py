@@ -54,6 +54,32 @@ def test_static_scene_pixels_have_the_colour_of_their_value():
     viewer.close()
 
 
+class _SlowStart(FitzHughNagumoCable):
+    """A session that shows a preview Scene (with a status line) while its own initialize() takes a while."""
+
+    @classmethod
+    def startup_scene(cls):
+        scene = _scene()
+        scene.status = "starting: the model is being built"
+        return scene
+
+    def initialize(self):
+        time.sleep(1.0)
+        return super().initialize()
+
+
+def test_a_scene_status_shows_under_the_view_and_the_sessions_own_scene_clears_it():
+    viewer = show(_SlowStart, process=False)
+    try:
+        assert _until(viewer, lambda: viewer.scene is not None)
+        assert viewer.status == "starting: the model is being built"
+        assert "the model is being built" in viewer.status_html.value
+        assert _until(viewer, lambda: viewer.sim_time is not None and viewer.sim_time > 0)
+        assert viewer.status == "" and "starting" not in viewer.status_html.value
+    finally:
+        viewer.close()
+
+
 def test_mouse_orbits_zooms_pans_and_a_click_traces_the_segment_under_it():
     viewer = show(FitzHughNagumoCable, process=False, width=500, height=300)
     viewer.wait_for_scene()

@@ -205,6 +205,7 @@ class Viewer(widgets.VBox):
         self.controls = ControlsBox(list(scene.controls.values()), list(scene.actions.values()), scene.state,
                                     self._user_changed, self.invoke)
         self.title_html.value = f"<b>{scene.title}</b>"
+        self._show_status(scene.status or "")  # a preview says so; the session's own Scene clears it
         parts: list[Any] = [self.title_html, widgets.HBox([self.canvas, self.controls])]
         if self.trace is not None:
             parts.append(self.trace)

@@ -35,16 +35,21 @@ NCOMP = 2
 POINTS = 6
 
 
+def traced_points(parents: list[int], rng: np.random.Generator) -> list[np.ndarray]:
+    """xyzr of a tree as a reconstruction gives it: POINTS per branch, each starting at its parent's end."""
+    xyzr: list[np.ndarray] = []
+    for parent in parents:
+        start = np.zeros(3) if parent < 0 else xyzr[parent][-1, :3]
+        pts = np.vstack([start, start + np.cumsum(rng.normal(scale=5.0, size=(POINTS - 1, 3)), axis=0)])
+        xyzr.append(np.hstack([pts, rng.uniform(0.3, 2.0, size=(POINTS, 1))]))
+    return xyzr
+
+
 def random_tree(n_branches: int, seed: int = 0) -> tuple[pd.DataFrame, list[np.ndarray]]:
     """Nodes and xyzr of a random tree: each branch starts at a random earlier branch's end."""
     rng = np.random.default_rng(seed)
-    parents = np.concatenate([[-1], [rng.integers(0, b) for b in range(1, n_branches)]])
-    xyzr: list[np.ndarray] = []
-    for b in range(n_branches):
-        start = np.zeros(3) if parents[b] < 0 else xyzr[parents[b]][-1, :3]
-        steps = rng.normal(scale=5.0, size=(POINTS - 1, 3))
-        pts = np.vstack([start, start + np.cumsum(steps, axis=0)])
-        xyzr.append(np.hstack([pts, rng.uniform(0.3, 2.0, size=(POINTS, 1))]))
+    parents = [-1] + [int(rng.integers(0, b)) for b in range(1, n_branches)]
+    xyzr = traced_points(parents, rng)
     nodes = pd.DataFrame({
         "global_cell_index": np.zeros(n_branches * NCOMP, dtype=int),
         "global_branch_index": np.repeat(np.arange(n_branches), NCOMP),
@@ -69,17 +74,6 @@ def geometry_per_branch(n_branches: int, repeats: int) -> float:
     return float(np.median(times)) / n_branches
 
 
-def traced_points(parents: list[int], seed: int = 1) -> list[np.ndarray]:
-    """xyzr of a tree as a reconstruction gives it: POINTS per branch, each starting at its parent's end."""
-    rng = np.random.default_rng(seed)
-    xyzr: list[np.ndarray] = []
-    for parent in parents:
-        start = np.zeros(3) if parent < 0 else xyzr[parent][-1, :3]
-        pts = np.vstack([start, start + np.cumsum(rng.normal(scale=5.0, size=(POINTS - 1, 3)), axis=0)])
-        xyzr.append(np.hstack([pts, rng.uniform(0.3, 2.0, size=(POINTS, 1))]))
-    return xyzr
-
-
 def big_cell_child(branches: int, layout: str) -> None:
     """In a fresh process: seconds from process start to the first Scene of the big cell."""
     started = float(os.environ["CNV_BENCH_STARTED"])
@@ -92,7 +86,8 @@ def big_cell_child(branches: int, layout: str) -> None:
         def build_cells(self) -> jx.Cell:
             rng = np.random.default_rng(0)
             parents = [-1] + [int(rng.integers(max(0, b - 8), b)) for b in range(1, branches)]
-            xyzr = traced_points(parents) if layout == "points" else None  # None: Jaxley computes a layout
+            # no points: Jaxley computes a layout
+            xyzr = traced_points(parents, np.random.default_rng(1)) if layout == "points" else None
             return jx.Cell(jx.Branch(jx.Compartment(), ncomp=NCOMP), parents=parents, xyzr=xyzr)
 
         def setup_model(self, network, cells) -> None:

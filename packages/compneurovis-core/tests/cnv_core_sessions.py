@@ -99,3 +99,16 @@ class ReadFails(Counter):
         if self.k >= 5:
             raise ValueError(f"read_updates failed on purpose at step {self.k}")
         return super().read_updates()
+
+
+class Previews(FitzHughNagumoCable):
+    """Shows its morphology (`show_preview`) once built, then takes a while to reach its first state."""
+
+    status = "building the model"
+    delay = 1.5
+
+    def build_model(self):
+        geometry = super().build_model()
+        self.show_preview(self.preview_scene(geometry, self.status))
+        time.sleep(self.delay)  # a slow simulator initialising its states
+        return geometry

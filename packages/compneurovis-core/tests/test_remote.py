@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from cnv_core_sessions import Previews
 from cnv_remote import served, slow_reader, watch
 
 from compneurovis.core import (
@@ -67,6 +68,17 @@ def test_values_arrive_equal_to_the_simulators_own_and_the_server_ends_cleanly()
     common, mine, theirs = np.intersect1d(local_times, times, return_indices=True)
     assert len(common) > 10
     np.testing.assert_array_equal(remote.values[theirs], local_values[mine])
+
+
+def test_a_viewer_sees_the_sessions_preview_then_its_first_scene():
+    with served(Previews) as server:
+        viewer = watch(server.url)
+        viewer.wait(lambda w: w.scenes == 2)
+        viewer.close()
+    preview, scene = (u.scene for u in viewer.updates if isinstance(u, SceneReady))
+    assert preview.status == Previews.status and not scene.status
+    assert preview.geometries["morphology"].entity_ids == scene.geometries["morphology"].entity_ids
+    assert np.isnan(preview.fields["segment_display"].values).all()
 
 
 def test_several_viewers_see_each_others_commands_and_one_closing_never_stops_the_session():

@@ -1,3 +1,4 @@
+import functools
 import os
 import signal
 import subprocess
@@ -8,17 +9,19 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from cnv_core_sessions import Counter, DiesHard, Exploding, FailsToStart, ReadFails
+from cnv_core_sessions import Counter, DiesHard, Exploding, FailsToStart, Previews, ReadFails
 
 from compneurovis.core import (
     DisplayFrame,
     Error,
     FieldAppend,
+    RecordingSession,
     SceneReady,
     SetControl,
     StatePatch,
     UpdateCoalescer,
     WorkerTransport,
+    read_recording,
 )
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 
@@ -204,3 +207,28 @@ def test_ctrl_c_in_the_terminal_is_left_to_the_frontend():
         updates = _collect(transport, lambda us: any(isinstance(u, FieldAppend) for u in us))
         assert transport.is_alive() and not any(isinstance(u, Error) for u in updates)
     assert _children() == []
+
+
+def _check_preview_then_scene(preview, scene):
+    """A preview: the session's own entities, grey (NaN), with its status; then the session's own Scene."""
+    assert preview.status == Previews.status and not scene.status
+    shown, own = preview.geometries["morphology"], scene.geometries["morphology"]
+    assert shown.entity_ids == own.entity_ids
+    np.testing.assert_array_equal(shown.start, own.start)
+    assert np.isnan(preview.fields["segment_display"].values).all()
+    assert np.isfinite(scene.fields["segment_display"].values).all()
+
+
+def test_a_sessions_preview_is_shown_before_its_first_scene_and_never_recorded(tmp_path):
+    path = tmp_path / "run.h5"
+    factory = functools.partial(RecordingSession, Previews, path)
+    with WorkerTransport(factory) as transport:
+        started = time.monotonic()
+        updates = _collect(transport, lambda us: sum(isinstance(u, SceneReady) for u in us) == 1)
+        preview_at = time.monotonic() - started
+        updates += _collect(transport, lambda us: any(isinstance(u, SceneReady) for u in us))
+        scene_at = time.monotonic() - started
+    preview, scene = (u.scene for u in updates if isinstance(u, SceneReady))
+    _check_preview_then_scene(preview, scene)
+    assert scene_at - preview_at > 0.5 * Previews.delay  # the preview came while the model was still starting
+    assert not read_recording(path).scene.status  # the file starts with the session's own Scene

@@ -202,3 +202,17 @@ def test_parameters_are_reread_only_when_the_module_changed(monkeypatch):
     session.advance()
     assert calls == [{}]
     np.testing.assert_allclose(np.asarray(session._params["HH_gNa"])[: len(session.network.nodes)], 0.3)
+
+
+def test_the_cell_is_previewed_before_jaxley_initialises_its_states():
+    session = TinyHH()
+    previews = []
+    session.on_preview(lambda scene: previews.append((scene, session._stepper)))
+    scene = session.initialize()
+    [(preview, stepper)] = previews
+    assert stepper is None  # shown before the states and the step function were built
+    assert preview.status and not scene.status
+    assert preview.geometries["morphology"].entity_ids == scene.geometries["morphology"].entity_ids
+    np.testing.assert_array_equal(preview.geometries["morphology"].end, scene.geometries["morphology"].end)
+    assert np.isnan(preview.fields["segment_display"].values).all()
+    assert np.isfinite(scene.fields["segment_display"].values).all()

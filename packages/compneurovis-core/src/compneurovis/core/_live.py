@@ -299,6 +299,24 @@ class LiveMorphologySession(BufferedSession, ABC):
             return max(1, min(self.max_samples, math.ceil(window / self.history_interval() - 1e-9) + 1))
         return self.max_samples
 
+    def preview_scene(self, geometry: MorphologyGeometry, status: str) -> Scene:
+        """The morphology alone, grey (no values yet), with ``status``: a Scene for `show_preview`.
+
+        Its entity ids are those of the session's own Scene, which then swaps
+        in without rebuilding the drawing.
+        """
+        scene = self.scene_builder.build_scene(
+            geometry=geometry, display_values=np.full(geometry.n_entities, np.nan, dtype=np.float32),
+            trace_values=np.zeros((0, 0), dtype=np.float32), trace_segment_ids=np.array([], dtype=str),
+            trace_times=np.zeros(0), display_field_id=self.display_field_id(),
+            history_field_id=self.history_field_id(), display_unit=self.display_unit(),
+            morphology_color_map=self.morphology_color_map(), morphology_color_limits=self.morphology_color_limits(),
+            morphology_color_norm=self.morphology_color_norm(), trace_title=self.trace_title(),
+            trace_y_label=self.trace_y_label(), trace_y_unit=self.trace_y_unit(), title=self.title,
+        )
+        scene.status = status
+        return scene
+
     def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,
                     time_value: float) -> Scene:
         """Build the initial Scene from sampled values and morphology geometry."""

@@ -224,6 +224,7 @@ class SessionServer:
             if scene is not None:
                 self.hub.publish([SceneReady(scene=scene)])
             session = self.factory()
+            session.on_preview(lambda preview: self.hub.publish([SceneReady(scene=preview)]))
             scene = session.initialize()
             if scene is not None:
                 self.hub.publish([SceneReady(scene=scene)])

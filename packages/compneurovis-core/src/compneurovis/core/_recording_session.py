@@ -37,6 +37,10 @@ class RecordingSession(Session):
         self.recording = True
         self._notes: list[SessionUpdate] = []
 
+    def on_preview(self, sink: Callable[[Scene], None] | None) -> None:
+        """Send the wrapped session's previews to ``sink`` (they are shown, not recorded)."""
+        self.inner.on_preview(sink)
+
     def initialize(self) -> Scene | None:
         """Initialise the wrapped session and start the file with its first Scene."""
         self.recorder = Recorder(self.path)  # first: a path that cannot be written fails before the model is built

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ._protocol import SessionCommand, SessionUpdate
@@ -43,6 +44,21 @@ class Session(ABC):
     @abstractmethod
     def initialize(self) -> Scene | None:
         """Build the model and return the first Scene (or ``None`` to send it as an update)."""
+
+    def show_preview(self, scene: Scene) -> None:
+        """Show ``scene`` at once, while `initialize` goes on (e.g. the morphology before the model's states exist).
+
+        The frontend shows it as it shows a `startup_scene`, and the Scene
+        `initialize` returns replaces it. Call it from `initialize` only. Where
+        no frontend listens (see `on_preview`), it does nothing.
+        """
+        sink = getattr(self, "_preview_sink", None)
+        if sink is not None:
+            sink(scene)
+
+    def on_preview(self, sink: Callable[[Scene], None] | None) -> None:
+        """Send the Scenes of `show_preview` to ``sink`` (a transport calls this before `initialize`)."""
+        self._preview_sink = sink
 
     @abstractmethod
     def advance(self) -> None:

@@ -120,6 +120,7 @@ def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, ker
             outbox.put([SceneReady(scene=scene)])
         with watch.guard():
             session = factory()
+            session.on_preview(lambda preview: outbox.put([SceneReady(scene=preview)]))
             scene = session.initialize()
         if scene is not None:
             outbox.put([SceneReady(scene=scene)])

@@ -33,6 +33,9 @@ from ._scene_builder import JaxleySceneBuilder
 from ._spikes import VoltageSpikes
 from ._stepper import Stepper
 
+#: The status line of the cell a session shows (grey) while Jaxley initialises its states.
+PREVIEW_STATUS = "the cell (grey) while Jaxley initialises its states"
+
 
 class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
     """Base class for live Jaxley-backed CompNeuroVis sessions.
@@ -220,12 +223,14 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
         self.network = network
         network.set("v", self.v_init)
         self.setup_model(network, cells)
-        network.init_states(delta_t=self.dt)
         if any(np.isnan(np.asarray(b)[:, :3]).any() for b in network.xyzr):
             network.compute_xyz()  # only fills branches without coordinates
         geometry = self.scene_builder.build_morphology_geometry(
             network.nodes, xyzr=network.xyzr, cell_names=self.cell_names(cells)
         )
+        # Jaxley's states and step function take seconds on a big cell (more with no compilation cache): show it first
+        self.show_preview(self.preview_scene(geometry, PREVIEW_STATUS))
+        network.init_states(delta_t=self.dt)
         self._stepper = Stepper(network, dt=self.dt, solver=self.solver,
                                 voltage_solver=self.voltage_solver, state=self.recorded_state)
         self.geometry = geometry

@@ -103,6 +103,7 @@ class ThreadTransport:
             if scene is not None:
                 self._put([SceneReady(scene=scene)])
             session = self.factory()
+            session.on_preview(lambda preview: self._put([SceneReady(scene=preview)]))
             scene = session.initialize()
             if scene is not None:
                 self._put([SceneReady(scene=scene)])

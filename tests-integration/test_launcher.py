@@ -236,8 +236,10 @@ def test_a_first_start_of_the_jaxley_swc_demo_shows_the_swc_points_before_jaxley
     from compneurovis.launcher import PREVIEW_PREFIX, demo_session, is_preview
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no preview kept, and an empty JAX cache in the worker
-    preview, own = _scenes(demo_session("jaxley-swc"), 2, timeout=240.0)
+    preview, cell, own = _scenes(demo_session("jaxley-swc"), 3, timeout=240.0)
     assert is_preview(preview) and preview.status.startswith(PREVIEW_PREFIX) and "SWC" in preview.status
+    # then the session's own preview: Jaxley's compartments, grey, before their states are initialised
+    assert is_preview(cell) and cell.geometries["morphology"].entity_ids == own.geometries["morphology"].entity_ids
     assert not is_preview(own)
     # the same cell in the same place: the SWC points span exactly what Jaxley's compartments span
     np.testing.assert_allclose(np.vstack(preview.geometries["morphology"].bounds()),

@@ -109,6 +109,6 @@ class Previews(FitzHughNagumoCable):
 
     def build_model(self):
         geometry = super().build_model()
-        self.show_preview(self.preview_scene(geometry, self.status))
+        self.show_preview(self.morphology_preview(geometry, self.status))
         time.sleep(self.delay)  # a slow simulator initialising its states
         return geometry

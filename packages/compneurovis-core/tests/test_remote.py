@@ -23,6 +23,7 @@ from compneurovis.core import (
     Status,
     StopSession,
     connect,
+    is_preview,
 )
 from compneurovis.core._net_hub import BEHIND_MESSAGE
 from compneurovis.core._net_wire import dump, parse_url, recv_frame, send_frame
@@ -76,7 +77,7 @@ def test_a_viewer_sees_the_sessions_preview_then_its_first_scene():
         viewer.wait(lambda w: w.scenes == 2)
         viewer.close()
     preview, scene = (u.scene for u in viewer.updates if isinstance(u, SceneReady))
-    assert preview.status == Previews.status and not scene.status
+    assert is_preview(preview) and preview.status.endswith(Previews.status) and not is_preview(scene)
     assert preview.geometries["morphology"].entity_ids == scene.geometries["morphology"].entity_ids
     assert np.isnan(preview.fields["segment_display"].values).all()
 

@@ -12,6 +12,7 @@ import pytest
 from cnv_core_sessions import Counter, DiesHard, Exploding, FailsToStart, Previews, ReadFails
 
 from compneurovis.core import (
+    PREVIEW_PREFIX,
     DisplayFrame,
     Error,
     FieldAppend,
@@ -21,6 +22,7 @@ from compneurovis.core import (
     StatePatch,
     UpdateCoalescer,
     WorkerTransport,
+    is_preview,
     read_recording,
 )
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
@@ -211,7 +213,7 @@ def test_ctrl_c_in_the_terminal_is_left_to_the_frontend():
 
 def _check_preview_then_scene(preview, scene):
     """A preview: the session's own entities, grey (NaN), with its status; then the session's own Scene."""
-    assert preview.status == Previews.status and not scene.status
+    assert is_preview(preview) and preview.status == PREVIEW_PREFIX + Previews.status and not is_preview(scene)
     shown, own = preview.geometries["morphology"], scene.geometries["morphology"]
     assert shown.entity_ids == own.entity_ids
     np.testing.assert_array_equal(shown.start, own.start)
@@ -231,4 +233,4 @@ def test_a_sessions_preview_is_shown_before_its_first_scene_and_never_recorded(t
     preview, scene = (u.scene for u in updates if isinstance(u, SceneReady))
     _check_preview_then_scene(preview, scene)
     assert scene_at - preview_at > 0.5 * Previews.delay  # the preview came while the model was still starting
-    assert not read_recording(path).scene.status  # the file starts with the session's own Scene
+    assert not is_preview(read_recording(path).scene)  # the file starts with the session's own Scene

@@ -15,6 +15,7 @@ from compneurovis.core import (
     SceneReady,
     SetControl,
     StatePatch,
+    is_preview,
 )
 
 
@@ -211,7 +212,7 @@ def test_the_cell_is_previewed_before_jaxley_initialises_its_states():
     scene = session.initialize()
     [(preview, stepper)] = previews
     assert stepper is None  # shown before the states and the step function were built
-    assert preview.status and not scene.status
+    assert is_preview(preview) and not is_preview(scene)
     assert preview.geometries["morphology"].entity_ids == scene.geometries["morphology"].entity_ids
     np.testing.assert_array_equal(preview.geometries["morphology"].end, scene.geometries["morphology"].end)
     assert np.isnan(preview.fields["segment_display"].values).all()

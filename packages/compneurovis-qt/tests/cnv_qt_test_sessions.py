@@ -42,3 +42,22 @@ class NeverDraws(FitzHughNagumoCable):
 
     def is_live(self) -> bool:
         return False
+
+
+class PreviewsFirst(FitzHughNagumoCable):
+    """Shows its cable grey (a preview) for a second before its own Scene."""
+
+    def build_model(self):
+        import time
+
+        geometry = super().build_model()
+        self.show_preview(self.morphology_preview(geometry, "building the cable"))
+        time.sleep(1.0)
+        return geometry
+
+
+class FailsAfterPreview(FitzHughNagumoCable):
+    def build_model(self):
+        geometry = super().build_model()
+        self.show_preview(self.morphology_preview(geometry, "building the cable"))
+        raise ValueError("cell.swc, line 9: broken after its preview")

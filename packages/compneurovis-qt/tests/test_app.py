@@ -253,6 +253,24 @@ def test_screenshot_of_a_session_failing_before_its_scene_raises_its_error_and_w
     assert [p for p in _children() if p.pid not in before] == []
 
 
+def test_a_screenshot_is_of_the_sessions_own_scene_never_of_its_preview(tmp_path):
+    import cnv_qt_test_sessions
+
+    from compneurovis.core import is_preview
+    from compneurovis.qt import ScreenshotError
+
+    windows = []
+    out = tmp_path / "own.png"
+    assert run_app(cnv_qt_test_sessions.PreviewsFirst, screenshot=out, after=0.0, size=(320, 200),
+                   on_window=windows.append) == 0
+    assert out.exists() and not is_preview(windows[0].scene)
+    out = tmp_path / "never.png"
+    with pytest.raises(ScreenshotError, match=r"before its first Scene: ValueError: cell.swc, line 9: broken after its "
+                                              r"preview; no screenshot written"):
+        run_app(cnv_qt_test_sessions.FailsAfterPreview, screenshot=out, after=0.0, timeout=300)
+    assert not out.exists()
+
+
 def test_screenshot_without_a_scene_in_time_raises_and_writes_nothing(tmp_path):
     import cnv_qt_test_sessions
 

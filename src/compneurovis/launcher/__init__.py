@@ -5,16 +5,16 @@ Demos and SWC viewers are discovered through the ``compneurovis.demos`` and
 install hint, not an ImportError.
 """
 
+from compneurovis.core import PREVIEW_PREFIX, is_preview
+
 from ._cli import main, run
 from ._discovery import (
-    PREVIEW_PREFIX,
     PREVIEW_STATUS,
     DemoSession,
     LauncherError,
     demo_session,
     find_demo,
     installed_demos,
-    is_preview,
     swc_session_factory,
 )
 

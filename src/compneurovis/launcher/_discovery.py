@@ -14,7 +14,7 @@ from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, v
 from pathlib import Path
 from typing import Any
 
-from compneurovis.core import Scene, SceneError, SceneReady, decode, encode
+from compneurovis.core import PREVIEW_PREFIX, Scene, SceneError, SceneReady, decode, encode
 
 log = logging.getLogger("compneurovis.launcher")
 
@@ -29,8 +29,6 @@ KNOWN_DEMOS = {
     "jaxley-fit": "jaxley",
 }
 DEMO_GROUP = "compneurovis.demos"
-#: How the status line of every preview begins.
-PREVIEW_PREFIX = "starting: "
 #: The status line of a demo's preview (its last start's first Scene).
 PREVIEW_STATUS = f"{PREVIEW_PREFIX}this is the first frame of the last start; the model is being built"
 #: Larger first Scenes are not kept as previews.
@@ -146,11 +144,6 @@ class DemoSession:
         key = hashlib.sha256(repr((self.name, self.value, sys.version, _versions())).encode()).hexdigest()[:24]
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         return cache / "compneurovis" / "scenes" / f"{self.name}-{key}.cnv"
-
-
-def is_preview(scene: Scene) -> bool:
-    """Whether ``scene`` is a preview a `DemoSession` sent while its session started (not the session's own)."""
-    return scene.status.startswith(PREVIEW_PREFIX)
 
 
 @functools.cache

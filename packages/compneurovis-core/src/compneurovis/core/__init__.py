@@ -79,7 +79,7 @@ from ._replay import ReplaySession
 from ._scene import Scene
 from ._scene_builder import MorphologySceneBuilder
 from ._segment_marks import MARK_KINDS, SegmentMark
-from ._session import BufferedSession, Session, remember_scene_of, startup_scene_of
+from ._session import PREVIEW_PREFIX, BufferedSession, Session, is_preview, remember_scene_of, startup_scene_of
 from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
 from ._transport import WORKER_ENV, WorkerTransport
@@ -105,6 +105,7 @@ __all__ = [
     "DEFAULT_MAX_SPIKES",
     "MARK_KINDS",
     "PRESENTATIONS",
+    "PREVIEW_PREFIX",
     "PROTOCOL_VERSION",
     "SECTION_TYPES",
     "SPIKE_FIELD_ID",
@@ -197,6 +198,7 @@ __all__ = [
     "from_plain",
     "history_fields",
     "import_part",
+    "is_preview",
     "is_remote_url",
     "marked_frames",
     "open_viewer_link",

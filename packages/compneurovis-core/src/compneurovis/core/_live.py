@@ -50,7 +50,7 @@ from ._protocol import (
 )
 from ._scene import Scene
 from ._scene_builder import TRACE_VIEW_ID, MorphologySceneBuilder
-from ._session import BufferedSession
+from ._session import PREVIEW_PREFIX, BufferedSession
 from ._style import MorphologyStyle
 from ._trace_buffer import TraceBuffer
 from ._variable_picker import variable_switch_updates
@@ -299,8 +299,8 @@ class LiveMorphologySession(BufferedSession, ABC):
             return max(1, min(self.max_samples, math.ceil(window / self.history_interval() - 1e-9) + 1))
         return self.max_samples
 
-    def preview_scene(self, geometry: MorphologyGeometry, status: str) -> Scene:
-        """The morphology alone, grey (no values yet), with ``status``: a Scene for `show_preview`.
+    def morphology_preview(self, geometry: MorphologyGeometry, status: str) -> Scene:
+        """The morphology alone, grey (no values yet), status `PREVIEW_PREFIX` + ``status``: for `show_preview`.
 
         Its entity ids are those of the session's own Scene, which then swaps
         in without rebuilding the drawing.
@@ -314,7 +314,7 @@ class LiveMorphologySession(BufferedSession, ABC):
             morphology_color_norm=self.morphology_color_norm(), trace_title=self.trace_title(),
             trace_y_label=self.trace_y_label(), trace_y_unit=self.trace_y_unit(), title=self.title,
         )
-        scene.status = status
+        scene.status = f"{PREVIEW_PREFIX}{status}"
         return scene
 
     def build_scene(self, *, geometry: MorphologyGeometry, display_values: np.ndarray,

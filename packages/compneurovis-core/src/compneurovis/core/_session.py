@@ -10,6 +10,14 @@ from typing import Any
 from ._protocol import SessionCommand, SessionUpdate
 from ._scene import Scene
 
+#: How the status line of every preview begins (a Scene shown while a session starts, not the session's own).
+PREVIEW_PREFIX = "starting: "
+
+
+def is_preview(scene: Scene) -> bool:
+    """Whether ``scene`` is a preview (its status begins with `PREVIEW_PREFIX`), not a session's own Scene."""
+    return scene.status.startswith(PREVIEW_PREFIX)
+
 
 def startup_scene_of(factory: Any) -> Scene | None:
     """The Scene to show while ``factory``'s session starts: its ``startup_scene()``, if it has one.
@@ -49,8 +57,10 @@ class Session(ABC):
         """Show ``scene`` at once, while `initialize` goes on (e.g. the morphology before the model's states exist).
 
         The frontend shows it as it shows a `startup_scene`, and the Scene
-        `initialize` returns replaces it. Call it from `initialize` only. Where
-        no frontend listens (see `on_preview`), it does nothing.
+        `initialize` returns replaces it; its status should begin with
+        `PREVIEW_PREFIX` (`is_preview`), so that a screenshot waits for the
+        session's own Scene. Call it from `initialize` only. Where no frontend
+        listens (see `on_preview`), it does nothing.
         """
         sink = getattr(self, "_preview_sink", None)
         if sink is not None:

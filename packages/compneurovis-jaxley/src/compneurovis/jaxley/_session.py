@@ -229,7 +229,7 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
             network.nodes, xyzr=network.xyzr, cell_names=self.cell_names(cells)
         )
         # Jaxley's states and step function take seconds on a big cell (more with no compilation cache): show it first
-        self.show_preview(self.preview_scene(geometry, PREVIEW_STATUS))
+        self.show_preview(self.morphology_preview(geometry, PREVIEW_STATUS))
         network.init_states(delta_t=self.dt)
         self._stepper = Stepper(network, dt=self.dt, solver=self.solver,
                                 voltage_solver=self.voltage_solver, state=self.recorded_state)

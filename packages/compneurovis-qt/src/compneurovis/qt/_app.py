@@ -292,11 +292,14 @@ def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, 
     check.setInterval(20)
     interrupted = []
 
+    def own_scene() -> bool:  # a preview shown while the session starts is not what a screenshot is of
+        return window.scene is not None and not window.showing_preview
+
     def ready() -> None:
         now = time.monotonic()
-        if loop.scene_ready_at is None and window.scene is not None:
+        if loop.scene_ready_at is None and own_scene():
             loop.scene_ready_at = now
-        if (source.fatal is not None or interrupted or (window.scene is None and source.finished)
+        if (source.fatal is not None or interrupted or (not own_scene() and source.finished)
                 or (loop.scene_ready_at is not None and now - loop.scene_ready_at >= after)
                 or now - start > timeout):
             waiter.quit()
@@ -308,7 +311,7 @@ def _screenshot(app: QApplication, window: CompNeuroVisWindow, loop: FrameLoop, 
     check.stop()
     if interrupted:
         raise KeyboardInterrupt
-    if window.scene is None:
+    if not own_scene():
         if source.fatal is not None:
             raise ScreenshotError(f"the session failed before its first Scene: {source.fatal.message}; "
                                   "no screenshot written")

@@ -46,6 +46,7 @@ class FrameLoop(QObject):
         self.coalescer = UpdateCoalescer()
         self.updates_applied = 0
         self.ticks = 0
+        #: When the session's own first Scene (not a preview) was applied.
         self.scene_ready_at: float | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -73,6 +74,6 @@ class FrameLoop(QObject):
             batch = self.coalescer.coalesce(batch)
             self.window.apply_updates(batch)
             self.updates_applied += len(batch)
-            if self.scene_ready_at is None and self.window.scene is not None:
+            if self.scene_ready_at is None and self.window.scene is not None and not self.window.showing_preview:
                 self.scene_ready_at = time.monotonic()
         self.window.render_due()

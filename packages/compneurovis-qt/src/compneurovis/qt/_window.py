@@ -28,6 +28,7 @@ from compneurovis.core import (
     SceneError,
     SessionCommand,
     SessionUpdate,
+    is_preview,
 )
 
 from . import _export_menu
@@ -81,6 +82,8 @@ class CompNeuroVisWindow(QMainWindow):
         self.sink = send
         self.offscreen = offscreen
         self.scene: Scene | None = None
+        #: Whether the Scene shown is a preview (`is_preview` when it arrived), not yet the session's own.
+        self.showing_preview = False
         self.sim_time: float | None = None
         self.panels: dict[str, QWidget] = {}
         #: Simulation rate and display latency (always measured; shown when `show_timings`).
@@ -238,6 +241,7 @@ class CompNeuroVisWindow(QMainWindow):
         which redraw from it; the panels, camera and selection stay.
         """
         old = self.scene
+        self.showing_preview = is_preview(scene)
         self.status_text = scene.status
         self.setWindowTitle(scene.title)
         self.waiting_label.hide()

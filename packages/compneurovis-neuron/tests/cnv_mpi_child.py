@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from compneurovis.core import SPIKE_FIELD_ID, DisplayFrame, Error, FieldAppend, SetControl
+from compneurovis.core import SPIKE_FIELD_ID, DisplayFrame, EntityClicked, Error, FieldAppend, SetControl
 from compneurovis.neuron import NeuronSession, mpi_init, run_parallel
 
 N_CELLS, FRAMES = 8, 100
@@ -144,6 +144,8 @@ def main() -> int:
         MpiRing.fail_on_rank = 1
     if mode == "build1":
         MpiRing.fail_build_on_rank = 1
+    if mode == "on_demand":  # history every step for a few traced segments only (one on each rank)
+        MpiRing.capture = "on_demand"
     MpiRing.out = out
 
     made: list[MpiRing] = []
@@ -157,6 +159,11 @@ def main() -> int:
         frames, history, spikes, errors = [], [], [], []
         try:
             scene = session.initialize()
+            if MpiRing.capture == "on_demand":
+                ids = scene.geometries["morphology"].entity_ids
+                for entity in (ids[2], ids[-1]):  # a segment of rank 0's first cell, one of rank 1's last
+                    session.handle(EntityClicked(entity_id=entity))
+                scene.apply_all(session.read_updates())
             for frame in range(FRAMES):
                 if frame == 30:
                     session.handle(SetControl(control_id="weight", value=0.06))
@@ -186,6 +193,7 @@ def main() -> int:
                  spike_cell=np.concatenate([s[1] for s in spikes] or [np.empty(0, int)]),
                  raster_t=np.asarray(raster.values), raster_cell=np.asarray(raster.coords["spike"]),
                  cells=np.asarray(cells), errors=np.asarray(errors, dtype=str),
+                 traced=np.asarray(geometry.entity_ids)[session._traces.rows],
                  populations=np.asarray(raster.attrs["populations"]))
         session.shutdown()
         return 0

@@ -82,6 +82,20 @@ def test_every_value_rank_0_emits_is_the_owning_ranks_vector_record(runs):
     assert root["hist_t"].size == 100 * 10 and root["errors"].size == 0
 
 
+def test_on_demand_history_of_segments_on_both_ranks_is_their_vector_record(tmp_path):
+    result = _run(2, "on_demand", tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    root = np.load(tmp_path / "root.npz")
+    ids = [str(e) for e in root["ids"]]
+    frames, _ = _owning_rank_records(tmp_path, ids, root["frame_t"])
+    np.testing.assert_array_equal(root["frame_v"], frames)  # every segment of both ranks at each frame's end
+    traced = [str(e) for e in root["traced"]]
+    assert len(traced) >= 3 and ids[2] in traced and ids[-1] in traced
+    history, _ = _owning_rank_records(tmp_path, ids, root["hist_t"])
+    assert root["hist_t"].size == 100 * 10  # every step
+    np.testing.assert_array_equal(root["hist_v"], history[:, [ids.index(e) for e in traced]])
+
+
 def test_a_control_reaches_every_rank(runs):
     for path in runs[2].glob("rank*.npz"):
         np.testing.assert_array_equal(np.load(path)["weights"], 0.06)

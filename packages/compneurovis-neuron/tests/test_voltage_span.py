@@ -278,3 +278,20 @@ def test_t_is_read_from_neurons_own_variable_even_when_it_is_zero(restructured):
     assert isinstance(session._clock, ctypes.c_double)
     run_frames(session, 3)
     assert session._clock.value == h.t > 0
+
+
+def test_a_reused_nan_frame_is_nan_wherever_this_frame_did_not_write():
+    from compneurovis.neuron._nan_frame import NanFrame
+
+    frames = NanFrame()
+    first = frames.take(4, 6, np.array([1, 4]))
+    first[:, [1, 4]] = 1.0
+    first[-1] = 2.0
+    second = frames.take(3, 6, np.array([2]))  # a step fewer, another traced column
+    assert second.shape == (3, 6) and second.base is not None  # a view: whoever keeps values copies them
+    assert np.isnan(second).all()
+    second[:, 2] = 5.0
+    second[-1] = 6.0
+    third = frames.take(4, 6, slice(None))
+    assert np.isnan(third).all()
+    assert np.isnan(frames.take(2, 7, np.array([0]))).all()  # another width: a new buffer

@@ -151,7 +151,9 @@ class LiveMorphologySession(BufferedSession, ABC):
         Returns:
             ``(k,)`` times and ``(k, n_entities)`` display values, one row per
             sampled step: every step (``k = n_steps``), or only the last one
-            (``k = 1``) when `history_every_step` is false.
+            (``k = 1``) when `history_every_step` is false. The values may be
+            a view of a buffer the session writes again at its next step (their
+            ``base`` is then set): `advance` copies what it keeps.
         """
 
     # ------------------------------------------------------- customisation API
@@ -395,7 +397,7 @@ class LiveMorphologySession(BufferedSession, ABC):
                 values = values.astype(np.float32)
         if times.dtype != _FLOAT64:
             times = times.astype(np.float64)
-        latest = values[-1]
+        latest = values[-1] if values.base is None else values[-1].copy()  # a step may reuse its frame's buffer
         # one dot product is far cheaper than isfinite over thousands of entities; NaN/inf survive it
         if not math.isfinite(float(np.dot(latest, latest))) and (
                 not np.all(np.isfinite(latest) | (self._absent if self._absent is not None else False))):

@@ -19,6 +19,7 @@ from compneurovis.core import (
 )
 
 from ._mpi import ParallelLink, mpi_init, world_link
+from ._nan_frame import NanFrame
 
 _GEOMETRY_ARRAYS = ("xloc", "start", "end", "radius", "length", "attach_offset",
                     "piece_start", "piece_end", "piece_start_radius", "piece_end_radius")
@@ -76,6 +77,7 @@ class ParallelHooks:
     _step_columns: np.ndarray | None
     _rank_sizes: list[int]
     _rank_offsets: list[int]
+    _nan_frame: NanFrame
     time: float
 
     def section_gid(self, sec: Any) -> int | None:
@@ -188,7 +190,8 @@ class ParallelHooks:
         if plan is None:
             return times, np.concatenate([p.reshape(k, -1) for p in parts], axis=1)
         # the traced columns every step, every column at the frame's end (NaN elsewhere, as one rank does)
-        values = np.full((k, int(sum(self._rank_sizes))), np.nan, dtype=np.float32)
+        columns = np.concatenate([offset + cols for cols, offset in zip(plan, self._rank_offsets, strict=True)])
+        values = self._nan_frame.take(k, int(sum(self._rank_sizes)), columns)
         for part, cols, offset, size in zip(parts, plan, self._rank_offsets, self._rank_sizes, strict=True):
             m = k * cols.size
             values[:, offset + cols] = part[:m].reshape(k, cols.size)

@@ -24,6 +24,7 @@ from compneurovis.core import (
 
 from ._marks import find_marks
 from ._mpi import mpi_init
+from ._nan_frame import NanFrame
 from ._parallel import ParallelHooks
 from ._picker import VariablePicker
 from ._sampler import RefSampler
@@ -131,6 +132,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
         self._frame: list[Any] | None = None  # the frame being filled by `_on_step` during ``pc.psolve``
         self._step_hook: Any = None
         self._step_columns: np.ndarray | None = None  # under MPI: this rank's columns traced each step
+        self._nan_frame = NanFrame()  # the frame of history kept every step for the traced segments only
         self._rank_sizes: list[int] = []  # rank 0 under MPI: each rank's segment count
         self._rank_offsets: list[int] = []
 
@@ -372,7 +374,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
         # history every step: the traced segments each step (NaN elsewhere), every segment after the last
         times = np.empty(n_steps)
         if each_step:
-            values = np.full((n_steps, self._display.size - 1), np.nan, dtype=np.float32)
+            values = self._nan_frame.take(n_steps, self._display.size - 1, rows)
             gather, out, view = traced.ptr_gather, traced.out, traced.view[:-1]
             t_view = traced.view[-1:]  # h.t rides along as the last gathered element
         if recorder is not None:

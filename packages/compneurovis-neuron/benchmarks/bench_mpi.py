@@ -99,16 +99,32 @@ def _lines(job: subprocess.Popen[str], deadline: float):
         yield line
 
 
+@contextlib.contextmanager
+def _job(ranks: int, *command: str):
+    """``mpiexec -n ranks command`` in its own process group (output on its stdout pipe); ended on exit."""
+    mpiexec, lib = _mpiexec()
+    env = dict(os.environ, MPI_LIB_NRN_PATH=lib)
+    job = subprocess.Popen([mpiexec, "-n", str(ranks), *command], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        yield job
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGTERM)
+        try:
+            job.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.wait()
+        job.stdout.close()  # type: ignore[union-attr]
+
+
 def run(ranks: int) -> tuple[float, float]:
     """``(bare, served)`` simulated ms per second on ``ranks`` ranks."""
     from compneurovis.core import DisplayFrame, connect
 
-    mpiexec, lib = _mpiexec()
-    env = dict(os.environ, MPI_LIB_NRN_PATH=lib)
-    job = subprocess.Popen([mpiexec, "-n", str(ranks), sys.executable, __file__, "--child"], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     bare = url = None
-    try:
+    with _job(ranks, sys.executable, __file__, "--child") as job:
         for line in _lines(job, time.monotonic() + 600):  # a loaded machine starts slowly
             if line.startswith("BARE "):
                 bare = float(line.split()[1])
@@ -130,15 +146,6 @@ def run(ranks: int) -> tuple[float, float]:
                 if first is not None and time.perf_counter() - first[0] >= WATCH_S:
                     break
         served = (last[1] - first[1]) / (last[0] - first[0])
-    finally:
-        if job.poll() is None:
-            os.killpg(job.pid, signal.SIGTERM)
-        try:
-            job.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(job.pid, signal.SIGKILL)
-            job.wait()
-        job.stdout.close()  # type: ignore[union-attr]
     return bare, served
 
 
@@ -148,13 +155,8 @@ def first_scene(ranks: int) -> float:
 
     from compneurovis.core import SceneReady, connect
 
-    mpiexec, lib = _mpiexec()
-    env = dict(os.environ, MPI_LIB_NRN_PATH=lib)
-    command = [sys.executable, "-m", "compneurovis", "serve", "demo", "neuron-mpi-ring"]
     start = time.monotonic()
-    job = subprocess.Popen([mpiexec, "-n", str(ranks), *command], env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
+    with _job(ranks, sys.executable, "-m", "compneurovis", "serve", "demo", "neuron-mpi-ring") as job:
         url = next((m.group(1) for line in _lines(job, start + 300)
                     if (m := re.search(r"(tcp://\S+#\S+)", line))), None)
         if url is None:
@@ -163,15 +165,7 @@ def first_scene(ranks: int) -> float:
             while time.monotonic() - start < 300:
                 if any(isinstance(u, SceneReady) for u in viewer.poll(0.05)):
                     return time.monotonic() - start
-        raise RuntimeError("no Scene within 300 s")
-    finally:
-        os.killpg(job.pid, signal.SIGTERM)
-        try:
-            job.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(job.pid, signal.SIGKILL)
-            job.wait()
-        job.stdout.close()  # type: ignore[union-attr]
+    raise RuntimeError("no Scene within 300 s")
 
 
 def main() -> None:

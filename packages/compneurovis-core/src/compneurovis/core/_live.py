@@ -304,8 +304,8 @@ class LiveMorphologySession(BufferedSession, ABC):
     def morphology_preview(self, geometry: MorphologyGeometry, status: str) -> Scene:
         """The morphology alone, grey (no values yet), status `PREVIEW_PREFIX` + ``status``: for `show_preview`.
 
-        Its entity ids are those of the session's own Scene, which then swaps
-        in without rebuilding the drawing.
+        Its segments and entity ids are those of the session's own Scene; it
+        has no controls (they may need the model's state).
         """
         scene = self.scene_builder.build_scene(
             geometry=geometry, display_values=np.full(geometry.n_entities, np.nan, dtype=np.float32),

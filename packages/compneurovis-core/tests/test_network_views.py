@@ -228,6 +228,49 @@ def test_morphology_can_switch_to_categories_and_bad_category_fields_are_named()
         _scene([dataclasses.replace(view, category_field_id=None, color_by="category")])
 
 
+def test_a_display_frame_validates_again_only_the_views_that_check_its_values(monkeypatch):
+    from compneurovis.core import DisplayFrame, MorphologyViewSpec, SegmentMark
+    # a network's thousands of marks were checked at every frame (17 % of the window's time on the ring)
+    view = MorphologyViewSpec(id="m", geometry_id="morphology", color_field_id="v", category_field_id="kind",
+                              marks=[SegmentMark(entity_id="e1", label="syn", kind="synapse")])
+    scene = _scene([view, SpacePlotViewSpec(id="sp", geometry_id="morphology", field_id="v")])
+    checked = []
+    for kind in (MorphologyViewSpec, SpacePlotViewSpec):
+        monkeypatch.setattr(kind, "validate", lambda self, s, _v=kind.validate: checked.append(self.id) or _v(self, s))
+    scene.apply(DisplayFrame(field_id="v", values=np.array([5.0, 6.0, 7.0, 8.0])))
+    assert checked == [] and scene.fields["v"].values.tolist() == [5, 6, 7, 8]
+    scene.apply(DisplayFrame(field_id="kind", values=np.array([2, 1, 0, 1], dtype=np.int32)))
+    assert checked == ["m"]  # category indices are values the view checks
+    with pytest.raises(SceneError, match=r"category index out of range"):
+        scene.apply(DisplayFrame(field_id="kind", values=np.array([9, 1, 0, 1], dtype=np.int32)))
+    assert scene.fields["kind"].values.tolist() == [2, 1, 0, 1]
+    scene.apply(FieldReplace(field_id="v", values=np.zeros(4)))  # a replacement may change the structure
+    assert checked[-2:] == ["m", "sp"]
+
+
+def test_a_view_kind_that_does_not_say_which_values_it_checks_is_validated_at_every_frame():
+    from compneurovis.core import DisplayFrame, ViewSpec
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class PositiveBars(ViewSpec):  # a third-party kind: its validate reads the values
+        id: str
+        field_id: str
+        max_refresh_hz: float = 30.0
+
+        def field_ids(self):
+            return (self.field_id,)
+
+        def validate(self, scene):
+            super().validate(scene)
+            if (scene.fields[self.field_id].values < 0).any():
+                raise SceneError(f"view {self.id!r}: negative bar")
+
+    scene = _scene([PositiveBars(id="bars", field_id="v")])
+    with pytest.raises(SceneError, match="negative bar"):
+        scene.apply(DisplayFrame(field_id="v", values=np.array([1.0, -1.0, 0.0, 0.0])))
+    assert scene.fields["v"].values.tolist() == [0, 1, 2, 3]
+
+
 _junk = st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=True), st.text(max_size=5),
                   st.lists(st.one_of(st.text(max_size=3), st.integers(-2, 5)), max_size=4))
 

@@ -58,3 +58,23 @@ def test_marks_are_drawn_in_their_kind_colour_and_a_click_names_them(window, sen
     after = drawing.panel.image()
     for entity in (1, 3):  # the glyphs are gone: the segments' own colours again
         assert np.abs(pixel_at(after, centres[entity]) - pixel_at(before, centres[entity])).max() < 10
+
+
+def test_thousands_of_marks_share_a_triangle_budget_and_a_few_keep_round_spheres(window):
+    from compneurovis.qt._vtk_marks import GLYPH_TRIANGLES
+
+    # a 1,000-cell network's 2,000 synapses drew 448,000 triangles, more than the morphology cost
+    renderer = window.views["m"].renderer
+    ids = list(window.scene.geometries["morph"].entity_ids)
+
+    def triangles(count):
+        renderer.mark_glyphs.set_marks([SegmentMark(entity_id=ids[k % len(ids)], label=f"s{k}", kind="synapse")
+                                        for k in range(count)])
+        mapper = renderer.mark_glyphs._actors[0].GetMapper()
+        mapper.Update()
+        return mapper.GetInput().GetNumberOfPolys()
+
+    assert triangles(2) == 2 * 224  # a few marks: the full sphere
+    many = triangles(2000)
+    assert 2000 * 8 <= many <= GLYPH_TRIANGLES
+    assert triangles(300) <= GLYPH_TRIANGLES

@@ -160,6 +160,10 @@ class MorphologyGeometry:
             centers[e] = self.piece_start[piece] + frac * (self.piece_end[piece] - self.piece_start[piece])
         return centers
 
+    def has_entity(self, entity_id: str) -> bool:
+        """Whether ``entity_id`` is one of this geometry's entities."""
+        return entity_id in self._index
+
     def index_of(self, entity_id: str) -> int:
         """Return the row of ``entity_id``.
 

@@ -63,6 +63,10 @@ class _PathView(ViewSpec):
         """The fields this view reads."""
         return (self.field_id,)
 
+    def value_field_ids(self) -> tuple[str, ...]:
+        """None: only the field's dims, shape and dtype are checked."""
+        return ()
+
     def path(self, geometry: MorphologyGeometry) -> tuple[np.ndarray, np.ndarray]:
         """``(rows, distance)``: the path's entities in order and their distance from its start, in µm.
 
@@ -206,6 +210,10 @@ class SpikeRasterViewSpec(ViewSpec):
     def field_ids(self) -> tuple[str, ...]:
         """The fields this view reads."""
         return (self.field_id,)
+
+    def value_field_ids(self) -> tuple[str, ...]:
+        """None: only the field's dims, shape and dtype are checked."""
+        return ()
 
     def validate(self, scene: Scene) -> None:
         """Check that the field exists and is a spike field (empty is fine).

@@ -166,12 +166,16 @@ class Scene:
             return f"{self.time_label} = {value:.{digits}f} {self.time_unit}"
         return f"{self.time_label} {value:g}"
 
-    def _validate_views(self, field_id: str | None = None) -> None:
-        """Each view (those reading ``field_id`` when given) checks itself: `ViewSpec.validate`."""
+    def _validate_views(self, field_id: str | None = None, *, values_only: bool = False) -> None:
+        """Each view (those reading ``field_id`` when given) checks itself: `ViewSpec.validate`.
+
+        With ``values_only`` (``field_id`` got new values of the same structure),
+        only the views that check that field's values (`ViewSpec.value_field_ids`).
+        """
         for view in self.views.values():
             if not isinstance(view, ViewSpec):
                 raise SceneError(f"view {getattr(view, 'id', view)!r} is a {type(view).__name__}, not a ViewSpec")
-            if field_id is None or field_id in view.field_ids():
+            if field_id is None or field_id in (view.value_field_ids() if values_only else view.field_ids()):
                 view.validate(self)
 
 
@@ -196,12 +200,16 @@ class Scene:
             raise SceneError(f"{type(update).__name__}{f' for {what!r}' if what else ''} does not fit: "
                              f"{type(exc).__name__}: {exc}") from None
 
-    def _set_field(self, new: Field) -> None:
-        """Store ``new``; if a view that draws it no longer fits, restore the old field and re-raise."""
+    def _set_field(self, new: Field, *, values_only: bool = False) -> None:
+        """Store ``new``; if a view that draws it no longer fits, restore the old field and re-raise.
+
+        ``values_only``: ``new`` has the old field's dims, coords and shape, and a
+        dtype its dtype accepts (see `_validate_views`).
+        """
         old = self.fields[new.id]
         self.fields[new.id] = new
         try:
-            self._validate_views(new.id)
+            self._validate_views(new.id, values_only=values_only)
         except SceneError:
             self.fields[new.id] = old
             raise
@@ -259,7 +267,7 @@ def _display_frame(scene: Scene, update: DisplayFrame) -> None:
     check_dtype(old.id, old.values.dtype, values.dtype, "display frame")
     if values.shape != old.shape:
         raise SceneError(f"field {old.id!r}: display frame has shape {values.shape}, expected {old.shape}")
-    scene._set_field(Field(old.id, values, old.dims, old.coords, old.unit, old.attrs))
+    scene._set_field(Field(old.id, values, old.dims, old.coords, old.unit, old.attrs), values_only=True)
 
 
 @_applies(FieldReplace)

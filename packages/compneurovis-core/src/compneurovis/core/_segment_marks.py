@@ -53,15 +53,13 @@ def check_segment_marks(view_id: str, marks: Any, geometry: MorphologyGeometry) 
     """
     if not isinstance(marks, tuple):
         raise SceneError(f"view {view_id!r}: marks must be a sequence of SegmentMark, got {type(marks).__name__}")
-    known = None
     for k, mark in enumerate(marks):
         if not isinstance(mark, SegmentMark):
             raise SceneError(f"view {view_id!r}: mark {k} is {mark!r}, not a SegmentMark or an "
                              f"(entity_id, label) pair")
         if not all(isinstance(v, str) for v in (mark.entity_id, mark.label, mark.kind)):
             raise SceneError(f"view {view_id!r}: mark {k} needs str entity_id, label and kind, got {mark!r}")
-        known = known if known is not None else set(geometry.entity_ids)
-        if mark.entity_id not in known:
+        if not geometry.has_entity(mark.entity_id):
             some = ", ".join(repr(e) for e in list(geometry.entity_ids)[:3])
             raise SceneError(f"view {view_id!r}: mark {k} ({mark.label!r}) is on {mark.entity_id!r}, which is "
                              f"not a segment of geometry {geometry.id!r} (its segments are e.g. {some})")

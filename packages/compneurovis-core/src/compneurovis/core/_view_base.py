@@ -54,6 +54,15 @@ class ViewSpec(abc.ABC):
     def field_ids(self) -> tuple[str, ...]:
         """Ids of the fields this view reads; an update of any of them redraws it."""
 
+    def value_field_ids(self) -> tuple[str, ...]:
+        """Ids of the fields whose values, not only their dims, shape and dtype, `validate` checks.
+
+        A display frame (new values, same structure) of any other field does
+        not validate the view again. Defaults to every field the view reads; a
+        view that checks no values returns ``()``.
+        """
+        return self.field_ids()
+
     def validate(self, scene: Scene) -> None:
         """Check the view against ``scene``: its fields exist and its settings are sane.
 

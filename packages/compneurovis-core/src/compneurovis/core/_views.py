@@ -102,6 +102,10 @@ class MorphologyViewSpec(ViewSpec):
             return (self.color_field_id,)
         return (self.color_field_id, self.category_field_id)
 
+    def value_field_ids(self) -> tuple[str, ...]:
+        """The category field, if any: its indices must name its categories."""
+        return () if self.category_field_id is None else (self.category_field_id,)
+
     def validate(self, scene: Scene) -> None:
         """The geometry is a `MorphologyGeometry`; the colour field holds one number per entity.
 
@@ -174,6 +178,10 @@ class LinePlotViewSpec(ViewSpec):
         """The plotted field."""
         return (self.field_id,)
 
+    def value_field_ids(self) -> tuple[str, ...]:
+        """None: only the field's dims and dtype are checked."""
+        return ()
+
     def validate(self, scene: Scene) -> None:
         """The field is numeric with ``x_dim`` (and ``series_dim``) among its dims; the marks are sane.
 
@@ -224,6 +232,10 @@ class SurfaceViewSpec(ViewSpec):
     def field_ids(self) -> tuple[str, ...]:
         """The surface's field."""
         return (self.field_id,)
+
+    def value_field_ids(self) -> tuple[str, ...]:
+        """None: only the field's shape and dtype are checked."""
+        return ()
 
     def validate(self, scene: Scene) -> None:
         """The geometry is a `GridGeometry` and the field numeric with its shape.

@@ -25,6 +25,23 @@ MARK_COLORS = {
 MAX_LABELS = 40
 #: A click this close (pixels) to a glyph's centre, or inside it, picks the mark.
 PICK_RADIUS_PX = 8.0
+#: Triangles all glyphs together may take: many marks get coarser spheres (see `sphere_resolution`).
+GLYPH_TRIANGLES = 30_000
+#: Sphere (theta, phi) resolutions, finest first, with their triangle counts.
+_SPHERES = ((14, 10, 224), (10, 7, 100), (8, 5, 48), (6, 4, 24), (4, 3, 8))
+
+
+def sphere_resolution(n_marks: int, budget: int = GLYPH_TRIANGLES) -> tuple[int, int]:
+    """The finest sphere ``(theta, phi)`` resolution whose ``n_marks`` glyphs fit in ``budget`` triangles.
+
+    A network's thousands of synapses at full detail (224 triangles each) cost
+    a software OpenGL more than the morphology itself; the coarsest level (an
+    octahedron, 8 triangles) is used however many marks there are.
+    """
+    for theta, phi, triangles in _SPHERES:
+        if n_marks * triangles <= budget:
+            return theta, phi
+    return _SPHERES[-1][0], _SPHERES[-1][1]
 
 
 class MarkGlyphs:
@@ -83,8 +100,9 @@ class MarkGlyphs:
         poly.GetPointData().SetScalars(scale)
         sphere = vtkSphereSource()
         sphere.SetRadius(1.0)
-        sphere.SetThetaResolution(14)
-        sphere.SetPhiResolution(10)
+        theta, phi = sphere_resolution(len(self.marks))
+        sphere.SetThetaResolution(theta)
+        sphere.SetPhiResolution(phi)
         glyph = vtkGlyph3D()
         glyph.SetInputData(poly)
         glyph.SetSourceConnection(sphere.GetOutputPort())

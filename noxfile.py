@@ -17,7 +17,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = False
-nox.options.sessions = ["lint", "core", "neuron", "jaxley", "qt", "jupyter", "integration", "lowest", "docs"]
+nox.options.sessions = ["lint", "core", "vtk", "neuron", "jaxley", "qt", "jupyter", "integration", "lowest", "docs"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -25,12 +25,14 @@ PACKAGES = {
     "core": ["compneurovis-core"],
     "neuron": ["compneurovis-core", "compneurovis-neuron[mpi]"],  # [mpi]: the mpiexec -n 2 tests
     "jaxley": ["compneurovis-core", "compneurovis-jaxley"],
-    "qt": ["compneurovis-core", "compneurovis-qt"],
-    # with both backends: its tests execute the docs notebooks (a NEURON cell, a Jaxley cell)
-    "jupyter": ["compneurovis-core", "compneurovis-qt", "compneurovis-jupyter", "compneurovis-neuron",
+    "vtk": ["compneurovis-core", "compneurovis-vtk"],
+    "qt": ["compneurovis-core", "compneurovis-vtk", "compneurovis-qt"],
+    # with both backends: its tests execute the docs notebooks (a NEURON cell, a Jaxley cell); no Qt
+    "jupyter": ["compneurovis-core", "compneurovis-vtk", "compneurovis-jupyter", "compneurovis-neuron",
                 "compneurovis-jaxley"],
 }
-ALL = ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron", "compneurovis-jaxley", "compneurovis-jupyter"]
+ALL = ["compneurovis-core", "compneurovis-vtk", "compneurovis-qt", "compneurovis-neuron", "compneurovis-jaxley",
+       "compneurovis-jupyter"]
 
 
 def _group(name: str) -> list[str]:
@@ -62,6 +64,12 @@ def _run_tests(session: nox.Session, package: str, *args: str, env: dict[str, st
 def core(session: nox.Session) -> None:
     """compneurovis-core alone (numpy + test tools)."""
     _run_tests(session, "core")
+
+
+@nox.session(python="3.11")
+def vtk(session: nox.Session) -> None:
+    """compneurovis-vtk: the Qt-free VTK drawing, offscreen, with no Qt installed."""
+    _run_tests(session, "vtk")
 
 
 @nox.session(python="3.11")
@@ -197,7 +205,8 @@ def docs(session: nox.Session) -> None:
     which the build draws offscreen from the demos (``docs/hooks/pictures.py``).
     """
     # ruff formats the rendered signatures (mkdocstrings needs ruff or black for that).
-    _install(session, ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron", "compneurovis-jaxley"],
+    _install(session, ["compneurovis-core", "compneurovis-vtk", "compneurovis-qt", "compneurovis-neuron",
+                       "compneurovis-jaxley"],
              str(ROOT), *_group("docs"), *[d for d in _group("lint") if d.startswith("ruff")])
     session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
 
@@ -205,7 +214,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def demo(session: nox.Session) -> None:
     """The main demo: a live NEURON cell (offscreen screenshot when there is no display)."""
-    _install(session, ["compneurovis-core", "compneurovis-qt", "compneurovis-neuron"], str(ROOT))
+    _install(session, ["compneurovis-core", "compneurovis-vtk", "compneurovis-qt", "compneurovis-neuron"], str(ROOT))
     args = session.posargs or []
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and "--screenshot" not in args:
         args = [*args, "--screenshot", "compneurovis-demo.png", "--after", "2"]

@@ -20,7 +20,7 @@ def bump(new: str) -> None:
     for path in FILES:
         text = path.read_text()
         text = re.sub(r'(?m)^(version|__version__) = "[^"]+"', rf'\1 = "{new}"', text)
-        sibling = r"(compneurovis-(?:core|qt|neuron|jaxley|jupyter)(?:\[[a-z,]+\])?)"
+        sibling = r"(compneurovis-(?:core|vtk|qt|neuron|jaxley|jupyter)(?:\[[a-z,]+\])?)"
         text = re.sub(sibling + r'==[^"\s,\]]+', rf"\1=={new}", text)
         path.write_text(text)
         print(f"{path.relative_to(ROOT)} -> {new}")

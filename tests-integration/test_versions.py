@@ -17,7 +17,7 @@ def _project(path: Path) -> dict:
 
 def test_every_distribution_has_the_same_version():
     versions = {_project(p)["name"]: _project(p)["version"] for p in PYPROJECTS}
-    assert len(versions) == 6, versions
+    assert len(versions) == 7, versions
     assert len(set(versions.values())) == 1, f"versions drifted: {versions}"
 
 
@@ -29,7 +29,7 @@ def test_siblings_are_pinned_exactly_to_that_version(path):
         requirements += extra
     siblings = [r for r in requirements if r.startswith("compneurovis")]
     for requirement in siblings:
-        pinned = r"compneurovis-(core|qt|neuron|jaxley|jupyter)(\[[a-z,]+\])?==" + re.escape(project["version"])
+        pinned = r"compneurovis-(core|vtk|qt|neuron|jaxley|jupyter)(\[[a-z,]+\])?==" + re.escape(project["version"])
         assert re.fullmatch(pinned, requirement), (
             f"{path.relative_to(ROOT)}: {requirement!r} is not pinned to =={project['version']}")
 

@@ -11,7 +11,7 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
-from compneurovis.qt._colormaps import map_colors
+from compneurovis.vtk import map_colors
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[3] / "docs" / "notebooks").glob("*.ipynb"))
 

@@ -7,7 +7,7 @@ import pytest
 from compneurovis.core import RemoteError, SceneError, SessionServer
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 from compneurovis.jupyter import ThreadTransport, Viewer, make_source, show
-from compneurovis.qt._colormaps import map_colors
+from compneurovis.vtk import map_colors
 
 
 def _until(viewer, condition, timeout=10.0):

@@ -14,9 +14,8 @@ import time
 import numpy as np
 from vtkmodules.vtkRenderingCore import vtkRenderer
 
-from compneurovis.qt import MorphologyRenderer
 from compneurovis.qt._synthetic import branching_geometry
-from compneurovis.qt._vtk_scene import offscreen_render_window
+from compneurovis.vtk import MorphologyRenderer, offscreen_render_window
 
 SIZE = (800, 600)
 TARGETS = {10_000: 30.0, 100_000: 5.0}

@@ -11,7 +11,7 @@ from compneurovis.core import DisplayFrame
 from compneurovis.qt import CompNeuroVisWindow
 from compneurovis.qt._view3d_panel import read_pixels
 from compneurovis.qt._vtk_reduction import AdaptiveResolution
-from compneurovis.qt._vtk_scene import offscreen_render_window
+from compneurovis.vtk import offscreen_render_window
 
 
 def _rgb(image: QImage) -> np.ndarray:

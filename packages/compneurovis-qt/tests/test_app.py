@@ -132,8 +132,7 @@ def _rgb(image: QImage) -> np.ndarray:
 def test_screenshot_of_fitzhugh_nagumo(tmp_path):
     from PyQt6.QtCore import QEvent, QObject, QPoint
 
-    from compneurovis.qt import color_table
-    from compneurovis.qt._vtk_scene import BACKGROUND
+    from compneurovis.vtk import BACKGROUND, color_table
 
     out = tmp_path / "fhn.png"
     timings = []

@@ -7,7 +7,7 @@ from cnv_qt_scenes import pixel_at
 from PyQt6.QtCore import Qt
 
 from compneurovis.core import ScenePatch
-from compneurovis.qt._colormaps import color_table, is_color_map, map_colors
+from compneurovis.vtk import color_table, is_color_map, map_colors
 
 
 def _segment_colours(window) -> np.ndarray:
@@ -37,6 +37,22 @@ def test_cmap_names_resolve_and_reverse():
     np.testing.assert_allclose(color_table("coolwarm_r"), color_table("coolwarm")[::-1], atol=1e-6)
     np.testing.assert_allclose(color_table("RdBu_r", 16), Colormap("colorbrewer:RdBu_r").lut(16)[:, :3], atol=1e-6)
     assert not np.allclose(color_table("coolwarm"), color_table("scalar"))
+
+
+def test_the_maps_named_as_pyqtgraph_names_them_keep_their_colours():
+    # compneurovis.vtk takes its tables from cmap alone (no Qt); pyqtgraph's bundled copies are an
+    # independent source for the same colorcet and matplotlib maps, shifted cyclic ones included
+    from pyqtgraph import colormap as pg_colormap
+
+    dropped = {"PAL-relaxed", "PAL-relaxed_bright"}  # pyqtgraph's own palettes, not colorcet's
+    redrawn = {"cividis"}  # matplotlib's cividis, where pyqtgraph ships its own variant
+    names = sorted(set(pg_colormap.listMaps()) - dropped - redrawn)
+    assert len(names) >= 60 and "CET-C1s" in names
+    for name in names:
+        theirs = pg_colormap.get(name).getLookupTable(nPts=256, alpha=False) / 255.0
+        assert is_color_map(name), name
+        assert np.abs(color_table(name) - theirs).max() <= 1.5 / 255, name
+    assert not any(is_color_map(name) for name in dropped)
 
 
 def test_typing_a_cmap_name_recolours_the_view_through_a_scene_patch(window, qtbot):

@@ -5,7 +5,7 @@ from cnv_qt_scenes import pixel_at
 from PyQt6.QtCore import QPoint, Qt
 
 from compneurovis.core import EntityClicked, ScenePatch, SegmentMark
-from compneurovis.qt._vtk_marks import MARK_COLORS
+from compneurovis.vtk import MARK_COLORS
 
 
 def _click(window, xy):
@@ -61,7 +61,7 @@ def test_marks_are_drawn_in_their_kind_colour_and_a_click_names_them(window, sen
 
 
 def test_thousands_of_marks_share_a_triangle_budget_and_a_few_keep_round_spheres(window):
-    from compneurovis.qt._vtk_marks import GLYPH_TRIANGLES
+    from compneurovis.vtk import GLYPH_TRIANGLES
 
     # a 1,000-cell network's 2,000 synapses drew 448,000 triangles, more than the morphology cost
     renderer = window.views["m"].renderer

@@ -4,13 +4,10 @@ from cnv_qt_scenes import line_geometry
 from PyQt6.QtCore import QPoint, Qt
 
 from compneurovis.core import EntityClicked
-from compneurovis.qt import MorphologyRenderer, color_table
-from compneurovis.qt._colormaps import map_colors
 from compneurovis.qt._offscreen_view import ImageView
 from compneurovis.qt._synthetic import branching_geometry
-from compneurovis.qt._tube_mesh import build_lod_mesh
 from compneurovis.qt._view3d_panel import read_pixels
-from compneurovis.qt._vtk_scene import offscreen_render_window
+from compneurovis.vtk import MorphologyRenderer, build_lod_mesh, color_table, map_colors, offscreen_render_window
 
 
 def _pixel(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -214,7 +211,7 @@ def test_big_morphology_draws_thin_pieces_as_pickable_lines():
 def test_a_field_that_changes_unit_retitles_the_colour_bar_and_draws_nan_grey(window, scene):
     """The variable picker's FieldReplace(unit=...): the bar takes the new unit; a NaN segment is "no value" grey."""
     from compneurovis.core import FieldReplace
-    from compneurovis.qt._colormaps import NAN_COLOR
+    from compneurovis.vtk import NAN_COLOR
 
     holder, renderer = window.views["m"].panel, window.views["m"].renderer
     assert renderer.scalar_bar.GetTitle() == "mV"

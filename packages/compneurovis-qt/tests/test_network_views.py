@@ -23,9 +23,10 @@ from compneurovis.core import (
     spike_append,
     spike_field,
 )
-from compneurovis.qt import CompNeuroVisWindow, color_by_patch, color_table
+from compneurovis.qt import CompNeuroVisWindow, color_by_patch
 from compneurovis.qt._theme import SERIES_COLORS
 from compneurovis.qt._vtk_legend import hex_rgb
+from compneurovis.vtk import color_table
 
 N = 5  # entities on a straight chain, 10 µm each: centres at path distances 0, 10, ..., 40
 

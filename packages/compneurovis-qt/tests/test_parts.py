@@ -3,12 +3,10 @@ import pytest
 from cnv_qt_scenes import line_geometry, pixel_at, project
 
 from compneurovis.core import Field, GridGeometry, LinePlotViewSpec, SurfaceViewSpec
-from compneurovis.qt import ColorScale, color_table, make_lookup_table
-from compneurovis.qt._colormaps import map_colors
 from compneurovis.qt._trace_plot import TracePlot, YRange
 from compneurovis.qt._view3d_panel import read_pixels
-from compneurovis.qt._vtk_scene import offscreen_render_window
 from compneurovis.qt._vtk_surface import SurfaceRenderer
+from compneurovis.vtk import ColorScale, color_table, make_lookup_table, map_colors, offscreen_render_window
 
 
 def test_colour_maps_by_name():

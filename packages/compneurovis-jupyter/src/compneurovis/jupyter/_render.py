@@ -1,7 +1,7 @@
 """Offscreen VTK drawing of one morphology view into numpy images, with camera moves and picking.
 
 The mesh, colour scale, highlight and picking are the desktop window's own
-(`compneurovis.qt.MorphologyRenderer`, which is Qt-free); only the window is
+(`compneurovis.vtk.MorphologyRenderer`, which is Qt-free); only the window is
 an offscreen VTK one whose pixels are read back as an ``(h, w, 3)`` array.
 """
 
@@ -18,9 +18,7 @@ from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkRenderingCore import vtkWindowToImageFilter
 
 from compneurovis.core import Camera, MorphologyGeometry, MorphologyViewSpec, Scene
-from compneurovis.qt import MorphologyRenderer
-from compneurovis.qt._software_gl import leave_a_core_for_the_simulation
-from compneurovis.qt._vtk_scene import offscreen_render_window
+from compneurovis.vtk import MorphologyRenderer, leave_a_core_for_the_simulation, offscreen_render_window
 
 _T = TypeVar("_T")
 

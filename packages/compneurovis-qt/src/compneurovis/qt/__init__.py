@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real imports, for type checkers and the API docs
     from ._app import ScreenshotError, ensure_application, run_app
-    from ._colormaps import ColorScale, color_table, make_lookup_table
     from ._frame_loop import FrameLoop
     from ._kymograph import KymographDrawing
     from ._offscreen import render_scene
@@ -36,19 +35,16 @@ if TYPE_CHECKING:  # the real imports, for type checkers and the API docs
     from ._view3d_drawings import MorphologyDrawing, SurfaceDrawing, View3DDrawing
     from ._view_menu import color_by_patch
     from ._view_registry import ViewContext, ViewDrawing, drawing_class, register_view, registered_views
-    from ._vtk_morphology import MorphologyRenderer
     from ._vtk_surface import SurfaceRenderer
     from ._window import CompNeuroVisWindow
 
 #: Public name to the private module that defines it.
 _EXPORTS = {
-    "ColorScale": "._colormaps",
     "CompNeuroVisWindow": "._window",
     "FrameLoop": "._frame_loop",
     "KymographDrawing": "._kymograph",
     "LinePlotDrawing": "._trace_plot",
     "MorphologyDrawing": "._view3d_drawings",
-    "MorphologyRenderer": "._vtk_morphology",
     "RenderScheduler": "._render_scheduler",
     "ScreenshotError": "._app",
     "Selection": "._selection",
@@ -60,10 +56,8 @@ _EXPORTS = {
     "ViewContext": "._view_registry",
     "ViewDrawing": "._view_registry",
     "color_by_patch": "._view_menu",
-    "color_table": "._colormaps",
     "drawing_class": "._view_registry",
     "ensure_application": "._app",
-    "make_lookup_table": "._colormaps",
     "register_view": "._view_registry",
     "registered_views": "._view_registry",
     "render_scene": "._offscreen",
@@ -71,13 +65,11 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "ColorScale",
     "CompNeuroVisWindow",
     "FrameLoop",
     "KymographDrawing",
     "LinePlotDrawing",
     "MorphologyDrawing",
-    "MorphologyRenderer",
     "RenderScheduler",
     "ScreenshotError",
     "Selection",
@@ -89,10 +81,8 @@ __all__ = [
     "ViewContext",
     "ViewDrawing",
     "color_by_patch",
-    "color_table",
     "drawing_class",
     "ensure_application",
-    "make_lookup_table",
     "register_view",
     "registered_views",
     "render_scene",

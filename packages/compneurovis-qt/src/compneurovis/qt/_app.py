@@ -30,8 +30,8 @@ from compneurovis.core import (
     connect,
     is_remote_url,
 )
+from compneurovis.vtk import leave_a_core_for_the_simulation
 
-from ._software_gl import leave_a_core_for_the_simulation
 from ._theme import apply_app_palette
 
 if TYPE_CHECKING:  # imported in run_app, once the worker is starting (they load VTK, pyqtgraph, superqt)

@@ -17,8 +17,7 @@ from superqt import QLabeledDoubleRangeSlider
 from superqt.cmap import CmapCatalogComboBox
 
 from compneurovis.core import MorphologyViewSpec, ScenePatch
-
-from ._colormaps import is_color_map
+from compneurovis.vtk import is_color_map
 
 #: Slider steps across its range.
 SLIDER_STEPS = 1000

@@ -7,8 +7,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QRectF
 
 from compneurovis.core import Field, KymographViewSpec, MorphologyGeometry, Scene
+from compneurovis.vtk import ColorScale, color_table
 
-from ._colormaps import ColorScale, color_table
 from ._plot_widget import ThemedPlot, axis_label
 from ._view_registry import ViewContext, ViewDrawing, register_view
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from compneurovis.core import MorphologyViewSpec, ScenePatch
+from compneurovis.vtk import MorphologyRenderer
 
 from ._camera_tools import CameraTools
 from ._color_tools import ColorTools
 from ._view3d_panel import View3DPanel
 from ._view_registry import ViewContext
-from ._vtk_morphology import MorphologyRenderer
 
 
 class MorphologyTools(QWidget):

@@ -8,13 +8,13 @@ import numpy as np
 from PyQt6.QtWidgets import QWidget
 
 from compneurovis.core import Camera, MorphologyGeometry, MorphologyViewSpec, Scene, SurfaceViewSpec
+from compneurovis.vtk import MorphologyRenderer
 
 from ._morphology_tools import MorphologyTools
 from ._selection import Selection
 from ._view3d_panel import View3DPanel
 from ._view_registry import S, ViewContext, ViewDrawing, register_view
 from ._vtk_legend import CategoryLegend, hex_rgb
-from ._vtk_morphology import MorphologyRenderer
 from ._vtk_surface import SurfaceRenderer
 
 

@@ -21,9 +21,10 @@ from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
 from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
+from compneurovis.vtk import offscreen_render_window
+
 from ._offscreen_view import CLICK_SLOP, ImageView, platform_is_offscreen
 from ._vtk_reduction import AdaptiveResolution
-from ._vtk_scene import offscreen_render_window
 
 vtkmodules.qt.PyQtImpl = "PyQt6"
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor  # noqa: E402

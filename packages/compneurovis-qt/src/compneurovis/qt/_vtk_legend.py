@@ -15,7 +15,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkTextActor,
 )
 
-from ._vtk_scene import TEXT_COLOR
+from compneurovis.vtk import TEXT_COLOR
 
 #: Swatch size and spacing, as fractions of the viewport.
 SWATCH_WIDTH, ROW_HEIGHT = 0.025, 0.045

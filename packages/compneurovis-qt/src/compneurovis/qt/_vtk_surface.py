@@ -11,9 +11,15 @@ from vtkmodules.vtkRenderingAnnotation import vtkCubeAxesActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer, vtkTextActor
 
 from compneurovis.core import GridGeometry
-
-from ._colormaps import ColorScale, make_lookup_table
-from ._vtk_scene import TEXT_COLOR, label_ticks, make_scalar_bar, style_renderer, triangles_polydata
+from compneurovis.vtk import (
+    TEXT_COLOR,
+    ColorScale,
+    label_ticks,
+    make_lookup_table,
+    make_scalar_bar,
+    style_renderer,
+    triangles_polydata,
+)
 
 
 def _grid_triangles(nx: int, ny: int) -> np.ndarray:

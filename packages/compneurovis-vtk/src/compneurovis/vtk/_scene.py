@@ -14,9 +14,11 @@ import vtkmodules.vtkRenderingOpenGL2  # isort: skip
 import vtkmodules.vtkRenderingFreeType  # isort: skip
 import vtkmodules.vtkInteractionStyle  # noqa: F401  # isort: skip
 
-#: Dark theme colours (RGB in [0, 1]).
+#: Background of the dark theme (RGB in [0, 1]).
 BACKGROUND = (0.09, 0.094, 0.11)
+#: Text and colour-bar labels of the dark theme (RGB in [0, 1]).
 TEXT_COLOR = (0.92, 0.93, 0.95)
+#: Outline of the selected segment (RGB in [0, 1]).
 HIGHLIGHT_COLOR = (1.0, 0.95, 0.35)
 
 

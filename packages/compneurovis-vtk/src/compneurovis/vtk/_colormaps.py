@@ -1,8 +1,10 @@
 """Colour maps by name as VTK lookup tables, and colour limits.
 
-Names resolve, in order: the `ALIASES`; pyqtgraph's bundled maps (``"CET-R3"``,
-``"viridis"``); then every name the ``cmap`` package knows (matplotlib's,
-colorcet's, colorbrewer's, ..., each also reversed with ``_r``).
+Names resolve, in order: the `ALIASES`; colorcet's maps by their short
+``"CET-..."`` names (``"CET-R3"``, ``"CET-D1A"``, and the cyclic maps shifted
+by a quarter turn, ``"CET-C1s"``); then every name the ``cmap`` package knows
+(matplotlib's ``"viridis"``, colorcet's, colorbrewer's, ..., each also
+reversed with ``_r``). The tables come from ``cmap`` alone: no Qt is imported.
 """
 
 from __future__ import annotations
@@ -10,15 +12,15 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 
 import numpy as np
 from cmap import Colormap
-from pyqtgraph import colormap as pg_colormap
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import vtkLookupTable
 
-#: Friendly names for pyqtgraph maps. ``"scalar"``: a perceptually uniform
-#: rainbow whose low end stays visible on a dark background.
+#: Friendly names. ``"scalar"``: a perceptually uniform rainbow whose low end
+#: stays visible on a dark background.
 ALIASES = {
     "scalar": "CET-R3",
     "voltage": "CET-R3",
@@ -31,10 +33,8 @@ ALIASES = {
 #: Colour of values that are NaN (e.g. not yet simulated).
 NAN_COLOR = (0.45, 0.45, 0.45)
 
-
-@functools.lru_cache(maxsize=1)
-def _pyqtgraph_names() -> frozenset[str]:
-    return frozenset(pg_colormap.listMaps())
+#: ``CET-C1s``: colorcet's cyclic ``CET-C1`` turned by a quarter of its cycle.
+_SHIFTED_CYCLIC = re.compile(r"^(CET-C\d+)s$")
 
 
 @functools.lru_cache(maxsize=256)
@@ -43,6 +43,8 @@ def _cmap(name: str) -> Colormap | None:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
+        if name.startswith("CET-"):  # colorcet's short names, as colorcet and pyqtgraph write them
+            name = "colorcet:" + name.replace("-", "_")
         return Colormap(name)
     except (ValueError, KeyError, TypeError):
         return None
@@ -50,25 +52,25 @@ def _cmap(name: str) -> Colormap | None:
         quiet.setLevel(level)
 
 
+def _resolve(name: str) -> tuple[Colormap, float] | None:
+    """The ``cmap`` map for ``name`` and the fraction of a turn to shift it by, or ``None``."""
+    name = ALIASES.get(name, name)
+    shifted = _SHIFTED_CYCLIC.match(name)
+    found = _cmap(shifted[1] if shifted else name)
+    return None if found is None else (found, 0.25 if shifted else 0.0)
+
+
 def is_color_map(name: str) -> bool:
     """Whether ``name`` is a colour map `color_table` knows (and does not replace by ``"scalar"``)."""
-    if not isinstance(name, str) or not name:
-        return False
-    return name in ALIASES or name in _pyqtgraph_names() or _cmap(name) is not None
+    return isinstance(name, str) and bool(name) and _resolve(name) is not None
 
 
 @functools.lru_cache(maxsize=64)
 def _table(name: str, n: int) -> np.ndarray:
-    resolved = ALIASES.get(name, name)
-    if resolved not in _pyqtgraph_names() and (found := _cmap(resolved)) is not None:
-        rgb = np.asarray(found.lut(n), dtype=np.float64)[:, :3]
-    else:
-        try:
-            cmap = pg_colormap.get(resolved if resolved in _pyqtgraph_names() else ALIASES["scalar"])
-        except (FileNotFoundError, KeyError, ValueError, OSError):  # pragma: no cover - a broken install
-            cmap = pg_colormap.get(ALIASES["scalar"])
-        rgb = np.asarray(cmap.getLookupTable(nPts=n, alpha=False), dtype=np.float64) / 255.0
-    rgb = np.ascontiguousarray(rgb)
+    found = _resolve(name) if isinstance(name, str) and name else None
+    colormap, turn = found if found is not None else _resolve("scalar")  # type: ignore[misc]
+    rgb = np.asarray(colormap.lut(n), dtype=np.float64)[:, :3]
+    rgb = np.ascontiguousarray(np.roll(rgb, round(turn * n), axis=0))
     rgb.setflags(write=False)
     return rgb
 
@@ -77,8 +79,8 @@ def color_table(name: str, n: int = 256) -> np.ndarray:
     """Return ``(n, 3)`` RGB colours in ``[0, 1]`` of colour map ``name``.
 
     Args:
-        name: ``"scalar"``, an alias from `ALIASES`, a pyqtgraph map name
-            (``"CET-D1"``), or any name the ``cmap`` package knows
+        name: ``"scalar"``, an alias from `ALIASES`, a colorcet short name
+            (``"CET-D1"``, ``"CET-C2s"``), or any name the ``cmap`` package knows
             (``"viridis"``, ``"RdBu_r"``, ``"colorcet:fire"``). Unknown names
             fall back to ``"scalar"`` (`is_color_map` tells them apart).
         n: Number of colours.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from compneurovis.qt._software_gl import THREADS_VARIABLE, leave_a_core_for_the_simulation
+from compneurovis.vtk import THREADS_VARIABLE, leave_a_core_for_the_simulation
 
 
 def test_llvmpipe_gets_one_thread_fewer_than_the_cores_and_at_least_one(monkeypatch):

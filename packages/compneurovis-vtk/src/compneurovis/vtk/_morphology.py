@@ -25,9 +25,8 @@ from vtkmodules.vtkRenderingCore import (
 from compneurovis.core import CAMERA_PRESETS, Camera, MorphologyGeometry
 
 from ._colormaps import NAN_COLOR, ColorScale, make_lookup_table, map_colors_u8
-from ._tube_mesh import build_lod_mesh, build_tube_mesh
-from ._vtk_marks import MarkGlyphs
-from ._vtk_scene import (
+from ._marks import MarkGlyphs
+from ._scene import (
     HIGHLIGHT_COLOR,
     TEXT_COLOR,
     frame_bounds,
@@ -37,6 +36,7 @@ from ._vtk_scene import (
     style_renderer,
     triangles_polydata,
 )
+from ._tube_mesh import build_lod_mesh, build_tube_mesh
 
 #: Texels per row of the entity colour texture.
 TEXTURE_WIDTH = 2048
@@ -75,7 +75,7 @@ class MorphologyRenderer:
 
     Args:
         geometry: The morphology.
-        color_map: Colour map name (see `compneurovis.qt.color_table`).
+        color_map: Colour map name (see `color_table`).
         color_limits: Fixed ``(low, high)`` or ``None`` for automatic limits.
         color_norm: ``"auto"``, ``"linear"`` or ``"symmetric"``.
         unit: Unit shown on the colour bar.

@@ -173,6 +173,8 @@ def test_jupyter_shows_live_frames_traces_a_click_and_follows_a_slider(lab, tmp_
             # moving the slider steers the simulation
             resting = img.screenshot()
             before = _ask(client, "viewer.scene.state['stimulus']")
+            first_unit = "float(viewer.scene.fields[viewer.drawing.spec.color_field_id].values[0])"
+            at_rest = _ask(client, first_unit)  # the stimulus enters the trunk's first unit
             handle = page.locator(".widget-slider .noUi-handle").first
             knob = handle.bounding_box()
             x, y = knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2
@@ -182,9 +184,9 @@ def test_jupyter_shows_live_frames_traces_a_click_and_follows_a_slider(lab, tmp_
             page.mouse.up()
             value = _wait(lambda: _ask(client, "viewer.scene.state['stimulus']") or None, 45, "the slider")
             assert value > before
-            quiet = _ask(client, "viewer.scene.fields[viewer.drawing.spec.color_field_id].values.tolist()")
-            _wait(lambda: _ask(client, "viewer.scene.fields[viewer.drawing.spec.color_field_id].values.tolist()")
-                  != quiet, 30, "the simulation to respond")
+            # a positive current depolarises the unit it enters, to a new steady state or into spiking; the
+            # values are compared with those before the move (a snapshot taken after it may already be settled)
+            _wait(lambda: _ask(client, first_unit) > at_rest + 1e-3, 30, "the simulation to respond")
             page.screenshot(path=str(artefacts / f"browser-{lab['app']}-slider.png"))
             # frames keep arriving, and the picture leaves the resting one (a cable held
             # depolarised by a strong stimulus may settle, so no two live frames must differ)

@@ -1,13 +1,12 @@
 import numpy as np
 import pytest
-from cnv_qt_scenes import line_geometry
 from PyQt6.QtCore import QPoint, Qt
 
 from compneurovis.core import EntityClicked
 from compneurovis.qt._offscreen_view import ImageView
 from compneurovis.qt._synthetic import branching_geometry
 from compneurovis.qt._view3d_panel import read_pixels
-from compneurovis.vtk import MorphologyRenderer, build_lod_mesh, color_table, map_colors, offscreen_render_window
+from compneurovis.vtk import MorphologyRenderer, color_table, map_colors, offscreen_render_window
 
 
 def _pixel(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -170,15 +169,6 @@ def test_offscreen_renderer_picks_and_frames_a_branching_cell():
     wrong = [i for i, xy in on_top if _colour_distance_near(image, xy, expected[i]) >= 60]
     assert len(wrong) <= 0.1 * len(on_top), wrong
     window.Finalize()
-
-
-def test_lod_mesh_keeps_every_piece_and_its_entity():
-    geometry = line_geometry(40)
-    mesh = build_lod_mesh(geometry.piece_start, geometry.piece_end, geometry.piece_start_radius,
-                          geometry.piece_end_radius)
-    assert set(np.unique(mesh.triangle_piece)) == set(range(40))
-    assert mesh.triangles.max() < len(mesh.points)
-    assert mesh.point_piece.shape[0] == mesh.points.shape[0]
 
 
 def test_big_morphology_draws_thin_pieces_as_pickable_lines():

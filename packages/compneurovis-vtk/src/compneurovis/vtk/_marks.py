@@ -60,18 +60,17 @@ class MarkGlyphs:
         self.positions = np.zeros((0, 3))
         self.radius = 0.0
         self._actors: list[object] = []
-        self._index = {e: i for i, e in enumerate(geometry.entity_ids)}
 
     def set_marks(self, marks: Sequence[SegmentMark]) -> None:
         """Draw ``marks`` (replacing the previous ones); marks on unknown segments are skipped."""
-        marks = tuple(m for m in marks if m.entity_id in self._index)
+        marks = tuple(m for m in marks if self.geometry.has_entity(m.entity_id))
         if marks == self.marks:
             return
         for actor in self._actors:
             self.renderer.RemoveViewProp(actor)
         self._actors = []
         self.marks = marks
-        self.entity = np.array([self._index[m.entity_id] for m in marks], dtype=np.intp)
+        self.entity = np.array([self.geometry.index_of(m.entity_id) for m in marks], dtype=np.intp)
         if not marks:
             self.positions = np.zeros((0, 3))
             return

@@ -21,7 +21,10 @@ target:
   thread's Python stack was while the timer was over 45 ms late;
 - display latency median and p95 (``produced_at`` to end of draw);
 - resident memory of the GUI and worker processes at 10 s and at ``--run`` s
-  (with ``CNV_BENCH_SMAPS=1`` the GUI's by mapping: libraries, heap, anonymous);
+  (with ``CNV_BENCH_SMAPS=1`` the GUI's by mapping: libraries, heap, anonymous),
+  read in a thread so the reading does not stall the probed event loop; and,
+  for the CA1 demo, the floor of the libraries: a bare Qt window with one VTK
+  cone and one pyqtgraph plot (`bare_window`);
 - seconds from process start to the first drawn frame (the parent's clock just
   before it starts the child: psutil's ``create_time`` rounds the boot time to
   whole seconds and read about 1 s early here), split into start-up before
@@ -203,8 +206,9 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
                 frame = sys._current_frames().get(main)
                 if frame is not None:
                     stack = traceback.extract_stack(frame)[-4:]
-                    counts[" < ".join(f"{f.name}@{os.path.basename(f.filename)}:{f.lineno}"
-                                      for f in reversed(stack))] += 1
+                    stall_at = last + 0.010 - state["start"]["t"]  # when the stall began, as the stall list says
+                    counts[f"{stall_at:.2f} s: " + " < ".join(f"{f.name}@{os.path.basename(f.filename)}:{f.lineno}"
+                                                             for f in reversed(stack))] += 1
 
     if os.environ.get("CNV_BENCH_WATCHDOG") == "1":
         threading.Thread(target=watchdog, daemon=True).start()
@@ -214,11 +218,17 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
         return {"t": time.monotonic(), "sim": window.sim_time or 0.0, "counts": dict(window.render_counts)}
 
     def memory(label: str) -> None:
-        if label == "10s" and os.environ.get("CNV_BENCH_SMAPS") == "1":
-            result["smaps_mib"] = _rss_by_mapping()
-        worker = _worker(gui)
-        result[f"rss_gui_{label}"] = gui.memory_info().rss
-        result[f"rss_worker_{label}"] = worker.memory_info().rss if worker is not None else None
+        """Read the memory in a thread: walking /proc (psutil's children, smaps) would stall the probed loop."""
+        def read() -> None:
+            if label == "10s" and os.environ.get("CNV_BENCH_SMAPS") == "1":
+                result["smaps_mib"] = _rss_by_mapping()
+            worker = _worker(gui)
+            result[f"rss_gui_{label}"] = gui.memory_info().rss
+            result[f"rss_worker_{label}"] = worker.memory_info().rss if worker is not None else None
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        keep.append(reader)
 
     def stats_end() -> None:
         state["measuring"] = False
@@ -359,6 +369,9 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
     if "stats_seconds" not in result:
         print("BENCH-JSON " + json.dumps({"error": "the window closed before the stats ended", **result}))
         return 1
+    for reader in keep:
+        if isinstance(reader, threading.Thread):
+            reader.join(timeout=10)
     result["run_seconds"] = run_s
     result["size"] = f"{size[0]}x{size[1]}"
     result["segments"] = len(state["window"].scene.geometries[next(iter(state["window"].scene.geometries))]
@@ -439,6 +452,72 @@ def bare_jaxley(sim_ms: float = 100.0) -> tuple[float, int, float]:
     return rate, segments, plain
 
 
+def bare_window(size: str = "1400x860", seconds: float = 10.0) -> list[float]:
+    """The memory floor of the window's libraries: RSS (bytes) of a bare Qt window after ``seconds``.
+
+    The window holds what ours cannot do without, and nothing of ours: one
+    VTK render window with a cone, redrawn 30 times a second, beside one
+    pyqtgraph plot with a grid, at ``size``, on the same OpenGL with the same
+    llvmpipe thread count. Mesa's LLVM, VTK's and Qt's libraries and their
+    buffers make up nearly all of it.
+    """
+    import numpy as np
+    import psutil
+    import pyqtgraph as pg
+    import vtkmodules.vtkInteractionStyle  # the interactor's default style
+    import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 - the OpenGL render window
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication, QMainWindow, QSplitter
+    from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
+    from vtkmodules.vtkFiltersSources import vtkConeSource
+    from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
+
+    from compneurovis.vtk import leave_a_core_for_the_simulation
+
+    leave_a_core_for_the_simulation()
+    app = QApplication.instance() or QApplication([])
+    window = QMainWindow()
+    split = QSplitter()
+    window.setCentralWidget(split)
+    view = QVTKRenderWindowInteractor(split)
+    split.addWidget(view)
+    renderer = vtkRenderer()
+    view.GetRenderWindow().AddRenderer(renderer)
+    cone, mapper, actor = vtkConeSource(), vtkPolyDataMapper(), vtkActor()
+    mapper.SetInputConnection(cone.GetOutputPort())
+    actor.SetMapper(mapper)
+    renderer.AddActor(actor)
+    plot = pg.PlotWidget()
+    plot.showGrid(x=True, y=True)
+    curve = plot.plot(np.zeros(1000))
+    split.addWidget(plot)
+    width, _, height = size.partition("x")
+    window.resize(int(width), int(height))
+    window.show()
+    view.Initialize()
+    view.Start()
+
+    def redraw() -> None:
+        actor.RotateY(3.0)
+        view.GetRenderWindow().Render()
+        curve.setData(np.random.default_rng().random(1000))
+
+    timer = QTimer()
+    timer.timeout.connect(redraw)
+    timer.start(33)
+    rss: list[float] = []
+
+    def measure() -> None:
+        rss.append(float(psutil.Process().memory_info().rss))
+        timer.stop()
+        app.quit()
+
+    QTimer.singleShot(round(seconds * 1000), measure)
+    app.exec()
+    view.Finalize()
+    return rss
+
+
 def _run_gui(backend: str, stats_s: float, run_s: float, size: str, level_s: float = 2.0,
              shots: str | None = None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--gui", backend, "--stats", str(stats_s), "--run", str(run_s), "--size", size,
@@ -505,6 +584,11 @@ def report(runs: list[dict[str, Any]], bare_rates: list[float], bare_segments: i
             lines.append(f"  {_mark(ok)} {who} RSS {_fmt([a / 2**20 for a, _ in pairs], '.0f')} MiB at 10 s, "
                          f"{_fmt(ends, '.0f')} MiB at {gui['run_seconds']:.0f} s: growth "
                          f"{_fmt([100 * x for x in growth], '+.1f')} % (target < {TARGETS['mem_growth']:.0%}{target})")
+    floors = [(g["floor_rss"], g["rss_gui_10s"]) for g in runs if g.get("floor_rss") and g.get("rss_gui_10s")]
+    if floors:
+        lines.append(f"  info memory floor: a bare Qt window with one VTK cone and one pyqtgraph plot, same size and "
+                     f"GL: RSS {_fmt([f / 2**20 for f, _ in floors], '.0f')} MiB; the window's RSS at 10 s above "
+                     f"it: {_fmt([(g - f) / 2**20 for f, g in floors], '.0f')} MiB")
     keys = sorted({k for g in runs for k in g["time_ms"]})
     lines.append("  info GUI thread time (median ms, max ms, ms per wall s; median of runs): " + ", ".join(
         f"{k} " + "/".join(f"{_med([g['time_ms'][k][i] for g in runs if k in g['time_ms']])[0]:.0f}"
@@ -592,6 +676,7 @@ def main(argv: list[str] | None = None) -> int:
             rate, segments = bare_neuron()
             rates.append(rate)
             runs.append(_run_gui("neuron", args.stats, args.run, args.size, args.level_s, shots))
+            runs[-1]["floor_rss"] = _in_child("window")[0]
             print(f"bench_live: neuron run {len(runs)} done, load average {os.getloadavg()[0]:.2f}", flush=True)
         out += report(runs, rates, segments, "bare h.fadvance()")
         print("\n".join(out), flush=True)

@@ -9,6 +9,7 @@ from typing import Any
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF
 
+from ._grid_axis import grid_axes
 from ._theme import PLOT_BACKGROUND, PLOT_FOREGROUND
 
 
@@ -25,7 +26,7 @@ class ThemedPlot(pg.PlotWidget):
     """
 
     def __init__(self, on_paint: Callable[[float], None] | None = None) -> None:
-        super().__init__(background=PLOT_BACKGROUND)
+        super().__init__(background=PLOT_BACKGROUND, axisItems=grid_axes())
         self.on_paint = on_paint
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.18)

@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import QWidget
 
 from compneurovis.core import Field, LinePlotViewSpec, MorphologyGeometry, Scene, SceneError
 
+from ._grid_axis import grid_axes
 from ._plot_marks import MarkLines
 from ._selection import Selection
 from ._theme import PLOT_BACKGROUND, PLOT_FOREGROUND, SERIES_COLORS
@@ -80,7 +81,7 @@ class TracePlot(pg.PlotWidget):
     """
 
     def __init__(self, spec: LinePlotViewSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=PLOT_BACKGROUND)
+        super().__init__(parent, background=PLOT_BACKGROUND, axisItems=grid_axes())
         self.spec = spec
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.y_range = YRange()

@@ -163,3 +163,43 @@ def test_choice_follows_measured_costs():
     finally:
         control.detach()
         window.Finalize()
+
+
+def test_one_slow_render_does_not_reduce_and_an_expired_full_level_is_measured_again():
+    window = offscreen_render_window((64, 48))
+    control = AdaptiveResolution(window, budget=0.020, levels=(1.0, 0.5), memory=5.0)
+    try:
+        control._last_start = 9.95
+        for _ in range(4):
+            control.record(1.0, 0.012, now=10.0)
+        control.record(1.0, 0.045, now=10.0)  # a render the scheduler delayed
+        assert control.choose(10.0) == 1.0  # the median of the latest renders still fits
+        for _ in range(5):
+            control.record(1.0, 0.030, now=10.0)  # now every render is too slow
+        assert control.choose(10.0) == 0.5
+        # at 0.5 the view costs about as much: the cost is not in the pixels, so the pixel-count
+        # prediction for 1.0 (4 x 11 ms) is wrong; once 1.0's renders are 5 s old, it is measured again
+        control.record(0.5, 0.011, now=12.0)
+        control._last_start = 15.95
+        control.record(0.5, 0.011, now=15.9)
+        assert control.choose(16.0) == 1.0
+        control.record(1.0, 0.012, now=16.0)
+        assert control.choose(16.0) == 1.0  # and it fits again
+    finally:
+        control.detach()
+        window.Finalize()
+
+
+def test_a_full_level_far_over_the_budget_is_not_measured_again():
+    window = offscreen_render_window((64, 48))
+    control = AdaptiveResolution(window, budget=0.020, levels=(1.0, 0.5), memory=5.0)
+    try:
+        control._last_start = 9.95
+        control.record(1.0, 0.090, now=10.0)  # a big network: 4.5 budgets at full resolution
+        control.record(0.5, 0.018, now=10.0)
+        control._last_start = 15.95
+        control.record(0.5, 0.018, now=15.9)
+        assert control.choose(16.0) == 0.5  # 1.0 expired, but a 90 ms probe would stall the window
+    finally:
+        control.detach()
+        window.Finalize()

@@ -5,7 +5,12 @@ follow each other quickly (live colour updates, a camera drag), each renderer
 draws into the lower-left ``scale`` part of the window (text at ``scale`` times
 the DPI, so it keeps its size) and that part is stretched over the whole
 window with a linear filter. ``scale`` is the largest level whose measured
-draw time fits ``budget``. When none fits, the sharpest level whose CPU time
+draw time (the median of its latest renders, so one slow render does not
+decide) fits ``budget``. A level not measured lately is predicted from its
+pixel count, which holds where the cost is in the pixels; where it is not (a
+small mesh drawn at a reduced level costs about as much), the prediction would
+keep the view reduced for good, so the full level is measured again whenever
+its measurement has expired, unless it was far over the budget. When none fits, the sharpest level whose CPU time
 (this process, OpenGL's threads included) is within 15 % of the cheapest
 measured one is used: a window whose cost does not shrink with its pixels (a
 small mesh on a software OpenGL, where stretching the image costs about as
@@ -24,14 +29,20 @@ corner, and `region` says how much of it to read back and stretch.
 from __future__ import annotations
 
 import contextlib
+import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from vtkmodules.vtkRenderingCore import vtkRenderWindow
 
 #: Linear scales tried while live, largest first.
 LEVELS = (1.0, 0.75, 0.5, 0.35, 0.25)
+#: Renders per level whose median is its cost.
+SAMPLES = 7
+#: The full level is measured again after its measurement expired unless it cost more than this many budgets.
+PROBE_LIMIT = 2.0
 
 _GL_COLOR_BUFFER_BIT = 0x4000
 _GL_NEAREST = 0x2600
@@ -76,7 +87,7 @@ class AdaptiveResolution:
         self.times: dict[float, deque[float]] = {}
         self._enabled = False
         self._full = 0
-        self._costs: dict[float, tuple[float, float, float]] = {}  # level -> (wall s, CPU s (smoothed), measured at)
+        self._costs: dict[float, _Costs] = {}
         self._interval: float | None = None
         self._last_start: float | None = None
         self._started = 0.0
@@ -121,19 +132,17 @@ class AdaptiveResolution:
         return _reduced(width, height, self.scale)
 
     def cost(self, scale: float, *, cpu: bool = False) -> float | None:
-        """Smoothed wall-clock (or ``cpu``) seconds of a render at ``scale`` (``None`` if not measured lately)."""
+        """Median wall-clock (or ``cpu``) seconds of the latest renders at ``scale`` (``None`` if never measured)."""
         entry = self._costs.get(scale)
-        return None if entry is None else entry[1] if cpu else entry[0]
+        return None if entry is None else entry.cost(cpu=cpu)
 
     def record(self, scale: float, seconds: float, cpu: float | None = None, now: float | None = None) -> None:
         """Add a measured render at ``scale``: wall-clock and CPU seconds (done for every render)."""
         now = time.monotonic() if now is None else now
-        cpu = seconds if cpu is None else cpu
-        old = self._costs.get(scale)
-        if old is not None and now - old[2] < self.memory:
-            self._costs[scale] = (old[0] + 0.3 * (seconds - old[0]), old[1] + 0.3 * (cpu - old[1]), now)
-        else:
-            self._costs[scale] = (seconds, cpu, now)
+        entry = self._costs.get(scale)
+        if entry is None or now - entry.at >= self.memory:  # measured long ago: start over
+            entry = self._costs[scale] = _Costs()
+        entry.add(seconds, seconds if cpu is None else cpu, now)
 
     def detach(self) -> None:
         """Remove the observers and give the window back its own presentation."""
@@ -155,9 +164,11 @@ class AdaptiveResolution:
         if not self._enabled or self._full or not live:
             return 1.0
         levels = [s for s in self.levels if s <= self.live_scale_cap] or [self.levels[-1]]
-        known = {s: wall for s, (wall, _, at) in self._costs.items() if now - at < self.memory}
-        if not known:
-            return levels[0]
+        known = {s: c.cost() for s, c in self._costs.items() if now - c.at < self.memory}
+        if levels[0] not in known:  # measure the sharpest level again, unless it was far too slow
+            last = self._costs.get(levels[0])
+            if last is None or last.cost() <= PROBE_LIMIT * self.budget or not known:
+                return levels[0]
         for scale in levels:
             cost = known.get(scale)
             if cost is None:
@@ -165,7 +176,7 @@ class AdaptiveResolution:
             if cost <= self.budget:
                 return scale
         # nothing fits: the sharpest measured level within 15 % of the cheapest one in CPU time
-        measured = {s: self._costs[s][1] for s in known if s in levels} or {levels[0]: 0.0}
+        measured = {s: self._costs[s].cost(cpu=True) for s in known if s in levels} or {levels[0]: 0.0}
         cheapest = min(measured.values())
         return max(s for s, c in measured.items() if c <= 1.15 * cheapest)
 
@@ -235,3 +246,20 @@ def _reduced(width: int, height: int, scale: float) -> tuple[int, int]:
         return width, height
     # as vtkRenderer::GetSize rounds a viewport (0, 0, scale, scale) to pixels
     return max(1, int(width * scale + 0.5)), max(1, int(height * scale + 0.5))
+
+
+@dataclass
+class _Costs:
+    """The latest render times of one level: wall-clock and CPU seconds, and when the last was measured."""
+
+    walls: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
+    cpus: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
+    at: float = 0.0
+
+    def add(self, wall: float, cpu: float, now: float) -> None:
+        self.walls.append(wall)
+        self.cpus.append(cpu)
+        self.at = now
+
+    def cost(self, *, cpu: bool = False) -> float:
+        return statistics.median(self.cpus if cpu else self.walls)

@@ -38,7 +38,10 @@ class MorphologyCanvas(RemoteFrameBuffer):
     _event_compatibility = 2  # new-style events only ("type", "ratio")
 
     def __init__(self, on_pick: Callable[[int | None], None], *, width: int = 800, height: int = 600) -> None:
-        super().__init__(css_width=f"{width}px", css_height=f"{height}px", quality=STILL_QUALITY)
+        # one frame in flight, not jupyter_rfb's two: a frame waits for fewer ahead of it (a slider's effect shows
+        # sooner), and the kernel and the browser encode and decode fewer frames the page would drop anyway
+        super().__init__(css_width=f"{width}px", css_height=f"{height}px", quality=STILL_QUALITY,
+                         max_buffered_frames=1)
         self.layout.width = f"{width}px"
         self.on_pick = on_pick
         self.drawing: OffscreenMorphology | None = None

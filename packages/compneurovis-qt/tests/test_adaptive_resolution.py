@@ -1,6 +1,7 @@
 """Reduced-resolution live frames in the 3-D views, and the sharp frame a still view ends on (real Qt + VTK)."""
 
 import os
+from typing import Any
 
 import numpy as np
 import pytest
@@ -132,74 +133,75 @@ def test_run_app_window_option_reaches_new_views(qtbot, scene):
     win.close()
 
 
-def test_choice_follows_measured_costs():
-    window = offscreen_render_window((64, 48))
-    control = AdaptiveResolution(window, budget=0.020, levels=(1.0, 0.5, 0.25))
-    try:
-        assert control.choose(10.0) == 1.0  # never rendered: not live
-        control._last_start = 9.95
-        assert control.choose(10.0) == 1.0  # live, nothing measured: the sharpest level first
-        control.record(1.0, 0.060, now=10.0)  # CPU time = wall time when not given
-        assert control.choose(10.0) == 0.5  # predicted from the pixel count: 15 ms fits
-        control.record(0.5, 0.058, now=10.0)
-        assert control.choose(10.0) == 0.25  # 0.5 measured too slow; 0.25 predicted 14.5 ms
-        control.record(0.25, 0.055, now=10.0)
-        # nothing fits and reducing buys nothing: stay sharp
+@pytest.fixture
+def make_control():
+    """``make_control(**kwargs)``: an `AdaptiveResolution` on a small offscreen window, both released after the test."""
+    made: list[tuple[Any, AdaptiveResolution]] = []
+
+    def make(**kwargs: Any) -> AdaptiveResolution:
+        window = offscreen_render_window((64, 48))
+        made.append((window, AdaptiveResolution(window, **kwargs)))
+        return made[-1][1]
+
+    yield make
+    for window, control in made:
+        control.detach()
+        window.Finalize()
+
+
+def test_choice_follows_measured_costs(make_control):
+    control = make_control(budget=0.020, levels=(1.0, 0.5, 0.25))
+    assert control.choose(10.0) == 1.0  # never rendered: not live
+    control._last_start = 9.95
+    assert control.choose(10.0) == 1.0  # live, nothing measured: the sharpest level first
+    control.record(1.0, 0.060, now=10.0)  # CPU time = wall time when not given
+    assert control.choose(10.0) == 0.5  # predicted from the pixel count: 15 ms fits
+    control.record(0.5, 0.058, now=10.0)
+    assert control.choose(10.0) == 0.25  # 0.5 measured too slow; 0.25 predicted 14.5 ms
+    control.record(0.25, 0.055, now=10.0)
+    # nothing fits and reducing buys nothing: stay sharp
+    assert control.choose(10.0) == 1.0
+    # reducing saves CPU time though the (loaded) wall clock says otherwise: reduce
+    control.record(0.25, 0.070, cpu=0.020, now=10.0)
+    assert control.cost(0.25, cpu=True) < 0.050
+    assert control.choose(10.0) == 0.25
+    control.record(0.25, 0.055, cpu=0.200, now=10.0)
+    for _ in range(5):  # a few fast renders at 0.5: the median of the latest is fast
+        control.record(0.5, 0.010, now=10.0)
+    assert control.cost(0.5) < 0.020
+    assert control.choose(10.0) == 0.5
+    assert control.choose(30.0) == 1.0  # long after the last render: still, full resolution
+    with control.full_resolution():
         assert control.choose(10.0) == 1.0
-        # reducing saves CPU time though the (loaded) wall clock says otherwise: reduce
-        control.record(0.25, 0.070, cpu=0.020, now=10.0)
-        assert control.cost(0.25, cpu=True) < 0.050
-        assert control.choose(10.0) == 0.25
-        control.record(0.25, 0.055, cpu=0.200, now=10.0)
-        for _ in range(5):  # smoothed: a few fast renders at 0.5
-            control.record(0.5, 0.010, now=10.0)
-        assert control.cost(0.5) < 0.020
-        assert control.choose(10.0) == 0.5
-        assert control.choose(30.0) == 1.0  # long after the last render: still, full resolution
-        with control.full_resolution():
-            assert control.choose(10.0) == 1.0
-        control.enabled = False
-        assert control.choose(10.0) == 1.0
-    finally:
-        control.detach()
-        window.Finalize()
+    control.enabled = False
+    assert control.choose(10.0) == 1.0
 
 
-def test_one_slow_render_does_not_reduce_and_an_expired_full_level_is_measured_again():
-    window = offscreen_render_window((64, 48))
-    control = AdaptiveResolution(window, budget=0.020, levels=(1.0, 0.5), memory=5.0)
-    try:
-        control._last_start = 9.95
-        for _ in range(4):
-            control.record(1.0, 0.012, now=10.0)
-        control.record(1.0, 0.045, now=10.0)  # a render the scheduler delayed
-        assert control.choose(10.0) == 1.0  # the median of the latest renders still fits
-        for _ in range(5):
-            control.record(1.0, 0.030, now=10.0)  # now every render is too slow
-        assert control.choose(10.0) == 0.5
-        # at 0.5 the view costs about as much: the cost is not in the pixels, so the pixel-count
-        # prediction for 1.0 (4 x 11 ms) is wrong; once 1.0's renders are 5 s old, it is measured again
-        control.record(0.5, 0.011, now=12.0)
-        control._last_start = 15.95
-        control.record(0.5, 0.011, now=15.9)
-        assert control.choose(16.0) == 1.0
-        control.record(1.0, 0.012, now=16.0)
-        assert control.choose(16.0) == 1.0  # and it fits again
-    finally:
-        control.detach()
-        window.Finalize()
+def test_one_slow_render_does_not_reduce_and_an_expired_full_level_is_measured_again(make_control):
+    control = make_control(budget=0.020, levels=(1.0, 0.5), memory=5.0)
+    control._last_start = 9.95
+    for _ in range(4):
+        control.record(1.0, 0.012, now=10.0)
+    control.record(1.0, 0.045, now=10.0)  # a render the scheduler delayed
+    assert control.choose(10.0) == 1.0  # the median of the latest renders still fits
+    for _ in range(5):
+        control.record(1.0, 0.030, now=10.0)  # now every render is too slow
+    assert control.choose(10.0) == 0.5
+    # at 0.5 the view costs about as much: the cost is not in the pixels, so the pixel-count
+    # prediction for 1.0 (4 x 11 ms) is wrong; once 1.0's renders are 5 s old, it is measured again
+    control.record(0.5, 0.011, now=12.0)
+    control._last_start = 15.95
+    control.record(0.5, 0.011, now=15.9)
+    assert control.choose(16.0) == 1.0
+    control.record(1.0, 0.012, now=16.0)
+    assert control.choose(16.0) == 1.0  # and it fits again
 
 
-def test_a_full_level_far_over_the_budget_is_not_measured_again():
-    window = offscreen_render_window((64, 48))
-    control = AdaptiveResolution(window, budget=0.020, levels=(1.0, 0.5), memory=5.0)
-    try:
-        control._last_start = 9.95
-        control.record(1.0, 0.090, now=10.0)  # a big network: 4.5 budgets at full resolution
-        control.record(0.5, 0.018, now=10.0)
-        control._last_start = 15.95
-        control.record(0.5, 0.018, now=15.9)
-        assert control.choose(16.0) == 0.5  # 1.0 expired, but a 90 ms probe would stall the window
-    finally:
-        control.detach()
-        window.Finalize()
+def test_a_full_level_far_over_the_budget_is_not_measured_again(make_control):
+    control = make_control(budget=0.020, levels=(1.0, 0.5), memory=5.0)
+    control._last_start = 9.95
+    control.record(1.0, 0.090, now=10.0)  # a big network: 4.5 budgets at full resolution
+    control.record(0.5, 0.018, now=10.0)
+    control._last_start = 15.95
+    control.record(0.5, 0.018, now=15.9)
+    assert control.choose(16.0) == 0.5  # 1.0 expired, but a 90 ms probe would stall the window

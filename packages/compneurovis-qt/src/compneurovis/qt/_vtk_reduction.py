@@ -42,7 +42,7 @@ LEVELS = (1.0, 0.75, 0.5, 0.35, 0.25)
 #: Renders per level whose median is its cost.
 SAMPLES = 7
 #: The full level is measured again after its measurement expired unless it cost more than this many budgets.
-PROBE_LIMIT = 2.0
+PROBE_LIMIT = 1.5
 
 _GL_COLOR_BUFFER_BIT = 0x4000
 _GL_NEAREST = 0x2600

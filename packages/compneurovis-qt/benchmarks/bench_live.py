@@ -132,6 +132,7 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
     result: dict[str, Any] = {"backend": backend, "level_s": level_s}
     state: dict[str, Any] = {"worst_late": 0.0, "last": None, "measuring": False, "stalls": []}
     keep: list[Any] = []
+    readers: list[threading.Thread] = []  # memory readings, joined before the result is printed
 
     draw_s: dict[str, list[float]] = {}
 
@@ -206,7 +207,8 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
                 frame = sys._current_frames().get(main)
                 if frame is not None:
                     stack = traceback.extract_stack(frame)[-4:]
-                    stall_at = last + 0.010 - state["start"]["t"]  # when the stall began, as the stall list says
+                    # when the stall began (the stall list gives when the probe ran again, at its end)
+                    stall_at = last + 0.010 - state["start"]["t"]
                     counts[f"{stall_at:.2f} s: " + " < ".join(f"{f.name}@{os.path.basename(f.filename)}:{f.lineno}"
                                                              for f in reversed(stack))] += 1
 
@@ -228,7 +230,7 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
-        keep.append(reader)
+        readers.append(reader)
 
     def stats_end() -> None:
         state["measuring"] = False
@@ -369,9 +371,8 @@ def gui_main(backend: str, stats_s: float, run_s: float, size: tuple[int, int] =
     if "stats_seconds" not in result:
         print("BENCH-JSON " + json.dumps({"error": "the window closed before the stats ended", **result}))
         return 1
-    for reader in keep:
-        if isinstance(reader, threading.Thread):
-            reader.join(timeout=10)
+    for reader in readers:
+        reader.join(timeout=10)
     result["run_seconds"] = run_s
     result["size"] = f"{size[0]}x{size[1]}"
     result["segments"] = len(state["window"].scene.geometries[next(iter(state["window"].scene.geometries))]
@@ -617,7 +618,8 @@ def report(runs: list[dict[str, Any]], bare_rates: list[float], bare_segments: i
             lines.append(f"  info run {i + 1}: GUI RSS by mapping at 10 s (MiB): "
                          + ", ".join(f"{k} {v}" for k, v in g["smaps_mib"]))
         for stack, n in g.get("watchdog", []):
-            lines.append(f"  info run {i + 1}: GUI stack while over 45 ms late, {n} samples: {stack}")
+            lines.append(f"  info run {i + 1}: GUI stack while over 45 ms late, {n} samples, "
+                         f"in the stall that began at {stack}")
     first = [g["first_frame_s"] for g in runs]
     lines.append(f"  {_mark(_med(first)[0] <= TARGETS['first_frame_s'])} first frame {_fmt(first, '.2f')} s after "
                  f"process start ({_fmt([g['first_frame_run_app_s'] for g in runs], '.2f')} s after run_app) "

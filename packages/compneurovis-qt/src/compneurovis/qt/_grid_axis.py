@@ -1,9 +1,9 @@
 """`GridAxis`: a pyqtgraph axis whose grid lines cost what the lines cost.
 
 With ``showGrid`` an axis draws its translucent grid lines across the whole
-plot. Qt's raster engine draws translucent lines about 15 times slower when the
+plot. Qt's raster engine draws translucent lines several times slower when the
 painter has no clip than inside a clip rectangle (measured on a 700x300 plot
-with its grid: 12 ms per repaint, 3 ms clipped; without a grid 2-3 ms). On a
+with its grid: 12.7 ms per repaint, 3.1 ms clipped; without a grid 2-3 ms). On a
 software-OpenGL machine those repaints were over half of the window's GUI
 thread. The axis paints only inside its bounding rectangle anyway, so clipping
 to it (with a pixel of margin for the axis line's end caps) changes no pixel.

@@ -10,13 +10,13 @@ decide) fits ``budget``. A level not measured lately is predicted from its
 pixel count, which holds where the cost is in the pixels; where it is not (a
 small mesh drawn at a reduced level costs about as much), the prediction would
 keep the view reduced for good, so the full level is measured again whenever
-its measurement has expired, unless it was far over the budget. When none fits, the sharpest level whose CPU time
-(this process, OpenGL's threads included) is within 15 % of the cheapest
-measured one is used: a window whose cost does not shrink with its pixels (a
-small mesh on a software OpenGL, where stretching the image costs about as
-much as drawing it) stays sharp, and a loaded machine's wall-clock noise does
-not decide it. The first render after a
-pause, and every render inside `full_resolution`, is drawn at full resolution
+its measurement has expired, unless it was far over the budget (`PROBE_LIMIT`).
+When none fits, the sharpest level whose CPU time (this process, OpenGL's
+threads included) is within 15 % of the cheapest measured one is used: a
+window whose cost does not shrink with its pixels (a small mesh on a software
+OpenGL, where stretching the image costs about as much as drawing it) stays
+sharp, and a loaded machine's wall-clock noise does not decide it. The first
+render after a pause, and every render inside `full_resolution`, is drawn at full resolution
 exactly as without this class (pixel-identical); ``on_reduced`` tells the host
 when to draw that final sharp frame.
 

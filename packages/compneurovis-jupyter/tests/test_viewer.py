@@ -241,3 +241,40 @@ def test_a_served_session_stays_connected_while_the_kernel_is_busy_longer_than_t
         thread.join(30)
         server.close()
     assert not [t for t in threading.enumerate() if t.name == "compneurovis-remote-in"]
+
+
+def test_on_the_event_loop_the_trace_plot_is_drawn_in_its_own_thread_and_the_loop_keeps_ticking():
+    import asyncio
+
+    async def run():
+        viewer = show(FitzHughNagumoCable, process=False)
+        assert viewer._loop is asyncio.get_running_loop()
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if viewer.trace is not None and viewer.trace.draws >= 3:
+                break
+        trace, pool = viewer.trace, viewer.trace._pool
+        assert pool is not None, "the trace plot was never drawn in the background"
+        assert trace.draws >= 3 and bytes(trace.value[:4]) == b"\x89PNG"
+        assert trace.draw_seconds > 0
+        before, draws = viewer.sim_time, trace.draws
+        for _ in range(100):  # the next picture is due after TRACE_SPACING times the last one's cost
+            await asyncio.sleep(0.1)
+            if trace.draws > draws:
+                break
+        assert trace.draws > draws and viewer.sim_time > before  # the loop applied updates meanwhile
+        viewer.close()
+        assert trace._pool is None and pool._shutdown
+
+    asyncio.run(run())
+
+
+def test_wait_for_frame_returns_the_first_frames_time():
+    viewer = Viewer(FitzHughNagumoCable)
+    t = viewer.wait_for_frame(timeout=60)
+    assert viewer.scene is not None and t == viewer.sim_time and t >= 0
+    viewer.close()
+    failing = show(lambda: 1 / 0, process=False)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        failing.wait_for_frame(timeout=10)
+    failing.close()

@@ -41,8 +41,11 @@ from ._traces import TracePlot
 TICK_S = 1 / 30
 #: Most update batches read per poll.
 MAX_BATCHES = 16
-#: Seconds between two trace plot redraws.
+#: Seconds between two trace plot redraws, at least.
 TRACE_PERIOD_S = 1.0
+#: The trace plot waits this many times as long as its latest picture took before drawing the next, so that
+#: matplotlib takes at most about a tenth of the kernel's time however slow the machine.
+TRACE_SPACING = 10.0
 
 _live: weakref.WeakSet[Viewer] = weakref.WeakSet()
 _by_cell: dict[str, weakref.ref[Viewer]] = {}
@@ -102,7 +105,7 @@ class Viewer(widgets.VBox):
         self._trace_due = False
         self._colors_due = False
         self._coalescer = UpdateCoalescer()
-        self._trace_last = 0.0
+        self._trace_next = 0.0  # time.monotonic() before which the trace plot is not redrawn
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.title_html = widgets.HTML()
@@ -131,20 +134,23 @@ class Viewer(widgets.VBox):
         if self.closed:
             return
         try:
-            self.pump()
+            self._pump(0.0, background=True)
         finally:
             if not self.closed and self._loop is not None and not self._loop.is_closed():
                 self._handle = self._loop.call_later(TICK_S, self._tick)
 
     def pump(self, timeout: float = 0.0) -> int:
         """Apply the updates that have arrived (waiting up to ``timeout`` for the first); returns how many."""
+        return self._pump(timeout, background=False)
+
+    def _pump(self, timeout: float, *, background: bool) -> int:
         if self.source is None or self.closed:
             return 0
         # bounded: a session faster than the kernel must not keep one poll reading for ever
         updates = self._coalescer.coalesce(self.source.poll(timeout, max_messages=MAX_BATCHES))
         for update in updates:
             self._apply(update)
-        self._refresh()
+        self._refresh(background=background)
         return len(updates)
 
     def _apply(self, update: SessionUpdate) -> None:
@@ -174,18 +180,22 @@ class Viewer(widgets.VBox):
             if self.trace is not None and update.field_id == self.trace.spec.field_id:
                 self._trace_due = True
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, background: bool = False) -> None:
+        """Recolour the 3-D view and, when due, redraw the trace plot (in its own thread on the event loop)."""
         now = time.monotonic()
         if self._colors_due and self.drawing is not None and self.scene is not None:
             self._colors_due = False
             self.drawing.set_values(self.scene.fields[self.drawing.spec.color_field_id].values)
             self.canvas.produced_at = self.frame_produced_at
             self.canvas.request_draw()
-        if self.trace is not None and self.scene is not None and self._trace_due and \
-                now - self._trace_last >= TRACE_PERIOD_S:
+        if self.trace is not None and self.scene is not None and self._trace_due and now >= self._trace_next:
+            if background and self._loop is not None:
+                if not self.trace.redraw_in_background(self.scene, self._loop):
+                    return  # the previous picture is still being drawn
+            else:
+                self.trace.redraw(self.scene)
             self._trace_due = False
-            self._trace_last = now
-            self.trace.redraw(self.scene)
+            self._trace_next = now + max(TRACE_PERIOD_S, TRACE_SPACING * self.trace.draw_seconds)
 
     def _show_status(self, text: str) -> None:
         self.status = text
@@ -282,7 +292,7 @@ class Viewer(widgets.VBox):
                 time.sleep(min(left, 0.05))
             else:
                 self.pump(min(left, 0.05))
-        self._trace_last = 0.0
+        self._trace_next = 0.0
         self._refresh()
 
     def wait_for_scene(self, timeout: float = 60.0) -> Scene:
@@ -301,6 +311,27 @@ class Viewer(widgets.VBox):
                 raise RuntimeError(f"no Scene within {timeout:g} s")
             self.pump(0.05)
         return self.scene
+
+    def wait_for_frame(self, timeout: float = 60.0) -> float:
+        """Block until the session's first display frame has arrived; return its simulated time (ms).
+
+        A session that compiles its model first (Jaxley) reaches its first frame
+        some seconds after its Scene.
+
+        Raises:
+            RuntimeError: If the session failed or ended first (with its error), or on timeout.
+        """
+        end = time.monotonic() + timeout
+        self.wait_for_scene(timeout)
+        while self.sim_time is None:
+            if self.errors and self.errors[-1].fatal:
+                raise RuntimeError(f"the session failed: {self.errors[-1].message}")
+            if self.source is None or self.source.finished:
+                raise RuntimeError("the session ended before its first frame")
+            if time.monotonic() > end:
+                raise RuntimeError(f"no frame within {timeout:g} s")
+            self.pump(0.05)
+        return self.sim_time
 
     def screenshot(self) -> np.ndarray:
         """The 3-D view as it is now: ``(height, width, 3)`` uint8 RGB."""

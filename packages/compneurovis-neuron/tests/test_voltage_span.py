@@ -207,6 +207,7 @@ def test_full_history_keeps_every_step_read_from_a_view_of_storage(session_facto
     _, history, _ = run_frames(session, 20)
     span = session._voltage_span()
     assert span is not None and span.live, "NEURON 9: every step is one copy from a view of its storage"
+    assert session._traced is None, "reading storage, no PtrVector of every segment is built (after each reset)"
     recorded = np.array([v.as_numpy() for v in vecs])
     np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
 

@@ -364,11 +364,11 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
                 fadvance()
             return self._sample_display()
         if each_step:
-            traced = self._traced_sampler()
-            rows = self._sampled_columns
+            rows = self._traced_columns()
             span = self._voltage_span() if isinstance(rows, slice) else None  # every segment traced
-            if span is not None:
+            if span is not None:  # read from NEURON's storage: no sampler of thousands of refs to build
                 return self._step_span(n_steps, span)
+            traced = self._traced_sampler()
         from neuron import h
 
         # history every step: the traced segments each step (NaN elsewhere), every segment after the last
@@ -479,17 +479,25 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
         self._span = span = VoltageSpan.build(self._display_refs)
         return span
 
-    def _traced_sampler(self) -> RefSampler:
-        """A sampler of the traced segments' refs (and ``t``), rebuilt when the traced set changes."""
+    def _traced_columns(self) -> np.ndarray | slice:
+        """The display columns of the traced segments: ``slice(None)`` when every segment is traced."""
         assert self._traces is not None
         rows = self._traces.rows
-        if self._traced is None or self._sampled_rows is not rows:
-            from neuron import h
-
-            self._traced = RefSampler([*(self._display_refs[r] for r in rows), h._ref_t])
-            self._sampled_rows = rows
+        if self._sampled_rows is not rows:
+            self._traced, self._sampled_rows = None, rows
             every = np.array_equal(rows, np.arange(len(self._display_refs)))
             self._sampled_columns = slice(None) if every else rows  # a slice is a plain copy
+        return self._sampled_columns
+
+    def _traced_sampler(self) -> RefSampler:
+        """A sampler of the traced segments' refs (and ``t``), rebuilt when the traced set changes."""
+        self._traced_columns()
+        if self._traced is None:
+            from neuron import h
+
+            rows = self._sampled_rows
+            assert rows is not None
+            self._traced = RefSampler([*(self._display_refs[r] for r in rows), h._ref_t])
         return self._traced
 
     def _release_model(self) -> None:

@@ -21,6 +21,7 @@ CHILD = Path(__file__).with_name("morph_fuzz_child.py")
 DATA = Path(__file__).with_name("data")
 N_MUTATED = int(os.environ.get("CNV_FUZZ_MUTATED", "120"))  # raise it for a deeper local run
 N_GARBAGE = 30
+TIMEOUT_S = 180  # for one child's whole list of files
 CHARS = "()|;\"<>/=& \n\t0123456789.-eE" + "xyzabc{}[]:\0\xe9"
 
 
@@ -64,7 +65,7 @@ def _load_in_child(paths: list[Path], reader: str, tmp_path: Path) -> tuple[dict
         listing.write_text("".join(f"{p}\n" for p in paths[start:]))
         try:
             proc = subprocess.run([sys.executable, str(CHILD), str(listing), reader], capture_output=True,
-                                  text=True, timeout=180, check=False, stdin=subprocess.DEVNULL)
+                                  text=True, timeout=TIMEOUT_S, check=False, stdin=subprocess.DEVNULL)
             stdout, failed = proc.stdout, proc.returncode != 0
         except subprocess.TimeoutExpired as exc:
             stdout, failed = (exc.stdout or b"").decode(errors="replace"), True
@@ -108,3 +109,17 @@ def test_fuzzed_files_load_or_raise_a_format_error_naming_the_file(reader, sourc
     print(f"{reader} {source}: {dict(counts)}")
     assert not problems, "\n".join(problems[:10])
     assert counts["mutated", "OK"] > 0 and counts["mutated", "ERR"] > 0  # both paths exercised
+
+
+@pytest.mark.parametrize("line", ["eby&", "Normal.", "High-", "x:"])
+def test_a_character_neurons_lexer_reads_as_no_token_is_refused_not_looped_on(line, tmp_path):
+    # found by the fuzz above: after a word, any such character sent Import3d_Neurolucida3 into an endless loop
+    lines = (DATA / "small_cell.asc").read_text().splitlines()
+    lines.insert(20, line)
+    path = tmp_path / "loops.asc"
+    path.write_text("\n".join(lines) + "\n")
+    results, problems = _load_in_child([path], "neurolucida", tmp_path)
+    assert not problems
+    column = len(line)
+    assert results[0].startswith(f"ERR 0 NeurolucidaFormatError {path}, line 21: malformed Neurolucida: "
+                                 f"column {column}: {line[-1]!r} begins no token"), results[0]

@@ -18,6 +18,11 @@ from ._swc_read import MorphologyFormatError
 MAX_FILE_BYTES = 512 * 1024 * 1024
 #: A namespace's last path part that NEURON's NeuroML reader may turn into a module name.
 _NAMESPACE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+#: The tokens of NEURON's Neurolucida lexer (``lex()`` in ``import3d/read_nlcda3.hoc``), tried in its order:
+#: a number (what ``sscanf("%lf")`` reads), one of ``( ) , | < >``, a string, a word.
+_NLCDA_TOKEN = re.compile(r"""[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[(),|<>]|"[^"]*"|[A-Za-z0-9_]+""")
+#: What ``sscanf`` skips between tokens.
+_NLCDA_SPACE = re.compile(r"[ \t\r\n\v\f]*")
 
 
 class NeurolucidaFormatError(MorphologyFormatError):
@@ -74,11 +79,29 @@ def check_neurolucida(path: Path) -> None:
                 opened.pop()
         if in_string:
             raise NeurolucidaFormatError(path, lineno, "a string ('\"') is not closed on its line")
+        _check_tokens(path, lineno, line)
         points += line.lstrip().startswith("(") and any(c.isdigit() for c in line)
     if opened:
         raise NeurolucidaFormatError(path, opened[-1], f"'(' is never closed ({len(opened)} open at the end)")
     if not points:
         raise NeurolucidaFormatError(path, 0, "no points (no '(x y z d)' lines)")
+
+
+def _check_tokens(path: Path, lineno: int, line: str) -> None:
+    """Refuse a character NEURON's Neurolucida lexer reads as no token: its reader would then loop for ever.
+
+    A word followed by, say, ``&`` or ``.`` (``Normal.``) hangs ``Import3d_Neurolucida3.input``.
+    """
+    at, end = 0, len(line)
+    while True:
+        at = _NLCDA_SPACE.match(line, at).end()  # type: ignore[union-attr]  # matches the empty string too
+        if at >= end or line[at] == ";":  # the rest of the line is a comment
+            return
+        token = _NLCDA_TOKEN.match(line, at)
+        if token is None:
+            raise NeurolucidaFormatError(path, lineno, f"column {at + 1}: {line[at]!r} begins no token NEURON's "
+                                         "Neurolucida reader knows (a number, a word, a string or one of '(),|<>')")
+        at = token.end()
 
 
 def _number(path: Path, line: int, element: str, name: str, value: str | None, *, integer: bool = False) -> float:

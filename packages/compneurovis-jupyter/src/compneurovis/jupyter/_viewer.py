@@ -7,6 +7,7 @@ import contextlib
 import io
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -301,15 +302,8 @@ class Viewer(widgets.VBox):
         Raises:
             RuntimeError: If the session failed or ended first (with its error), or on timeout.
         """
-        end = time.monotonic() + timeout
-        while self.scene is None:
-            if self.errors and self.errors[-1].fatal:
-                raise RuntimeError(f"the session failed: {self.errors[-1].message}")
-            if self.source is None or self.source.finished:
-                raise RuntimeError("the session ended without a Scene")
-            if time.monotonic() > end:
-                raise RuntimeError(f"no Scene within {timeout:g} s")
-            self.pump(0.05)
+        self._wait_until(lambda: self.scene is not None, time.monotonic() + timeout, "a Scene", timeout)
+        assert self.scene is not None
         return self.scene
 
     def wait_for_frame(self, timeout: float = 60.0) -> float:
@@ -321,17 +315,20 @@ class Viewer(widgets.VBox):
         Raises:
             RuntimeError: If the session failed or ended first (with its error), or on timeout.
         """
-        end = time.monotonic() + timeout
-        self.wait_for_scene(timeout)
-        while self.sim_time is None:
+        self._wait_until(lambda: self.sim_time is not None, time.monotonic() + timeout, "a frame", timeout)
+        assert self.sim_time is not None
+        return self.sim_time
+
+    def _wait_until(self, done: Callable[[], bool], end: float, what: str, timeout: float) -> None:
+        """Pump until ``done()``; raise if the session fails or ends first, or at ``end`` (``time.monotonic``)."""
+        while not done():
             if self.errors and self.errors[-1].fatal:
                 raise RuntimeError(f"the session failed: {self.errors[-1].message}")
             if self.source is None or self.source.finished:
-                raise RuntimeError("the session ended before its first frame")
+                raise RuntimeError(f"the session ended without {what}")
             if time.monotonic() > end:
-                raise RuntimeError(f"no frame within {timeout:g} s")
+                raise RuntimeError(f"no {what.removeprefix('a ')} within {timeout:g} s")
             self.pump(0.05)
-        return self.sim_time
 
     def screenshot(self) -> np.ndarray:
         """The 3-D view as it is now: ``(height, width, 3)`` uint8 RGB."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
@@ -53,33 +54,26 @@ def _text(path: Path, error: type[MorphologyFormatError]) -> str:
 
 
 def check_neurolucida(path: Path) -> None:
-    """Check that a Neurolucida file is text with closed strings and balanced parentheses.
+    """Check that a Neurolucida file is text NEURON's reader can read to its end.
+
+    Each line is split into the tokens of NEURON's Neurolucida lexer; parentheses must balance.
 
     Raises:
         NeurolucidaFormatError: Naming the line of an unclosed string, a ``)``
-            without its ``(``, or the line where an unclosed ``(`` opened.
+            without its ``(``, a character that begins no token (with its
+            column), or the line where an unclosed ``(`` opened.
     """
     text = _text(path, NeurolucidaFormatError)
     opened: list[int] = []
     points = 0
     for lineno, line in enumerate(text.splitlines(), 1):
-        in_string = False
-        for ch in line:
-            if in_string:
-                in_string = ch != '"'
-            elif ch == '"':
-                in_string = True
-            elif ch == ";":
-                break
-            elif ch == "(":
+        for token in _tokens(path, lineno, line):
+            if token == "(":
                 opened.append(lineno)
-            elif ch == ")":
+            elif token == ")":
                 if not opened:
                     raise NeurolucidaFormatError(path, lineno, "')' closes nothing")
                 opened.pop()
-        if in_string:
-            raise NeurolucidaFormatError(path, lineno, "a string ('\"') is not closed on its line")
-        _check_tokens(path, lineno, line)
         points += line.lstrip().startswith("(") and any(c.isdigit() for c in line)
     if opened:
         raise NeurolucidaFormatError(path, opened[-1], f"'(' is never closed ({len(opened)} open at the end)")
@@ -87,10 +81,12 @@ def check_neurolucida(path: Path) -> None:
         raise NeurolucidaFormatError(path, 0, "no points (no '(x y z d)' lines)")
 
 
-def _check_tokens(path: Path, lineno: int, line: str) -> None:
-    """Refuse a character NEURON's Neurolucida lexer reads as no token: its reader would then loop for ever.
+def _tokens(path: Path, lineno: int, line: str) -> Iterator[str]:
+    """The tokens NEURON's Neurolucida lexer reads on ``line``, up to a ``;`` comment.
 
-    A word followed by, say, ``&`` or ``.`` (``Normal.``) hangs ``Import3d_Neurolucida3.input``.
+    A character that begins no token is refused: NEURON's reader would fail
+    on it or, after a word (``eby&``, ``Normal.``), loop for ever in
+    ``Import3d_Neurolucida3.input``.
     """
     at, end = 0, len(line)
     while True:
@@ -99,9 +95,12 @@ def _check_tokens(path: Path, lineno: int, line: str) -> None:
             return
         token = _NLCDA_TOKEN.match(line, at)
         if token is None:
+            if line[at] == '"':
+                raise NeurolucidaFormatError(path, lineno, "a string ('\"') is not closed on its line")
             raise NeurolucidaFormatError(path, lineno, f"column {at + 1}: {line[at]!r} begins no token NEURON's "
                                          "Neurolucida reader knows (a number, a word, a string or one of '(),|<>')")
         at = token.end()
+        yield token.group()
 
 
 def _number(path: Path, line: int, element: str, name: str, value: str | None, *, integer: bool = False) -> float:

@@ -87,9 +87,9 @@ class TracePlot(widgets.Image):
         future = self._pool.submit(self._draw, *self._series(scene))
         self._pending = future
 
-        def done(_: Future[tuple[bytes, int]]) -> None:
+        def done(finished: Future[tuple[bytes, int]]) -> None:
             if not loop.is_closed():
-                loop.call_soon_threadsafe(self._drawn, future)
+                loop.call_soon_threadsafe(self._drawn, finished)
 
         future.add_done_callback(done)
         return True

@@ -302,7 +302,7 @@ class Viewer(widgets.VBox):
         Raises:
             RuntimeError: If the session failed or ended first (with its error), or on timeout.
         """
-        self._wait_until(lambda: self.scene is not None, time.monotonic() + timeout, "a Scene", timeout)
+        self._wait_until(lambda: self.scene is not None, timeout, "Scene")
         assert self.scene is not None
         return self.scene
 
@@ -315,19 +315,20 @@ class Viewer(widgets.VBox):
         Raises:
             RuntimeError: If the session failed or ended first (with its error), or on timeout.
         """
-        self._wait_until(lambda: self.sim_time is not None, time.monotonic() + timeout, "a frame", timeout)
+        self._wait_until(lambda: self.sim_time is not None, timeout, "frame")
         assert self.sim_time is not None
         return self.sim_time
 
-    def _wait_until(self, done: Callable[[], bool], end: float, what: str, timeout: float) -> None:
-        """Pump until ``done()``; raise if the session fails or ends first, or at ``end`` (``time.monotonic``)."""
+    def _wait_until(self, done: Callable[[], bool], timeout: float, what: str) -> None:
+        """Pump until ``done()``; raise if the session fails or ends first (without a ``what``), or on timeout."""
+        end = time.monotonic() + timeout
         while not done():
             if self.errors and self.errors[-1].fatal:
                 raise RuntimeError(f"the session failed: {self.errors[-1].message}")
             if self.source is None or self.source.finished:
-                raise RuntimeError(f"the session ended without {what}")
+                raise RuntimeError(f"the session ended without a {what}")
             if time.monotonic() > end:
-                raise RuntimeError(f"no {what.removeprefix('a ')} within {timeout:g} s")
+                raise RuntimeError(f"no {what} within {timeout:g} s")
             self.pump(0.05)
 
     def screenshot(self) -> np.ndarray:

@@ -67,6 +67,17 @@ def test_display_and_full_history_equal_the_solver(cls):
     np.testing.assert_array_equal(scene.fields["segment_display"].values, values[-1].astype(np.float32))
 
 
+def test_full_history_is_kept_by_its_consumers_not_a_second_time_in_the_session():
+    session = FitzHughNagumoCable(history_capture_mode="full", max_samples=10_000)
+    scene = _run(session, 30)
+    steps = session.steps_per_update()
+    assert scene.fields["segment_history"].shape[0] == 1 + 30 * steps  # the window holds every step
+    assert len(session._traces) == steps  # the session: the newest frame only, not 10,000 samples
+    on_demand = FitzHughNagumoCable(max_samples=10_000)
+    _run(on_demand, 30)
+    assert len(on_demand._traces) == 1 + 30 * steps  # clicking a segment later shows its past: kept here
+
+
 def test_on_demand_traces_first_entity_then_clicked_ones():
     session = FitzHughNagumoCable(max_samples=50)
     scene = _run(session, 3)

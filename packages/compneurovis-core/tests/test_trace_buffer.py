@@ -58,3 +58,14 @@ def test_a_block_handed_over_is_kept_without_a_copy_and_old_blocks_are_dropped()
     times, values = buffer.snapshot()
     np.testing.assert_array_equal(times, np.arange(14.0, 24.0))
     np.testing.assert_array_equal(values[:, 0], [3, 3, 4, 4, 4, 4, 5, 5, 5, 5])
+
+
+def test_a_buffer_that_does_not_keep_history_holds_only_the_newest_block():
+    buffer = TraceBuffer(10, np.arange(3), keep_history=False)
+    for i in range(5):
+        block = np.full((4, 3), i, dtype=np.float32)
+        assert buffer.append(np.arange(4.0) + 4 * i, block) is block  # still no copy
+    assert len(buffer._blocks) == 1 and len(buffer) == 4
+    times, values = buffer.snapshot()
+    np.testing.assert_array_equal(times, np.arange(16.0, 20.0))
+    np.testing.assert_array_equal(values, np.full((4, 3), 4, dtype=np.float32))

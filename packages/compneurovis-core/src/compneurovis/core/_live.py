@@ -365,7 +365,9 @@ class LiveMorphologySession(BufferedSession, ABC):
         return self.geometry.indices_of(self.default_trace_entities())
 
     def _fresh_traces(self, rows: list[int]) -> TraceBuffer:
-        return TraceBuffer(self.history_length(), rows)
+        # FULL traces every entity from the start: nothing here reads its past back (the consumers keep it)
+        return TraceBuffer(self.history_length(), rows,
+                           keep_history=self.history_capture_mode is not HistoryCaptureMode.FULL)
 
     def _emit_variable_switch(self, variable: str, unit: str, values: np.ndarray, now: float, *, missing: int,
                               color_limits: tuple[float, float] | None, morphology_title: str | None = None,

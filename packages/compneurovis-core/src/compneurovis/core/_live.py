@@ -263,9 +263,10 @@ class LiveMorphologySession(BufferedSession, ABC):
         Default ``True``: the complete record in both modes (every traced
         entity in ``ON_DEMAND``, every entity in ``FULL``), so a spike shorter
         than a display frame is not aliased. Override to return ``False`` to
-        keep one sample per display frame (at ``display_dt``) instead, which
-        costs less when every entity of a large model is kept. The display
-        frames themselves are the same either way.
+        keep one sample per display frame (at ``display_dt``) instead: fewer
+        samples for the window and a recording to hold when every entity of a
+        large model is kept. The display frames themselves are the same
+        either way.
         """
         return True
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from compneurovis.core import (
+    DisplayFrame,
     EntityClicked,
-    FieldReplace,
     Recorder,
     ReplaySession,
     SceneReady,
@@ -172,7 +172,8 @@ def test_recording_session_in_the_worker_records_everything(tmp_path):
                     live = update.scene
                 else:
                     live.apply(update)
-                    frames += isinstance(update, FieldReplace)
+                    frames += isinstance(update, DisplayFrame)
+        assert frames >= 50, f"{frames} display frames in 60 s"
         assert "record" in live.actions
         transport.send(InvokeAction(action_id="record"))  # pause writing
         time.sleep(0.3)

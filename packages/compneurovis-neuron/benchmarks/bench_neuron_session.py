@@ -102,11 +102,13 @@ def main(argv: list[str]) -> int:
     n_seg = session.geometry.n_entities
     assert session.steps_per_update() == 4 and session.history_every_step()
     storage = where(session)
+    live(session, session.display_dt)  # lays out the storage view once (a few ms), outside the pairs
     pairs = paired(session, sim_ms, repeats)
-    gather_best = max(gather_only(session, sim_ms) for _ in range(3))
+    gather_best = max(gather_only(session, sim_ms) for _ in range(max(3, repeats // 4)))
     session.shutdown()
     per_frame = PerFrameCA1(dt=DT, display_dt=4 * DT, history_capture_mode="full", max_samples=1000)
     per_frame.initialize()
+    live(per_frame, per_frame.display_dt)
     frame_pairs = paired(per_frame, sim_ms, max(3, repeats // 2))
     per_frame.shutdown()
     bare_best, live_best = max(p[0] for p in pairs), max(p[1] for p in pairs)

@@ -168,11 +168,50 @@ def test_nan_state_is_reported_and_pauses():
 
     session = Unstable()
     session.initialize()
-    for _ in range(5):
-        if session.is_live():
-            session.advance()
+    for _ in range(10_000):  # the state is checked at least every FINITE_CHECK_INTERVAL of wall-clock time
+        if not session.is_live():
+            break
+        session.advance()
     errors = [u for u in session.read_updates() if isinstance(u, Error)]
     assert errors and "NaN" in errors[0].message and not session.is_live()
+
+
+class BreaksAtFrame(FitzHughNagumoCable):
+    """Finite for `good` frames, then NaN in the last entity (a model that breaks mid-run)."""
+
+    good = 3
+
+    def step(self, n_steps):
+        times, values = super().step(n_steps)
+        self.good -= 1
+        if self.good < 0:
+            values[:, -1] = np.nan
+        return times, values
+
+
+def test_the_finite_check_runs_at_most_every_interval_and_after_every_command(monkeypatch):
+    monkeypatch.setattr(BreaksAtFrame, "FINITE_CHECK_INTERVAL", 3600.0)  # only the first frame is due
+    session = BreaksAtFrame()
+    session.initialize()
+    for _ in range(6):
+        session.advance()
+    frames = [u for u in session.read_updates() if isinstance(u, DisplayFrame)]
+    assert np.isnan(frames[-1].values[-1]), "the NaN frames are sent as they are"
+    assert session.is_live(), "no check was due after the first frame"
+    session.handle(SetControl(control_id="stimulus", value=0.1))  # any command makes the next frame due
+    session.advance()
+    (error,) = [u for u in session.read_updates() if isinstance(u, Error)]
+    assert not session.is_live()
+    assert f"by t = {session.time:.3f} ms" in error.message and session.geometry.entity_ids[-1] in error.message
+
+
+def test_with_no_interval_every_frame_is_checked(monkeypatch):
+    monkeypatch.setattr(BreaksAtFrame, "FINITE_CHECK_INTERVAL", 0.0)
+    session = BreaksAtFrame()
+    session.initialize()
+    for _ in range(BreaksAtFrame.good + 1):
+        session.advance()
+    assert not session.is_live(), "paused at the first frame that is not finite"
 
 
 def test_history_mode_accepts_strings():

@@ -15,7 +15,7 @@ import pytest
 from cnv_neuron_testmodels import DT, BentCell, RecordingCell, record_all, run_frames
 from neuron import h
 
-from compneurovis.core import ActionSpec, InvokeAction, Reset, SetControl
+from compneurovis.core import ActionSpec, EntityClicked, InvokeAction, Reset, SetControl
 from compneurovis.neuron import _voltage_span as voltage_span_module
 from compneurovis.neuron._voltage_span import (
     _VOLTAGE_ROW,
@@ -210,6 +210,24 @@ def test_full_history_keeps_every_step_read_from_a_view_of_storage(session_facto
     assert session._traced is None, "reading storage, no PtrVector of every segment is built (after each reset)"
     recorded = np.array([v.as_numpy() for v in vecs])
     np.testing.assert_array_equal(history, recorded[:, 1:].astype(np.float32))
+
+
+def test_on_demand_history_of_clicked_segments_is_read_from_storage_too(session_factory):
+    session = session_factory(max_samples=10_000, display_dt=4 * DT)  # ON_DEMAND, the default
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, _ = record_all(session)
+    session.handle(Reset())
+    session.handle(EntityClicked(entity_id=session.geometry.entity_ids[-1]))
+    session.read_updates()
+    _, history, _ = run_frames(session, 20)
+    span = session._voltage_span()
+    assert span is not None and span.live
+    assert session._traced is None, "the clicked segments are read from storage, not through a PtrVector"
+    recorded = np.array([v.as_numpy() for v in vecs])
+    rows = session._traces.rows
+    assert list(rows) == [0, session.geometry.n_entities - 1]
+    np.testing.assert_array_equal(history, recorded[rows, 1:].astype(np.float32))
 
 
 def test_neuron_refuses_structure_changes_inside_fadvance(session_factory):

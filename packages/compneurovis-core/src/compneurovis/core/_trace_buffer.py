@@ -84,9 +84,11 @@ class TraceBuffer:
             stored, stored_times = block[-self.capacity:], times[-self.capacity:]
         else:
             stored, stored_times = block, times
-        if not self.keep_history:  # the newest block only (no allocation but the caller's)
+        if not self.keep_history:  # the newest block only, as handed over: no copy, no allocation
             self._blocks.clear()
-            self._held = self._small_run = 0
+            self._blocks.append((stored_times, stored))
+            self._held, self._small_run = stored.shape[0], 0
+            return block
         self._blocks.append((np.array(stored_times, dtype=np.float64), stored))
         self._held += stored.shape[0]
         if stored.nbytes < self._SMALL_BLOCK_BYTES:

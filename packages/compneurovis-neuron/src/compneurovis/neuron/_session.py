@@ -66,7 +66,10 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
     variable through one ``h.PtrVector`` gather. History keeps every step, of
     the traced segments in ``ON_DEMAND`` mode and of every segment in ``FULL``
     mode (`history_every_step` returning ``False`` keeps one sample per
-    display frame instead); `record_many` refs are read after every step.
+    display frame instead); while voltages are read from node storage, each
+    step is one copy of the storage rows in both modes (the traced columns
+    are taken from it once per frame). `record_many` refs are read after
+    every step.
     The window's "Variable" choice (unless the session defines a control of
     that id) switches to any range variable of the model while it runs
     (`switch_variable`).
@@ -364,10 +367,10 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
                 fadvance()
             return self._sample_display()
         if each_step:
-            rows = self._traced_columns()
-            span = self._voltage_span() if isinstance(rows, slice) else None  # every segment traced
-            if span is not None:  # read from NEURON's storage: no sampler of thousands of refs to build
+            span = self._voltage_span()
+            if span is not None:  # read from NEURON's storage: no sampler of refs to build or gather
                 return self._step_span(n_steps, span)
+            rows = self._traced_columns()
             traced = self._traced_sampler()
         from neuron import h
 

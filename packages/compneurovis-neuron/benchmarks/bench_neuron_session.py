@@ -8,7 +8,8 @@ segments) headless for a fixed simulated time, twice in one process:
    history, ``display_dt = 4 * dt``: every segment kept at every step (the
    FULL default), the display once per frame.
 
-For reference it also times the opt-out, one history sample per display frame
+For reference it also times ON_DEMAND (the default mode) with a few clicked
+segments, the opt-out of one history sample per display frame
 (``history_every_step() -> False``), and ``h.fadvance()`` followed by a
 ``PtrVector.gather`` of every segment after each step (what per-step sampling
 of all segments cost before the storage read).
@@ -31,7 +32,7 @@ import time
 
 from neuron import h
 
-from compneurovis.core import Reset
+from compneurovis.core import EntityClicked, Reset
 from compneurovis.neuron.examples.swc import CA1Session
 
 DT = 0.025
@@ -111,6 +112,14 @@ def main(argv: list[str]) -> int:
     live(per_frame, per_frame.display_dt)
     frame_pairs = paired(per_frame, sim_ms, max(3, repeats // 2))
     per_frame.shutdown()
+    on_demand = CA1Session(dt=DT, display_dt=4 * DT, max_samples=1000)  # ON_DEMAND, the default
+    on_demand.initialize()
+    for entity_id in on_demand.geometry.entity_ids[500::500]:  # the soma's trace and a few clicked segments
+        on_demand.handle(EntityClicked(entity_id=entity_id))
+    clicked = len(on_demand._traces.rows)
+    live(on_demand, on_demand.display_dt)
+    demand_pairs = paired(on_demand, sim_ms, max(3, repeats // 2))
+    on_demand.shutdown()
     bare_best, live_best = max(p[0] for p in pairs), max(p[1] for p in pairs)
     low, median, high = quartiles(pairs)
     print(f"segments: {n_seg}  dt: {DT} ms  display_dt: {4 * DT} ms  history: FULL, every step  "
@@ -119,6 +128,7 @@ def main(argv: list[str]) -> int:
     print(f"h.fadvance() + gather only:   {gather_best:9.1f} simulated ms / s  "
           f"(ratio {gather_best / bare_best:.3f}: per-step PtrVector sampling)")
     print(f"opt-out, one sample / frame:  ratio {quartiles(frame_pairs)[1]:.3f} (median paired)")
+    print(f"ON_DEMAND, {clicked} traced segments: ratio {quartiles(demand_pairs)[1]:.3f} (median paired)")
     print(f"NeuronSession.advance():      {live_best:9.1f} simulated ms / s  (FULL, every step)")
     print(f"paired ratios (each session run / the bare run before it): quartiles {low:.3f} {median:.3f} {high:.3f}")
     print(f"ratio session / bare:         {median:9.3f}  (median paired; target >= 0.90)  "

@@ -85,6 +85,40 @@ def test_a_raising_session_reaches_the_caller_as_an_error_and_the_worker_stops(f
     assert _children() == []
 
 
+_UNGUARDED = """
+import time
+from compneurovis.core import WorkerTransport
+from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
+
+transport = WorkerTransport(FitzHughNagumoCable).start()
+deadline = time.monotonic() + 30
+while not transport.finished and time.monotonic() < deadline:
+    for update in transport.poll(0.2):
+        print(type(update).__name__, getattr(update, "message", ""), flush=True)
+transport.close()
+"""
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_a_script_without_a_main_guard_is_told_so(tmp_path, guarded):
+    source = _UNGUARDED if not guarded else "if __name__ == '__main__':\n" + "".join(
+        f"    {line}\n" for line in _UNGUARDED.strip().splitlines())
+    if guarded:  # a guarded script whose session fails at once still gets the generic notice
+        source = source.replace("FitzHughNagumoCable).start()", "DiesHardAtOne).start()")
+        source = "import os\nclass DiesHardAtOne:\n    def __new__(cls):\n        os._exit(1)\n" + source
+    script = tmp_path / "unguarded.py"
+    script.write_text(source)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    errors = [line for line in run.stdout.splitlines() if line.startswith("Error ")]
+    assert len(errors) == 1, run.stdout + run.stderr
+    if guarded:
+        assert "exited with code 1 before reporting an error; check the terminal" in errors[0]
+        assert "if __name__" not in errors[0]
+    else:
+        assert f"{script} starts it outside an `if __name__ == \"__main__\":` block" in errors[0]
+        assert "put the code that starts the session under that block" in errors[0]
+
+
 def test_slow_consumer_loses_no_history_and_sees_the_newest_display():
     transport = WorkerTransport(Counter).start()
     try:

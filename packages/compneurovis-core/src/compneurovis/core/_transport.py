@@ -26,6 +26,7 @@ from ._codec import decode, encode
 from ._parent_watch import ParentWatch
 from ._protocol import Error, SceneReady, SessionCommand, SessionUpdate, StopSession
 from ._session import Session, remember_scene_of, startup_scene_of
+from ._spawn_hint import unguarded_main_script
 
 SessionFactory = Callable[[], Session]
 
@@ -201,6 +202,8 @@ class WorkerTransport:
         self.finished = False
         self._fatal_seen = False
         self._closing = False
+        self._heard = False  # whether any message came from the worker
+        self._spawned = start_method in ("spawn", "forkserver")  # the worker imports the main script again
 
     def start(self) -> WorkerTransport:
         """Start the worker process. Returns ``self``."""
@@ -256,6 +259,7 @@ class WorkerTransport:
         try:
             while self._conn.poll(timeout if count == 0 else 0):
                 updates.extend(decode(self._conn.recv_bytes()))
+                self._heard = True
                 count += 1
                 if max_messages is not None and count >= max_messages:
                     break
@@ -273,6 +277,13 @@ class WorkerTransport:
         code = self._process.exitcode
         how = "is still running" if code is None else (
             f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
+        script = unguarded_main_script() if code == 1 and not self._heard and self._spawned else None
+        if script is not None:
+            return Error(message=(
+                f"the session worker exited with code {code} before it started: {script} starts it outside "
+                f"an `if __name__ == \"__main__\":` block, and the worker ({self._ctx.get_start_method()!r} "
+                "start method) imports that script again; put the code that starts the session under that "
+                "block"), fatal=True)
         return Error(message=f"the session worker {how} before reporting an error; "
                              f"check the terminal for its output (factory: {self.factory!r})", fatal=True)
 

@@ -203,7 +203,6 @@ class WorkerTransport:
         self._fatal_seen = False
         self._closing = False
         self._heard = False  # whether any message came from the worker
-        self._spawned = start_method in ("spawn", "forkserver")  # the worker imports the main script again
 
     def start(self) -> WorkerTransport:
         """Start the worker process. Returns ``self``."""
@@ -277,11 +276,13 @@ class WorkerTransport:
         code = self._process.exitcode
         how = "is still running" if code is None else (
             f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
-        script = unguarded_main_script() if code == 1 and not self._heard and self._spawned else None
+        method = self._ctx.get_start_method()
+        reimports = method in ("spawn", "forkserver")  # the worker imports the main script again
+        script = unguarded_main_script() if code == 1 and not self._heard and reimports else None
         if script is not None:
             return Error(message=(
                 f"the session worker exited with code {code} before it started: {script} starts it outside "
-                f"an `if __name__ == \"__main__\":` block, and the worker ({self._ctx.get_start_method()!r} "
+                f"an `if __name__ == \"__main__\":` block, and the worker ({method!r} "
                 "start method) imports that script again; put the code that starts the session under that "
                 "block"), fatal=True)
         return Error(message=f"the session worker {how} before reporting an error; "

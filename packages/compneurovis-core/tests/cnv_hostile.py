@@ -147,10 +147,6 @@ class Campaign(NamedTuple):
     counts: dict[str, int]  #: how many times each case was run (quick ones are flooded)
     during: dict[str, tuple[float, int]]  #: (simulated ms, frames) the viewer got while each case ran
 
-    def held(self, sim: float = 0.9, frames: float = 0.7) -> bool:
-        """Whether the session kept ``sim`` of its quiet rate and the viewer ``frames`` of its frame rate."""
-        return self.sim_ratio > sim and self.frame_ratio > frames
-
 
 def campaign(addr, viewer, *, quiet: float = 1.5, flood: float = 1.5) -> Campaign:
     """Every case, each after ``quiet`` undisturbed seconds; quick cases are repeated for ``flood`` seconds."""
@@ -166,12 +162,12 @@ def campaign(addr, viewer, *, quiet: float = 1.5, flood: float = 1.5) -> Campaig
             counts[case.__name__] += 1
         end = time.monotonic()
         time.sleep(0.3)  # frames produced during the attack have arrived
-        for total, (a, b) in ((calm, (start, middle)), (hostile, (middle, end))):
-            sim, frames = viewer.progress(a, b)
+        during[case.__name__] = viewer.progress(middle, end)
+        for total, (sim, frames), seconds in ((calm, viewer.progress(start, middle), middle - start),
+                                              (hostile, during[case.__name__], end - middle)):
             total[0] += sim
             total[1] += frames
-            total[2] += b - a
-        during[case.__name__] = viewer.progress(middle, end)
+            total[2] += seconds
     sim_ratio = (hostile[0] / hostile[2]) / (calm[0] / calm[2])
     frame_ratio = (hostile[1] / hostile[2]) / (calm[1] / calm[2])
     return Campaign(sim_ratio, frame_ratio, reasons, counts, during)

@@ -93,6 +93,22 @@ def test_neuroml_cable_references_are_checked_before_neuron(tmp_path):
         load_morphology(path)
 
 
+def test_a_neuroml_element_out_of_place_is_refused_before_neuron(tmp_path):
+    # found by test_morphology_fuzz: a <cable> moved into a <segment> made NEURON's reader connect at
+    # x outside [0, 1], then crash the process
+    text = (DATA / "small_cell.xml").read_text()
+    cable = '        <cable id="2" name="axon" fract_along_parent="0"><meta:group>axon_group</meta:group></cable>\n'
+    assert cable in text
+    text = text.replace(cable, "").replace('        <segment id="1" name="dend_a" parent="0" cable="1">\n',
+                                           '        <segment id="1" name="dend_a" parent="0" cable="1">\n' + cable)
+    path = tmp_path / "misplaced.xml"
+    path.write_text(text)
+    with pytest.raises(NeuroMLFormatError,
+                       match=r"misplaced.xml, line 13: malformed NeuroML: <cable> must be inside <cables>, "
+                             r"not <segment>"):
+        load_morphology(path)
+
+
 def test_morphio_errors_name_the_file(tmp_path):
     path = tmp_path / "bad.h5"
     path.write_bytes(b"\x89HDF\r\n\x1a\n not really")

@@ -114,6 +114,10 @@ def _number(path: Path, line: int, element: str, name: str, value: str | None, *
     return number
 
 
+#: Where each element NEURON's NeuroML reader builds the cell from must be: inside which element.
+_PLACE = {"segment": "segments", "proximal": "segment", "distal": "segment", "cable": "cables"}
+
+
 class _MorphML:
     """What `check_neuroml` collects: segments, their points, and the cables declared."""
 
@@ -123,9 +127,16 @@ class _MorphML:
         self.distal: set[int] = set()
         self.cables: set[int] = set()
         self.current: int | None = None
+        self.open: list[str] = []  # the elements around the current one, outermost first
 
     def element(self, local: str, attrs: dict[str, str], line: int) -> None:
         path = self.path
+        inside = self.open[-1] if self.open else None
+        self.open.append(local)
+        where = _PLACE.get(local)
+        if where is not None and inside != where:  # NEURON's reader misplaces it, and may crash later
+            around = f"<{inside}>" if inside else "the top level"
+            raise NeuroMLFormatError(path, line, f"<{local}> must be inside <{where}>, not {around}")
         if local == "segment":
             sid = int(_number(path, line, local, "id", attrs.get("id"), integer=True))
             if sid in self.segments:
@@ -154,6 +165,7 @@ class _MorphML:
                 raise NeuroMLFormatError(path, line, f"<cable> fract_along_parent={fract!r} is not in [0, 1]")
 
     def end(self, local: str) -> None:
+        self.open.pop()
         if local == "segment":
             self.current = None
 

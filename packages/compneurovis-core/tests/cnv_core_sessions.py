@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from compneurovis.core import BufferedSession, DisplayFrame, Field, FieldAppend, Scene
+from compneurovis.core import BufferedSession, DisplayFrame, Field, FieldAppend, Scene, Status
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 
 
@@ -112,3 +112,26 @@ class Previews(FitzHughNagumoCable):
         self.show_preview(self.morphology_preview(geometry, self.status))
         time.sleep(self.delay)  # a slow simulator initialising its states
         return geometry
+
+
+class Batched(FitzHughNagumoCable):
+    """Frames far shorter than its advance target: several per `advance` once a transport allows it.
+
+    Stimulated from the start (0.8). `step_sizes` lists the ``n_steps`` of every `step` call;
+    `allow_batched_advance` says so in a `Status`.
+    """
+
+    ADVANCE_TARGET_S = 1.0
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.stimulus = 0.8
+        self.step_sizes: list[int] = []
+
+    def step(self, n_steps: int):
+        self.step_sizes.append(n_steps)
+        return super().step(n_steps)
+
+    def allow_batched_advance(self) -> None:
+        super().allow_batched_advance()
+        self.emit(Status(message="batched advance allowed"))

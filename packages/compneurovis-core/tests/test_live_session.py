@@ -1,9 +1,11 @@
 """LiveMorphologySession behaviour, driven through the FitzHugh-Nagumo example backend."""
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
+from cnv_core_sessions import Batched
 
 from compneurovis.core import (
     DisplayFrame,
@@ -226,6 +228,85 @@ def test_history_append_carries_per_step_samples():
     session.advance()
     (append,) = [u for u in session.read_updates() if isinstance(u, FieldAppend)]
     assert append.values.shape == (4, 1) and append.coord_values.shape == (4,)  # time-major
+
+
+def _batched_run(session, frames):
+    """Advance until ``frames`` display frames are simulated; the Scene and the frames each call asked for."""
+    scene = session.initialize()
+    session.handle(SetControl(control_id="stimulus", value=0.8))
+    scene.apply_all(session.read_updates())
+    asked, displays = [], []
+    while session.time < frames * session.display_dt - session.dt / 2:
+        asked.append(session.frames_per_advance())
+        session.advance()
+        updates = session.read_updates()
+        displays += [u for u in updates if isinstance(u, DisplayFrame)]
+        scene.apply_all(updates)
+    return scene, asked, displays
+
+
+def test_code_that_calls_advance_itself_gets_one_frame_per_call():
+    session = Batched(history_capture_mode="full", max_samples=10_000)
+    _, asked, _ = _batched_run(session, 12)
+    assert asked == [1] * 12
+    assert session.step_sizes == [session.steps_per_update()] * 12
+
+
+def test_a_transport_lets_fast_frames_advance_together_and_history_keeps_every_step():
+    session = Batched(history_capture_mode="full", max_samples=10_000)
+    session.initialize()
+    session.allow_batched_advance()
+    steps = session.steps_per_update()
+    scene, asked, displays = _batched_run(session, 60)
+    # the first call after a command measures; the next ones batch up to the cap
+    assert asked[0] == 1 and max(asked) == Batched.MAX_FRAMES_PER_ADVANCE
+    assert session.step_sizes[-len(asked):] == [steps * n for n in asked]
+    assert len(displays) == len(asked) < 60 <= sum(asked)
+    times, values = _reference(sum(asked), steps, stimulus=0.8)
+    history = scene.fields["segment_history"]
+    np.testing.assert_allclose(history.coords["time"][1:], times)  # every step, none twice, none lost
+    np.testing.assert_allclose(history.values[1:], values.astype(np.float32), rtol=1e-6)
+    for frame in displays:  # each call shows its last frame
+        k = round(frame.sim_time / session.dt) - 1
+        np.testing.assert_allclose(frame.values, values[k].astype(np.float32), rtol=1e-6)
+        assert k % steps == steps - 1
+
+
+def test_batches_stay_within_the_byte_cap_and_restart_at_one_frame_after_a_command():
+    session = Batched(history_capture_mode="full", max_samples=10_000)
+    session.initialize()
+    frame_bytes = 4 * session.steps_per_update() * session.geometry.n_entities
+    session.MAX_ADVANCE_BYTES = 3 * frame_bytes + 1
+    session.allow_batched_advance()
+    for _ in range(4):
+        session.advance()
+    assert session.frames_per_advance() == 3
+    session.handle(SetControl(control_id="stimulus", value=0.5))
+    assert session.frames_per_advance() == 1  # the command's effect shows in the very next frame
+
+
+class SlowBatched(Batched):
+    """Each frame takes longer than the advance target: batching would only make the display lag."""
+
+    ADVANCE_TARGET_S = 0.001
+
+    def step(self, n_steps):
+        time.sleep(0.002 * n_steps / self.steps_per_update())
+        return super().step(n_steps)
+
+
+class PerFrameBatched(Batched):
+    def history_every_step(self):
+        return False
+
+
+@pytest.mark.parametrize("cls", [SlowBatched, PerFrameBatched])
+def test_slow_frames_and_one_sample_per_frame_keep_one_frame_per_call(cls):
+    session = cls(history_capture_mode="full", max_samples=10_000)
+    session.initialize()
+    session.allow_batched_advance()
+    _, asked, _ = _batched_run(session, 8)
+    assert asked == [1] * 8
 
 
 def test_a_backend_must_write_the_three_hooks():

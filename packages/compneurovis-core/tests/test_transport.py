@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from cnv_core_sessions import Counter, DiesHard, Exploding, FailsToStart, Previews, ReadFails
+from cnv_core_sessions import Batched, Counter, DiesHard, Exploding, FailsToStart, Previews, ReadFails
 
 from compneurovis.core import (
     PREVIEW_PREFIX,
@@ -20,6 +20,7 @@ from compneurovis.core import (
     SceneReady,
     SetControl,
     StatePatch,
+    Status,
     UpdateCoalescer,
     WorkerTransport,
     is_preview,
@@ -62,6 +63,25 @@ def test_third_party_backend_runs_through_worker_and_takes_commands():
         pid = transport.pid
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert _children() == []
+
+
+def test_the_worker_batches_fast_frames_and_every_step_arrives():
+    with WorkerTransport(functools.partial(Batched, history_capture_mode="full", max_samples=100_000)) as transport:
+        updates = _collect(transport, lambda us: any(isinstance(u, SceneReady) for u in us))
+        scene = next(u for u in updates if isinstance(u, SceneReady)).scene
+        updates = updates[updates.index(next(u for u in updates if isinstance(u, SceneReady))) + 1:]
+        updates += _collect(transport, lambda us: sum(
+            len(u.coord_values) for u in us if isinstance(u, FieldAppend)) >= 2000)
+    assert any(isinstance(u, Status) and u.message == "batched advance allowed" for u in updates)
+    scene.apply_all(updates)
+    history = scene.fields["segment_history"]
+    n = history.shape[0] - 1
+    reference = FitzHughNagumoCable()
+    reference.initialize()
+    reference.stimulus = 0.8
+    times, values = reference.step(n)
+    np.testing.assert_allclose(history.coords["time"][1:], times)  # every step, in order, none twice
+    np.testing.assert_allclose(history.values[1:], values.astype(np.float32), rtol=1e-6)
 
 
 @pytest.mark.parametrize(("factory", "message"), [

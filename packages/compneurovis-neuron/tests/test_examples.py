@@ -91,6 +91,30 @@ def test_swc_example_pulses_make_the_soma_fire():
         session.shutdown()
 
 
+def test_swc_example_fires_once_in_every_period_when_batched_as_in_the_window():
+    session = CA1Session()
+    try:
+        session.initialize()
+        session.allow_batched_advance()  # as the worker does: a few frames per advance()
+        asked, times, soma = [], [], []
+        while session.time < 3 * session.pulse_period:
+            asked.append(session.frames_per_advance())
+            session.advance()
+            for update in session.read_updates():
+                if isinstance(update, FieldAppend) and update.field_id == "segment_history":
+                    times.append(update.coord_values)
+                    soma.append(update.values[:, 0])  # ON_DEMAND: the soma is traced from the start
+        assert max(asked) > 1
+        times, soma = np.concatenate(times), np.concatenate(soma)
+        assert np.all(np.diff(times) > 0) and times.size == round(session.time / session.dt)
+        rising = times[1:][(soma[1:] > 0) & (soma[:-1] <= 0)]  # upward crossings of 0 mV
+        pulses = [period * session.pulse_period + session.pulse_offset for period in range(3)]
+        for start in pulses:  # a spike within a few ms of each pulse, not only the first
+            assert np.any((rising > start) & (rising < start + 10)), (start, rising)
+    finally:
+        session.shutdown()
+
+
 def test_network_spike_travels_round_the_ring():
     session = RingNetworkSession()
     try:

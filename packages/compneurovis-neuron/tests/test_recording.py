@@ -7,7 +7,15 @@ import pytest
 from cnv_neuron_testmodels import DT, BentCell, RecordingCell, record_all, run_frames
 from neuron import h
 
-from compneurovis.core import EntityClicked, FieldReplace, HistoryCaptureMode, Reset, SetControl
+from compneurovis.core import (
+    DisplayFrame,
+    EntityClicked,
+    FieldAppend,
+    FieldReplace,
+    HistoryCaptureMode,
+    Reset,
+    SetControl,
+)
 
 
 class PerFrameCell(BentCell):
@@ -47,6 +55,39 @@ def test_display_and_history_equal_vector_record(session_factory, mode, cls, dis
         assert history.shape[0] == recorded.shape[0]
     else:
         assert history.shape[0] == 1
+
+
+@pytest.mark.parametrize("mode", [HistoryCaptureMode.FULL, HistoryCaptureMode.ON_DEMAND])
+def test_frames_batched_as_the_worker_drives_them_equal_vector_record(session_factory, mode):
+    session = session_factory(history_capture_mode=mode, display_dt=4 * DT, max_samples=10_000)
+    session.initialize()
+    session.handle(SetControl(control_id="amp", value=0.8))
+    vecs, tvec = record_all(session)
+    session.handle(Reset())
+    session.read_updates()
+    session.allow_batched_advance()  # what the worker, the server and the notebook's source do
+    steps = session.steps_per_update()
+    asked, displays, history, times = [], [], [], []
+    while session.time < 240 * DT - DT / 2:
+        asked.append(session.frames_per_advance())
+        session.advance()
+        for update in session.read_updates():
+            if isinstance(update, DisplayFrame):
+                displays.append(update)
+            elif isinstance(update, FieldAppend):
+                history.append(np.asarray(update.values))
+                times.append(np.asarray(update.coord_values))
+    assert asked[0] == 1 and max(asked) > 1, "a small cell's frames are fast: several per advance()"
+    recorded = np.array([v.as_numpy() for v in vecs])
+    assert recorded.max() > 0, "the clamp should make the soma spike"
+    assert recorded.shape[1] == 1 + sum(asked) * steps
+    rows = session._traces.rows
+    np.testing.assert_array_equal(np.concatenate(history).T, recorded[rows, 1:].astype(np.float32))
+    np.testing.assert_allclose(np.concatenate(times), tvec.as_numpy()[1:], rtol=0, atol=1e-9)
+    assert len(displays) == len(asked)
+    for frame in displays:  # each advance() shows the last step it simulated
+        k = int(np.argmin(np.abs(tvec.as_numpy() - frame.sim_time)))
+        np.testing.assert_array_equal(frame.values, recorded[:, k].astype(np.float32))
 
 
 def test_on_demand_click_samples_the_new_trace_every_step(session_factory):

@@ -7,7 +7,8 @@ clicks, shortcuts and reset for free:
 - `build_model` ``() -> MorphologyGeometry``: create the model; return its geometry.
 - `initialize_state` ``() -> (t, values)``: (re)initialise the simulation state
   and return the time and the ``(n_entities,)`` display values.
-- `step` ``(n) -> (times, values)``: advance ``n`` steps; return ``(k,)`` times
+- `step` ``(n) -> (times, values)``: advance ``n`` steps (one display frame, or
+  several: `frames_per_advance`); return ``(k,)`` times
   and ``(k, n_entities)`` display values, one row per sampled step: every step
   (``k = n``), or only the last one (``k = 1``) when `history_every_step` is
   false. A backend that always returns every step is fine: the base keeps the
@@ -99,6 +100,17 @@ class LiveMorphologySession(BufferedSession, ABC):
     HISTORY_CAPTURE_FULL = HistoryCaptureMode.FULL
     #: Most wall-clock seconds between two checks of the display values for NaN/inf.
     FINITE_CHECK_INTERVAL = 0.005
+    #: Wall-clock seconds one `advance` aims to take once `allow_batched_advance` was called; ``0`` (the
+    #: default): one display frame per call all the same. Above ``0``, frames that simulate faster than
+    #: this are advanced several per call (`frames_per_advance`): one `step` and one update pair for all
+    #: of them. A backend whose `step` accepts any ``n_steps`` at little cost per call sets it (NEURON:
+    #: 2 ms; not Jaxley, whose step is compiled for its ``n_steps``).
+    ADVANCE_TARGET_S = 0.0
+    #: Most display frames one `advance` simulates (when `ADVANCE_TARGET_S` is set).
+    MAX_FRAMES_PER_ADVANCE = 8
+    #: Most bytes of float32 display values (steps x entities) one `advance` produces: larger blocks
+    #: leave the processor's cache the simulator works in.
+    MAX_ADVANCE_BYTES = 256 * 1024
     scene_builder: type[MorphologySceneBuilder] = MorphologySceneBuilder
     #: Labels, units and colours of what the session shows.
     style: MorphologyStyle = MorphologyStyle()
@@ -132,6 +144,8 @@ class LiveMorphologySession(BufferedSession, ABC):
         #: Entities that have no value of what is shown (NaN by design, drawn grey), or ``None``.
         self._absent: np.ndarray | None = None
         self._next_finite_check = 0.0  # `time.monotonic()` of the next NaN/inf check (`_check_finite`)
+        self._frames = 1  # display frames the next `advance` simulates (`frames_per_advance`)
+        self._batched = False  # `allow_batched_advance` was called
 
     # ----------------------------------------------------------- backend hooks
 
@@ -149,7 +163,7 @@ class LiveMorphologySession(BufferedSession, ABC):
 
     @abstractmethod
     def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """Advance ``n_steps`` integration steps (one display frame; called by `advance`).
+        """Advance ``n_steps`` integration steps (one display frame or several, `frames_per_advance`).
 
         Returns:
             ``(k,)`` times and ``(k, n_entities)`` display values, one row per
@@ -290,6 +304,42 @@ class LiveMorphologySession(BufferedSession, ABC):
             return 1
         return max(1, round(self.display_dt / self.dt))
 
+    def allow_batched_advance(self) -> None:
+        """Let `advance` simulate several display frames per call when each is fast (`frames_per_advance`).
+
+        The worker, the server and the notebook's source call it; code that
+        calls `advance` itself keeps one display frame per call.
+        """
+        self._batched = True
+
+    def frames_per_advance(self) -> int:
+        """Display frames the next `advance` simulates: 1, or more for a fast model in a transport's loop.
+
+        After `allow_batched_advance`, and with `ADVANCE_TARGET_S` set (NEURON
+        sets it), frames that simulate in less wall-clock time than that are
+        advanced several per call, as one `step` of all their steps: the
+        history keeps every step as before, and the display frame of the call
+        is its last one (a window shows at most tens of frames a second; the
+        frames in between would be skipped on the way anyway). Each call
+        costs Python objects and calls, which a 2,536-segment NEURON cell's
+        frame of 4 steps felt as ~4 % of its speed. At most
+        `MAX_FRAMES_PER_ADVANCE` frames and `MAX_ADVANCE_BYTES` of values;
+        1 after every command (so its effect shows in the next frame), and
+        while history keeps one sample per frame (`history_every_step` false).
+        """
+        return self._frames
+
+    def _measured_frames(self, seconds_per_frame: float) -> int:
+        """How many frames the next `advance` simulates, after frames of ``seconds_per_frame`` each."""
+        target = self.ADVANCE_TARGET_S
+        if not self._batched or target <= 0 or not self._history_each_step or self.geometry is None:
+            return 1
+        frame_bytes = 4 * self.steps_per_update() * max(1, self.geometry.n_entities)
+        cap = min(self.MAX_FRAMES_PER_ADVANCE, self.MAX_ADVANCE_BYTES // frame_bytes)
+        if seconds_per_frame <= 0:
+            return max(1, cap)
+        return max(1, min(cap, int(target / seconds_per_frame)))
+
     def idle_sleep(self) -> float:
         """Seconds to sleep per loop turn while paused."""
         return 0.02
@@ -392,10 +442,12 @@ class LiveMorphologySession(BufferedSession, ABC):
             self.emit(update)
 
     def advance(self) -> None:
-        """Simulate one display interval and emit the display frame and history."""
+        """Simulate `frames_per_advance` display intervals; emit the last display frame and their history."""
         traces = self._traces
         assert traces is not None, "initialize() must run before advance()"
-        times, values = self.step(self.steps_per_update())
+        frames = self.frames_per_advance()
+        started = time.monotonic()
+        times, values = self.step(self.steps_per_update() * frames)
         if not self._history_each_step and len(times) > 1:
             times, values = times[-1:], values[-1:]
         if values.dtype != _FLOAT32:  # every value leaves the session as float32
@@ -406,6 +458,7 @@ class LiveMorphologySession(BufferedSession, ABC):
         latest = values[-1] if values.base is None else values[-1].copy()  # a step may reuse its frame's buffer
         self.time = now_sim = float(times[-1])
         now = time.monotonic()
+        self._frames = self._measured_frames((now - started) / frames)
         if now >= self._next_finite_check:
             self._check_finite(latest, now_sim, now)
         # the frame: the latest display values, then the history block (one update each)
@@ -469,6 +522,7 @@ class LiveMorphologySession(BufferedSession, ABC):
     def handle(self, command: SessionCommand) -> None:
         """Dispatch one command; a bad command becomes an `Error` update, not a crash."""
         self._next_finite_check = 0.0  # a command may break the model: check the next frame
+        self._frames = 1  # ... and show its effect in it
         context = CommandContext(self, command)
         try:
             self._dispatch(command, context)

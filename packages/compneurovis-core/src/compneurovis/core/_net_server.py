@@ -229,6 +229,7 @@ class SessionServer:
             if scene is not None:
                 self.hub.publish([SceneReady(scene=scene)])
                 remember_scene_of(self.factory, scene)
+            session.allow_batched_advance()  # nothing here counts advance() calls
             self.hub.publish(session.read_updates())
             def stopping() -> bool:  # Event.is_set takes no lock: safe against a signal handler that sets one
                 return self._stop.is_set() or (until is not None and until.is_set())

@@ -59,6 +59,10 @@ class RecordingSession(Session):
         """Advance the wrapped session."""
         self.inner.advance()
 
+    def allow_batched_advance(self) -> None:
+        """Let the wrapped session batch its frames (`Session.allow_batched_advance`): nothing recorded changes."""
+        self.inner.allow_batched_advance()
+
     def read_updates(self) -> list[SessionUpdate]:
         """The wrapped session's updates, written to the file on the way out."""
         updates = self.inner.read_updates()

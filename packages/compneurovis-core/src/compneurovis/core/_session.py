@@ -40,8 +40,9 @@ def remember_scene_of(factory: Any, scene: Scene) -> None:
 class Session(ABC):
     """A source of Scenes and updates that reacts to commands.
 
-    A transport calls `initialize` once, then loops: `handle` pending commands,
-    `advance` while `is_live`, forward `read_updates`, else sleep `idle_sleep`.
+    A transport calls `initialize` once (then `allow_batched_advance`), then loops:
+    `handle` pending commands, `advance` while `is_live`, forward `read_updates`,
+    else sleep `idle_sleep`.
     """
 
     @classmethod
@@ -80,6 +81,16 @@ class Session(ABC):
 
     def handle(self, command: SessionCommand) -> None:  # noqa: B027 - optional hook
         """React to one command from the frontend. The default ignores it."""
+
+    def allow_batched_advance(self) -> None:  # noqa: B027 - optional hook
+        """Let one `advance` do several units of work when each is short. The default ignores it.
+
+        A transport that drives `advance` in a loop of its own and never counts
+        its calls (the worker, a server, the notebook's source) calls this
+        after `initialize`. Code that calls `advance` itself, expecting one
+        display interval per call, does not, and keeps that. See
+        `LiveMorphologySession.frames_per_advance`.
+        """
 
     def is_live(self) -> bool:
         """Whether `advance` should be called now. Defaults to ``True``."""

@@ -126,6 +126,7 @@ def _worker_main(factory: SessionFactory, conn: Connection, parent_pid: int, ker
         if scene is not None:
             outbox.put([SceneReady(scene=scene)])
             remember_scene_of(factory, scene)
+        session.allow_batched_advance()  # nothing here counts advance() calls
         outbox.put(session.read_updates())
         stop = False
         while not stop and not outbox.broken and not watch.gone.is_set():

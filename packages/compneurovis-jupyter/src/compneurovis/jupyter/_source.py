@@ -108,6 +108,7 @@ class ThreadTransport:
             if scene is not None:
                 self._put([SceneReady(scene=scene)])
                 remember_scene_of(self.factory, scene)
+            session.allow_batched_advance()  # nothing here counts advance() calls
             self._put(session.read_updates())
             while not self._stop.is_set():
                 wait = 0.0 if session.is_live() else session.idle_sleep()

@@ -69,7 +69,12 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
     display frame instead); while voltages are read from node storage, each
     step is one copy of the storage rows in both modes (the traced columns
     are taken from it once per frame). `record_many` refs are read after
-    every step.
+    every step. A model whose display frame takes less than
+    `ADVANCE_TARGET_S` (2 ms) of wall-clock time is advanced a few frames per
+    `advance` call (`frames_per_advance`; never under MPI): an ``advance``
+    override that does something once per frame then runs once per call, so
+    time events in the model with NEURON's own events (a ``NetStim``,
+    ``h.CVode().event``) or set ``ADVANCE_TARGET_S = 0``.
     The window's "Variable" choice (unless the session defines a control of
     that id) switches to any range variable of the model while it runs
     (`switch_variable`).
@@ -97,6 +102,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
     """
 
     scene_builder = NeuronSceneBuilder
+    ADVANCE_TARGET_S = 0.002
 
     def __init__(
         self,
@@ -262,12 +268,17 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
     def advance(self) -> None:
         """Advance the simulation and emit incremental frontend updates.
 
-        Runs `steps_per_update` ``h.fadvance()`` steps, then emits one
-        ``DisplayFrame`` (display) and one ``FieldAppend`` (history), and a
-        ``FieldAppend`` of the frame's spikes when there are any.
+        Runs `steps_per_update` ``h.fadvance()`` steps per display frame, for
+        `frames_per_advance` frames, then emits one ``DisplayFrame`` (display)
+        and one ``FieldAppend`` (history), and a ``FieldAppend`` of the
+        spikes when there are any.
         """
         super().advance()
         self._emit_spikes()
+
+    def frames_per_advance(self) -> int:
+        """Display frames the next `advance` simulates (see `LiveMorphologySession`); always 1 under MPI."""
+        return 1 if self._link is not None else super().frames_per_advance()
 
     def handle(self, command: SessionCommand) -> None:
         """Dispatch one command (under MPI rank 0 first broadcasts those that change the model)."""

@@ -81,8 +81,8 @@ class CA1Session(SwcCellSession):
             self.stim.delay = period * self.pulse_period + self.pulse_offset
 
     def advance(self) -> None:
-        """Schedule this period's pulse, then advance one display frame."""
-        self._schedule_pulse(self.time)
+        """Schedule the pulse of the period this advance ends in, then advance (one or a few display frames)."""
+        self._schedule_pulse(self.time + self.frames_per_advance() * self.steps_per_update() * self.dt)
         super().advance()
 
     def control_specs(self) -> dict[str, ControlSpec]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cnv_core_sessions import Batched
 
 from compneurovis.core import (
     PROTOCOL_VERSION,
@@ -61,6 +62,20 @@ def test_round_trip_keeps_every_update(tmp_path):
     assert recording.complete and recording.damage is None
     same_updates(recording.updates, written)
     assert len(recording.frames()) == 20
+
+
+def test_a_recording_keeps_every_display_frame_of_a_session_that_could_batch_them(tmp_path):
+    path = tmp_path / "run.cnvrec"
+    session = RecordingSession(Batched, path)
+    session.initialize()
+    session.allow_batched_advance()  # what the worker does; a recording does not pass it on
+    for _ in range(20):
+        session.advance()
+        session.read_updates()
+    session.shutdown()
+    assert session.inner.step_sizes == [session.inner.steps_per_update()] * 20
+    frames = read_recording(path).frames()
+    assert len(frames) == 20
 
 
 def test_a_copy_cut_anywhere_reads_back_every_whole_block(tmp_path):

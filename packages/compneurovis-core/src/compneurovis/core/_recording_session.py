@@ -60,8 +60,11 @@ class RecordingSession(Session):
         self.inner.advance()
 
     def allow_batched_advance(self) -> None:
-        """Let the wrapped session batch its frames (`Session.allow_batched_advance`): nothing recorded changes."""
-        self.inner.allow_batched_advance()
+        """Not passed on: a recording keeps every display frame, so the wrapped session advances one per call.
+
+        The display frames are the only record of every entity's values in
+        ``ON_DEMAND`` mode, and what a movie of the recording is made of.
+        """
 
     def read_updates(self) -> list[SessionUpdate]:
         """The wrapped session's updates, written to the file on the way out."""

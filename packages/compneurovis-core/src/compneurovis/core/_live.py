@@ -322,7 +322,7 @@ class LiveMorphologySession(BufferedSession, ABC):
         is its last one (a window shows at most tens of frames a second; the
         frames in between would be skipped on the way anyway). Each call
         costs Python objects and calls, which a 2,536-segment NEURON cell's
-        frame of 4 steps felt as ~4 % of its speed. At most
+        frame of 4 steps felt as 3-5 % of its speed. At most
         `MAX_FRAMES_PER_ADVANCE` frames and `MAX_ADVANCE_BYTES` of values;
         1 after every command (so its effect shows in the next frame), and
         while history keeps one sample per frame (`history_every_step` false).

@@ -68,8 +68,8 @@ def test_third_party_backend_runs_through_worker_and_takes_commands():
 def test_the_worker_batches_fast_frames_and_every_step_arrives():
     with WorkerTransport(functools.partial(Batched, history_capture_mode="full", max_samples=100_000)) as transport:
         updates = _collect(transport, lambda us: any(isinstance(u, SceneReady) for u in us))
-        scene = next(u for u in updates if isinstance(u, SceneReady)).scene
-        updates = updates[updates.index(next(u for u in updates if isinstance(u, SceneReady))) + 1:]
+        ready = next(u for u in updates if isinstance(u, SceneReady))
+        scene, updates = ready.scene, updates[updates.index(ready) + 1:]
         updates += _collect(transport, lambda us: sum(
             len(u.coord_values) for u in us if isinstance(u, FieldAppend)) >= 2000)
     assert any(isinstance(u, Status) and u.message == "batched advance allowed" for u in updates)

@@ -329,12 +329,12 @@ class LiveMorphologySession(BufferedSession, ABC):
         """
         return self._frames
 
-    def _measured_frames(self, seconds_per_frame: float) -> int:
-        """How many frames the next `advance` simulates, after frames of ``seconds_per_frame`` each."""
+    def _measured_frames(self, seconds_per_frame: float, steps: int) -> int:
+        """How many frames the next `advance` simulates, after frames of ``steps`` steps, ``seconds_per_frame`` each."""
         target = self.ADVANCE_TARGET_S
         if not self._batched or target <= 0 or not self._history_each_step or self.geometry is None:
             return 1
-        frame_bytes = 4 * self.steps_per_update() * max(1, self.geometry.n_entities)
+        frame_bytes = 4 * steps * max(1, self.geometry.n_entities)
         cap = min(self.MAX_FRAMES_PER_ADVANCE, self.MAX_ADVANCE_BYTES // frame_bytes)
         if seconds_per_frame <= 0:
             return max(1, cap)
@@ -445,9 +445,9 @@ class LiveMorphologySession(BufferedSession, ABC):
         """Simulate `frames_per_advance` display intervals; emit the last display frame and their history."""
         traces = self._traces
         assert traces is not None, "initialize() must run before advance()"
-        frames = self.frames_per_advance()
+        frames, steps = self.frames_per_advance(), self.steps_per_update()
         started = time.monotonic()
-        times, values = self.step(self.steps_per_update() * frames)
+        times, values = self.step(steps * frames)
         if not self._history_each_step and len(times) > 1:
             times, values = times[-1:], values[-1:]
         if values.dtype != _FLOAT32:  # every value leaves the session as float32
@@ -458,7 +458,7 @@ class LiveMorphologySession(BufferedSession, ABC):
         latest = values[-1] if values.base is None else values[-1].copy()  # a step may reuse its frame's buffer
         self.time = now_sim = float(times[-1])
         now = time.monotonic()
-        self._frames = self._measured_frames((now - started) / frames)
+        self._frames = self._measured_frames((now - started) / frames, steps)
         if now >= self._next_finite_check:
             self._check_finite(latest, now_sim, now)
         # the frame: the latest display values, then the history block (one update each)

@@ -68,7 +68,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
     mode (`history_every_step` returning ``False`` keeps one sample per
     display frame instead); while voltages are read from node storage, each
     step is one copy of the storage rows in both modes (the traced columns
-    are taken from it once per frame). `record_many` refs are read after
+    are taken from it once per `step` call). `record_many` refs are read after
     every step. A model whose display frame takes less than
     `ADVANCE_TARGET_S` (2 ms) of wall-clock time is advanced a few frames per
     `advance` call (`frames_per_advance`; never under MPI): an ``advance``
@@ -423,7 +423,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
         Each step copies the span's rows (storage order) into one preallocated
         block, a single contiguous copy when the span is NEURON's storage
         itself; `VoltageSpan.order` puts the whole block into segment order
-        once per frame. The span is current when the frame starts, and nothing
+        once per call. The span is current when the call starts, and nothing
         can move its rows before it ends: NEURON freezes its storage during
         ``fadvance`` (a section created from an event is refused), and only
         ``fadvance`` runs between the reads.

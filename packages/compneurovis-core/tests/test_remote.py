@@ -15,6 +15,7 @@ from cnv_remote import served, slow_reader, watch
 
 from compneurovis.core import (
     Error,
+    FieldAppend,
     InvokeAction,
     RemoteError,
     RemoteTransport,
@@ -25,8 +26,10 @@ from compneurovis.core import (
     connect,
     is_preview,
 )
-from compneurovis.core._net_hub import BEHIND_MESSAGE
+from compneurovis.core._codec import decode
+from compneurovis.core._net_hub import BEHIND_MESSAGE, Hub
 from compneurovis.core._net_wire import dump, parse_url, recv_frame, send_frame
+from compneurovis.core._transport import SEND_INTERVAL_S
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 
 
@@ -69,6 +72,33 @@ def test_values_arrive_equal_to_the_simulators_own_and_the_server_ends_cleanly()
     common, mine, theirs = np.intersect1d(local_times, times, return_indices=True)
     assert len(common) > 10
     np.testing.assert_array_equal(remote.values[theirs], local_values[mine])
+
+
+def test_the_hub_sends_at_most_one_batch_per_interval_and_merges_the_rest_in_order():
+    # a session publishes every few hundred microseconds: a batch per publish costs the server's GIL dearly
+    hub = Hub(stall_timeout=10)
+    hub.start()
+    ours, theirs = socket.socketpair()
+    frames, rows = 0, []
+    try:
+        hub.add(ours, "pair")
+        start = time.monotonic()
+        for i in range(150):
+            hub.publish([FieldAppend(field_id="history", append_dim="time", values=np.full((1, 3), i, np.float32),
+                                     coord_values=np.array([0.1 * i]), max_length=10_000)])
+            time.sleep(0.001)
+        deadline = time.monotonic() + 10
+        while len(rows) < 150:
+            for update in decode(recv_frame(theirs, 1 << 24, deadline=deadline)):
+                assert isinstance(update, FieldAppend)
+                rows.extend(update.values[:, 0])
+            frames += 1
+        elapsed = time.monotonic() - start
+    finally:
+        hub.close()
+        theirs.close()
+    assert rows == list(range(150))  # every row, once, in order
+    assert frames <= elapsed / SEND_INTERVAL_S + 1, (frames, elapsed)
 
 
 def test_a_viewer_sees_the_sessions_preview_then_its_first_scene():

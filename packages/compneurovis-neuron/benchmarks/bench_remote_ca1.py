@@ -5,7 +5,8 @@ display frames' ``sim_time``) over a fixed window after a warm-up, for
 
 1. local: ``WorkerTransport(CA1Session)`` polled by this process (baseline);
 2. served with one viewer: ``serve(CA1Session)`` in a child process, ``connect`` here;
-3. served with four viewers (this process and three viewer processes).
+3. served with four viewers (this process and three viewer processes, each
+   watching before this process starts to measure).
 
 Also the display latency (receive time minus the frame's ``produced_at``, both
 ``time.monotonic`` on this machine) p95 per mode. Local and served runs
@@ -66,9 +67,12 @@ def local(window: float) -> tuple[float, list[float]]:
         return _watch([transport], window)
 
 
-def _viewer_child(url: str, window: float, results: mp.Queue) -> None:
+def _viewer_child(url: str, window: float, ready: mp.Queue, results: mp.Queue) -> None:
     transport = connect(url)
     try:
+        while not any(isinstance(u, DisplayFrame) for u in transport.poll(0.1)):
+            pass
+        ready.put(True)  # started and watching: its start-up (imports) is not counted against the session
         results.put(_watch([transport], window))
     finally:
         transport.close()
@@ -77,16 +81,18 @@ def _viewer_child(url: str, window: float, results: mp.Queue) -> None:
 def served(window: float, viewers: int) -> tuple[float, list[float]]:
     """The first viewer is this process; the others are processes of their own, as real viewers are."""
     ctx = mp.get_context("spawn")
-    queue, stop, results = ctx.Queue(), ctx.Event(), ctx.Queue()
+    queue, stop, ready, results = ctx.Queue(), ctx.Event(), ctx.Queue(), ctx.Queue()
     process = ctx.Process(target=_serve_child, args=(queue, stop))
     process.start()
     others = []
     transport = None
     try:
         url = queue.get(timeout=120)
-        others = [ctx.Process(target=_viewer_child, args=(url, window, results)) for _ in range(viewers - 1)]
+        others = [ctx.Process(target=_viewer_child, args=(url, window, ready, results)) for _ in range(viewers - 1)]
         for other in others:
             other.start()
+        for _ in others:
+            ready.get(timeout=120)
         transport = connect(url)
         rate, latencies = _watch([transport], window)
         for _ in others:

@@ -3,7 +3,9 @@
 The session thread only hands its updates to the `Hub` (`publish`), which never
 blocks. The hub thread coalesces them, keeps a mirror of the current Scene
 (what a viewer that joins late, or falls behind, is sent first), encodes each
-batch once and offers it to every viewer. Each viewer has a bounded queue and
+batch once and offers it to every viewer, at most one batch per
+`SEND_INTERVAL_S` (as the worker's pipe does: what a session publishes in
+between is merged). Each viewer has a bounded queue and
 its own writer thread: a viewer that reads slowly gets coalesced batches; one
 whose backlog still exceeds its byte budget is told so and resynchronised with
 a fresh Scene; one that accepts no byte for ``stall_timeout`` is dropped.
@@ -31,6 +33,7 @@ from ._errors import SceneError
 from ._net_wire import MAX_COMMAND_FRAME, FrameError, recv_frame, send_frame, wait_readable
 from ._protocol import COMMAND_TYPES, Error, SceneReady, SessionCommand, SessionUpdate, Status, StopSession
 from ._scene import Scene
+from ._transport import SEND_INTERVAL_S
 
 log = logging.getLogger("compneurovis.remote")
 
@@ -224,6 +227,7 @@ class Hub:
         self._closed = False
         self._idle = threading.Event()
         self._idle.set()
+        self._waiting = False  # the hub thread waits for updates (not for its next send time)
         self._coalescer = UpdateCoalescer()
         self._thread = threading.Thread(target=self._run, name="cnv-hub", daemon=True)
 
@@ -246,7 +250,8 @@ class Hub:
             self._idle.clear()
             if len(self._inbox) > 256:  # the hub is behind: keep memory bounded
                 self._inbox = self._coalescer.coalesce(self._inbox)
-            self._inbox_cond.notify()
+            if self._waiting:  # no wake-up for every publish while it paces itself
+                self._inbox_cond.notify()
 
     def add(self, sock: socket.socket, peer: str) -> Viewer:
         """Start serving an authenticated connection: the current Scene first, then the live stream."""
@@ -267,15 +272,25 @@ class Hub:
 
     def _run(self) -> None:
         coalescer = UpdateCoalescer()
+        due = 0.0  # monotonic time before which no batch goes out
         while True:
             with self._inbox_cond:
                 while not self._inbox and not self._closed:
                     self._idle.set()
+                    self._waiting = True
                     self._inbox_cond.wait()
+                self._waiting = False
+            left = due - time.monotonic()
+            if left > 0 and not self._closed:
+                # a session publishes every few hundred microseconds; each batch costs encoding and a
+                # write per viewer in this process, whose GIL the simulation needs: merge them instead
+                time.sleep(left)
+            with self._inbox_cond:
                 if not self._inbox:
                     self._idle.set()
                     return
                 batch, self._inbox = coalescer.coalesce(self._inbox), []
+            due = time.monotonic() + SEND_INTERVAL_S
             with self._lock:
                 self._mirror_apply(batch)
                 if self._viewers:

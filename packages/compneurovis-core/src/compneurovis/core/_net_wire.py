@@ -91,7 +91,11 @@ def is_remote_url(target: object) -> bool:
 def send_frame(sock: socket.socket, payload: bytes | bytearray | memoryview) -> None:
     """Write one frame; each chunk may wait up to the socket's timeout (a stalled peer raises)."""
     view = memoryview(payload).cast("B")
-    sock.sendall(_LENGTH.pack(view.nbytes))
+    head = _LENGTH.pack(view.nbytes)
+    if view.nbytes <= _CHUNK:  # one write: a live frame is a few kB, sent dozens of times a second per viewer
+        sock.sendall(head + view)
+        return
+    sock.sendall(head)
     for start in range(0, view.nbytes, _CHUNK):
         sock.sendall(view[start:start + _CHUNK])
 

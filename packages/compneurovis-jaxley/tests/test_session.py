@@ -71,6 +71,45 @@ def test_live_run_equals_integrate_across_control_changes(cls):
     assert expected.max() > 0.0  # the stimulus made it spike: the comparison is not trivial
 
 
+class BatchedHH(TinyHH):
+    """Batched as a transport's loop drives it, with the most frames per call whatever the machine's speed."""
+
+    ADVANCE_TARGET_S = 100.0
+    MAX_FRAMES_PER_ADVANCE = 6  # not a power of two: Jaxley rounds it down to 4
+
+
+def test_a_batched_run_advances_powers_of_two_frames_per_call_and_equals_integrate():
+    session = BatchedHH(history_capture_mode="full", max_samples=500)
+    scene = session.initialize()
+    session.allow_batched_advance()  # as the worker, the server and the notebook's source do
+    steps = session.steps_per_update()
+    frames = []
+
+    def calls(n):
+        for _ in range(n):
+            frames.append(session.frames_per_advance())
+            session.advance()
+        for update in session.read_updates():
+            scene.apply(update)
+
+    calls(3)
+    control_at = session._step_index
+    session.handle(SetControl(control_id="gNa", value=0.2))
+    session.handle(SetControl(control_id="amp", value=0.8))
+    calls(3)
+    assert frames == [1, 4, 4, 1, 4, 4]  # one frame after a start or a command, then the largest power of two
+    assert session._stepper._run._cache_size() == 2  # one compiled scan per count
+    n_total = session._step_index
+    assert (control_at, n_total) == (9 * steps, 18 * steps)
+    history = scene.fields["segment_history"]
+    expected = _reference(control_at, n_total)  # every step, across the batches and the control change
+    assert history.values.T.shape == expected.shape
+    np.testing.assert_allclose(history.coords["time"], np.arange(n_total + 1) * DT, rtol=0, atol=1e-9)
+    assert_same_voltages(history.values.T, expected)
+    assert_same_voltages(scene.fields["segment_display"].values, expected[:, -1])  # the call's last frame
+    assert expected.max() > 0.0
+
+
 class NetworkClient(TinyHH):
     """Written against the spec's text: the one cell is addressed through the network."""
 

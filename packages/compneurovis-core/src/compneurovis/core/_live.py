@@ -103,8 +103,8 @@ class LiveMorphologySession(BufferedSession, ABC):
     #: Wall-clock seconds one `advance` aims to take once `allow_batched_advance` was called; ``0`` (the
     #: default): one display frame per call all the same. Above ``0``, frames that simulate faster than
     #: this are advanced several per call (`frames_per_advance`): one `step` and one update pair for all
-    #: of them. A backend whose `step` accepts any ``n_steps`` at little cost per call sets it (NEURON:
-    #: 2 ms; not Jaxley, whose step is compiled for its ``n_steps``).
+    #: of them. A backend whose `step` takes any ``n_steps`` sets it (NEURON and Jaxley: 2 ms; Jaxley
+    #: rounds the count down to a power of two, each compiled once).
     ADVANCE_TARGET_S = 0.0
     #: Most display frames one `advance` simulates (when `ADVANCE_TARGET_S` is set).
     MAX_FRAMES_PER_ADVANCE = 8
@@ -316,7 +316,7 @@ class LiveMorphologySession(BufferedSession, ABC):
         """Display frames the next `advance` simulates: 1, or more for a fast model in a transport's loop.
 
         After `allow_batched_advance`, and with `ADVANCE_TARGET_S` set (NEURON
-        sets it), frames that simulate in less wall-clock time than that are
+        and Jaxley set it), frames that simulate in less wall-clock time than that are
         advanced several per call, as one `step` of all their steps: the
         history keeps every step as before, and the display frame of the call
         is its last one (a window shows at most tens of frames a second; the

@@ -64,6 +64,12 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
     uses sample ``k``; a current is zero after its end, a clamp holds its last
     value, unless `loop_externals` returns ``True``, which repeats them.
 
+    In a transport's loop (after `allow_batched_advance`), a model whose frame
+    takes less than `ADVANCE_TARGET_S` (2 ms) of wall-clock time advances 2, 4
+    or 8 frames per call as one compiled scan (`frames_per_advance`): each
+    call costs JAX's dispatch and a wait for the result, about 0.2 ms, which
+    is most of a small model's frame. Each of these counts compiles once.
+
     Args:
         dt: Integration time step, in ms.
         v_init: Initial membrane potential, in mV, set on every compartment
@@ -106,6 +112,7 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
     """
 
     scene_builder = JaxleySceneBuilder
+    ADVANCE_TARGET_S = 0.002
     solver: str = "bwd_euler"
     voltage_solver: str = "jaxley.dhs"
     recorded_state: str = "v"
@@ -264,6 +271,16 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
         if self._spikes is not None:
             self._spikes.restart(self._stepper.record(self._states, name="v"))
         return 0.0, values
+
+    def frames_per_advance(self) -> int:
+        """Display frames the next `advance` simulates: a power of two (1, 2, 4, 8).
+
+        The count `LiveMorphologySession.frames_per_advance` measures, rounded
+        down to a power of two: the scan is compiled for its number of steps,
+        so a few counts (each compiled once, on first use) serve the whole run.
+        """
+        frames = super().frames_per_advance()
+        return 1 << (frames.bit_length() - 1)
 
     def step(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
         """``n_steps`` of Jaxley's step function (jit-compiled scan); every step's times and values."""

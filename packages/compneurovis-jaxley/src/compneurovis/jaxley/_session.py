@@ -58,7 +58,7 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
     Variable picker: the window offers every state and parameter of the
     module (``v``, ``HH_m``, ``HH_gNa``, ``radius``...) as the ``"variable"``
     control, switchable while running (`switch_variable`); the first run of
-    a newly shown name compiles once.
+    a newly shown name compiles once (for each count of frames per call it runs at).
 
     Stimuli and clamps are indexed by absolute step: the step from ``k * dt``
     uses sample ``k``; a current is zero after its end, a clamp holds its last

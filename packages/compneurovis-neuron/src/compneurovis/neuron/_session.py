@@ -423,7 +423,8 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
         Each step copies the span's rows (storage order) into one preallocated
         block, a single contiguous copy when the span is NEURON's storage
         itself; `VoltageSpan.order` puts the whole block into segment order
-        once per call. The span is current when the call starts, and nothing
+        once per call (``ON_DEMAND``: only the traced segments' columns and the
+        last row, as the other paths of `step` return them). The span is current when the call starts, and nothing
         can move its rows before it ends: NEURON freezes its storage during
         ``fadvance`` (a section created from an event is refused), and only
         ``fadvance`` runs between the reads.
@@ -454,7 +455,15 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
             raise RuntimeError("NEURON's node storage changed during a display frame; reset to continue")
         if recorder is not None:
             self._deliver_recorded(times.copy(), recorded)
-        return times, span.order(block)
+        columns = self._traced_columns()
+        if isinstance(columns, slice):  # every segment traced (FULL): the whole block in segment order
+            return times, span.order(block)
+        # ON_DEMAND: as `step` says, the traced segments at every step and every segment at the last (NaN
+        # elsewhere); ordering only those is most of what a frame costs beyond NEURON's own steps
+        values = self._nan_frame.take(n_steps, len(span.offsets), columns)
+        values[:, columns] = block.take(span.offsets[columns], axis=1)
+        values[-1] = span.order(block[-1:])[0]
+        return times, values
 
     def _reset(self) -> None:
         if self._link is not None and not self._link.is_root:

@@ -103,14 +103,14 @@ class LiveMorphologySession(BufferedSession, ABC):
     #: Wall-clock seconds one `advance` aims to take once `allow_batched_advance` was called; ``0`` (the
     #: default): one display frame per call all the same. Above ``0``, frames that simulate faster than
     #: this are advanced several per call (`frames_per_advance`): one `step` and one update pair for all
-    #: of them. A backend whose `step` takes any ``n_steps`` sets it (NEURON and Jaxley: 2 ms; Jaxley
+    #: of them. A backend whose `step` takes any ``n_steps`` sets it (NEURON: 4 ms, Jaxley: 2 ms; Jaxley
     #: rounds the count down to a power of two, each compiled once).
     ADVANCE_TARGET_S = 0.0
     #: Most display frames one `advance` simulates (when `ADVANCE_TARGET_S` is set).
     MAX_FRAMES_PER_ADVANCE = 8
     #: Most bytes of float32 display values (steps x entities) one `advance` produces: larger blocks
     #: leave the processor's cache the simulator works in.
-    MAX_ADVANCE_BYTES = 256 * 1024
+    MAX_ADVANCE_BYTES = 384 * 1024
     scene_builder: type[MorphologySceneBuilder] = MorphologySceneBuilder
     #: Labels, units and colours of what the session shows.
     style: MorphologyStyle = MorphologyStyle()

@@ -70,7 +70,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
     step is one copy of the storage rows in both modes (the traced columns
     are taken from it once per `step` call). `record_many` refs are read after
     every step. A model whose display frame takes less than
-    `ADVANCE_TARGET_S` (2 ms) of wall-clock time is advanced a few frames per
+    `ADVANCE_TARGET_S` (4 ms) of wall-clock time is advanced a few frames per
     `advance` call (`frames_per_advance`; never under MPI): an ``advance``
     override that does something once per frame then runs once per call, so
     time events in the model with NEURON's own events (a ``NetStim``,
@@ -102,7 +102,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
     """
 
     scene_builder = NeuronSceneBuilder
-    ADVANCE_TARGET_S = 0.002
+    ADVANCE_TARGET_S = 0.004
 
     def __init__(
         self,

@@ -5,10 +5,10 @@ blocks. The hub thread coalesces them, keeps a mirror of the current Scene
 (what a viewer that joins late, or falls behind, is sent first), encodes each
 batch once and offers it to every viewer, at most one batch per
 `SEND_INTERVAL_S` (as the worker's pipe does: what a session publishes in
-between is merged). Each viewer has a bounded queue and
-its own writer thread: a viewer that reads slowly gets coalesced batches; one
-whose backlog still exceeds its byte budget is told so and resynchronised with
-a fresh Scene; one that accepts no byte for ``stall_timeout`` is dropped.
+between is merged). Each viewer has a bounded queue and its own writer
+thread: a viewer that reads slowly gets coalesced batches; one whose backlog
+still exceeds its byte budget is told so and resynchronised with a fresh
+Scene; one that accepts no byte for ``stall_timeout`` is dropped.
 """
 
 from __future__ import annotations

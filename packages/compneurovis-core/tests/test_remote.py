@@ -101,6 +101,17 @@ def test_the_hub_sends_at_most_one_batch_per_interval_and_merges_the_rest_in_ord
     assert frames <= elapsed / SEND_INTERVAL_S + 1, (frames, elapsed)
 
 
+def test_both_ends_send_each_frame_at_once():
+    # Nagle's algorithm held frames back until the peer's delayed acknowledgement: 15-40 ms late, often
+    with served(FitzHughNagumoCable) as server:
+        viewer = watch(server.url)
+        viewer.wait(lambda w: w.scene is not None)
+        (peer,) = server.hub.viewers
+        assert peer.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        assert viewer.transport._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        viewer.close()
+
+
 def test_a_viewer_sees_the_sessions_preview_then_its_first_scene():
     with served(Previews) as server:
         viewer = watch(server.url)

@@ -27,6 +27,7 @@ from ._net_wire import (
     load_hello,
     mac,
     new_nonce,
+    no_delay,
     parse_url,
     recv_frame,
     send_frame,
@@ -95,6 +96,7 @@ class RemoteTransport:
             sock = socket.create_connection((self.address.host, self.address.port), timeout=self.timeout)
         except OSError as exc:
             raise RemoteError(f"cannot reach {self.url}: {exc.strerror or exc}") from None
+        no_delay(sock)
         try:
             if self.address.tls:
                 context = self._ssl_context or ssl.create_default_context(cafile=self._cafile)

@@ -34,6 +34,7 @@ from ._net_wire import (
     load_hello,
     mac,
     new_nonce,
+    no_delay,
     recv_frame,
     send_frame,
     version_mismatch,
@@ -135,6 +136,7 @@ class SessionServer:
             except OSError:
                 return
             peer = _peer_name(addr)
+            no_delay(sock)
             if not self._pending.acquire(blocking=False):
                 self._refuse(sock, peer, f"too many connections handshaking at once (limit {self.max_pending})")
                 continue

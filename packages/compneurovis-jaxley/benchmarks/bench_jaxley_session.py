@@ -7,7 +7,7 @@ of the live step function, live throughput (simulated ms per wall second,
 emitting and draining the frontend updates as the worker does: after
 ``allow_batched_advance()``, several frames per call), the throughput of one
 jit-compiled ``jx.integrate`` over the same simulated time (after
-compilation), and their ratio (target >= 0.5); beside it, the ratio with one
+compilation; each throughput the best of 3 runs), and their ratio (target >= 0.5); beside it, the ratio with one
 display frame per ``advance()`` call (what code that calls it itself gets).
 """
 
@@ -25,6 +25,7 @@ from jaxley.channels import HH
 from compneurovis.jaxley import JaxleySession
 
 DT = 0.025
+REPEATS = 3  # each throughput is the best of this many runs: one run of 200 simulated ms is ~0.1-0.2 s here
 
 
 def tree_cell(levels: int = 5, ncomp: int = 4) -> jx.Cell:
@@ -67,14 +68,14 @@ def bench(display_dt: float, sim_ms: float, swc: bool) -> None:
     session.advance()
     session.read_updates()
     compile_s = time.perf_counter() - t0
-    single = _live(session, sim_ms)  # one display frame per call: code that calls advance() itself
+    single = max(_live(session, sim_ms) for _ in range(REPEATS))  # one frame per call: code calling advance()
     session.allow_batched_advance()  # as the worker, the server and the notebook's source do
     warm_end = time.perf_counter() + 3.0  # each count of frames per call compiles once: not timed
     while time.perf_counter() < warm_end:
         session.advance()
         session.read_updates()
     batched_frames = session.frames_per_advance()
-    live = _live(session, sim_ms)
+    live = max(_live(session, sim_ms) for _ in range(REPEATS))
     frames = max(1, round(sim_ms / display_dt))
     simulated = frames * session.steps_per_update() * DT
 
@@ -88,9 +89,11 @@ def bench(display_dt: float, sim_ms: float, swc: bool) -> None:
     t0 = time.perf_counter()
     run(params).block_until_ready()
     batch_compile_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out = run(params).block_until_ready()
-    batch_s = time.perf_counter() - t0
+    batch_s = float("inf")
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        out = run(params).block_until_ready()
+        batch_s = min(batch_s, time.perf_counter() - t0)
     assert out.shape[1] == n_steps + 1, out.shape
 
     batch = simulated / batch_s

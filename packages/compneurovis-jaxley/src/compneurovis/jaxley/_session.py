@@ -65,8 +65,8 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
     value, unless `loop_externals` returns ``True``, which repeats them.
 
     In a transport's loop (after `allow_batched_advance`), a model whose frame
-    takes less than `ADVANCE_TARGET_S` (2 ms) of wall-clock time advances 2, 4
-    or 8 frames per call as one compiled scan (`frames_per_advance`): each
+    takes less than `ADVANCE_TARGET_S` (2 ms) of wall-clock time advances 2, 4,
+    8 or 16 frames per call as one compiled scan (`frames_per_advance`): each
     call costs JAX's dispatch and a wait for the result, about 0.2 ms, which
     is most of a small model's frame. Each of these counts compiles once.
 
@@ -113,6 +113,7 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
 
     scene_builder = JaxleySceneBuilder
     ADVANCE_TARGET_S = 0.002
+    MAX_FRAMES_PER_ADVANCE = 16  # a small model's frame is mostly the call's own cost
     solver: str = "bwd_euler"
     voltage_solver: str = "jaxley.dhs"
     recorded_state: str = "v"
@@ -273,7 +274,7 @@ class JaxleySession(JaxleyVariablePicker, LiveMorphologySession, ABC):
         return 0.0, values
 
     def frames_per_advance(self) -> int:
-        """Display frames the next `advance` simulates: a power of two (1, 2, 4, 8).
+        """Display frames the next `advance` simulates: a power of two (1, 2, 4, 8, 16).
 
         The count `LiveMorphologySession.frames_per_advance` measures, rounded
         down to a power of two: the scan is compiled for its number of steps,

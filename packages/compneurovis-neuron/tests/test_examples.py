@@ -93,7 +93,7 @@ def test_swc_example_pulses_make_the_soma_fire():
 
 def test_swc_example_fires_once_in_every_period_when_batched_as_in_the_window():
     session = CA1Session()
-    session.ADVANCE_TARGET_S = 1.0  # the most frames per call however fast this machine is: 8 frames, 2 ms
+    session.ADVANCE_TARGET_S = 1.0  # the most frames per call however slow this machine is: 8
     session.MAX_ADVANCE_BYTES = 1 << 30
     try:
         session.initialize()

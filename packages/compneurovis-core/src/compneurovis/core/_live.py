@@ -316,10 +316,10 @@ class LiveMorphologySession(BufferedSession, ABC):
         """Display frames the next `advance` simulates: 1, or more for a fast model in a transport's loop.
 
         After `allow_batched_advance`, and with `ADVANCE_TARGET_S` set (NEURON
-        and Jaxley set it), frames that simulate in less wall-clock time than that are
-        advanced several per call, as one `step` of all their steps: the
-        history keeps every step as before, and the display frame of the call
-        is its last one (a window shows at most tens of frames a second; the
+        and Jaxley set it), frames that simulate in less wall-clock time than
+        that are advanced several per call, as one `step` of all their steps:
+        the history keeps every step as before, and the display frame of the
+        call is its last one (a window shows at most tens of frames a second; the
         frames in between would be skipped on the way anyway). Each call
         costs Python objects and calls, which a 2,536-segment NEURON cell's
         frame of 4 steps felt as 3-5 % of its speed. At most

@@ -424,10 +424,10 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
         block, a single contiguous copy when the span is NEURON's storage
         itself; `VoltageSpan.order` puts the whole block into segment order
         once per call (``ON_DEMAND``: only the traced segments' columns and the
-        last row, as the other paths of `step` return them). The span is current when the call starts, and nothing
-        can move its rows before it ends: NEURON freezes its storage during
-        ``fadvance`` (a section created from an event is refused), and only
-        ``fadvance`` runs between the reads.
+        last row, as the other paths of `step` return them). The span is
+        current when the call starts, and nothing can move its rows before it
+        ends: NEURON freezes its storage during ``fadvance`` (a section created
+        from an event is refused), and only ``fadvance`` runs between the reads.
         """
         fadvance, window, fill, clock = self._fadvance, span.window, span.fill, self._clock
         recorder = self._recorder

@@ -29,7 +29,7 @@ from compneurovis.core import (
 from compneurovis.core._codec import decode
 from compneurovis.core._net_hub import BEHIND_MESSAGE, Hub
 from compneurovis.core._net_wire import dump, parse_url, recv_frame, send_frame
-from compneurovis.core._paced import SEND_INTERVAL_S
+from compneurovis.core._transport import SEND_INTERVAL_S
 from compneurovis.core.examples.fitzhugh_nagumo import FitzHughNagumoCable
 
 

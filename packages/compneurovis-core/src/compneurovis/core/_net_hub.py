@@ -31,9 +31,9 @@ from ._coalesce import UpdateCoalescer
 from ._codec import decode, encode
 from ._errors import SceneError
 from ._net_wire import MAX_COMMAND_FRAME, FrameError, recv_frame, send_frame, wait_readable
-from ._paced import PacedInbox
 from ._protocol import COMMAND_TYPES, Error, SceneReady, SessionCommand, SessionUpdate, Status, StopSession
 from ._scene import Scene
+from ._transport import SEND_INTERVAL_S
 
 log = logging.getLogger("compneurovis.remote")
 
@@ -215,7 +215,8 @@ class Hub:
         self.stall_timeout = stall_timeout
         self.backlog_bytes = backlog_bytes
         self.commands: queue.SimpleQueue[SessionCommand | None] = queue.SimpleQueue()
-        self._inbox = PacedInbox()
+        self._inbox: list[SessionUpdate] = []
+        self._inbox_cond = threading.Condition()
         self._lock = threading.Lock()  # mirror and viewers
         self._mirror: Scene | None = None
         self._unapplied: list[SessionUpdate] = []
@@ -223,6 +224,11 @@ class Hub:
         self._fatal: Error | None = None
         self._viewers: list[Viewer] = []
         self._all: list[Viewer] = []
+        self._closed = False
+        self._idle = threading.Event()
+        self._idle.set()
+        self._waiting = False  # the hub thread waits for updates (not for its next send time)
+        self._coalescer = UpdateCoalescer()
         self._thread = threading.Thread(target=self._run, name="cnv-hub", daemon=True)
 
     def start(self) -> None:
@@ -237,7 +243,15 @@ class Hub:
 
     def publish(self, updates: list[SessionUpdate]) -> None:
         """Hand updates over; never blocks on a viewer."""
-        self._inbox.put(updates)
+        if not updates:
+            return
+        with self._inbox_cond:
+            self._inbox.extend(updates)
+            self._idle.clear()
+            if len(self._inbox) > 256:  # the hub is behind: keep memory bounded
+                self._inbox = self._coalescer.coalesce(self._inbox)
+            if self._waiting:  # no wake-up for every publish while it paces itself
+                self._inbox_cond.notify()
 
     def add(self, sock: socket.socket, peer: str) -> Viewer:
         """Start serving an authenticated connection: the current Scene first, then the live stream."""
@@ -257,9 +271,26 @@ class Hub:
                 self._viewers.remove(viewer)
 
     def _run(self) -> None:
-        # a session publishes every few hundred microseconds; each batch costs encoding and a write per
-        # viewer in this process, whose GIL the simulation needs: at most one batch per SEND_INTERVAL_S
-        while (batch := self._inbox.take()) is not None:
+        coalescer = UpdateCoalescer()
+        due = 0.0  # monotonic time before which no batch goes out
+        while True:
+            with self._inbox_cond:
+                while not self._inbox and not self._closed:
+                    self._idle.set()
+                    self._waiting = True
+                    self._inbox_cond.wait()
+                self._waiting = False
+            left = due - time.monotonic()
+            if left > 0 and not self._closed:
+                # a session publishes every few hundred microseconds; each batch costs encoding and a
+                # write per viewer in this process, whose GIL the simulation needs: merge them instead
+                time.sleep(left)
+            with self._inbox_cond:
+                if not self._inbox:
+                    self._idle.set()
+                    return
+                batch, self._inbox = coalescer.coalesce(self._inbox), []
+            due = time.monotonic() + SEND_INTERVAL_S
             with self._lock:
                 self._mirror_apply(batch)
                 if self._viewers:
@@ -294,11 +325,13 @@ class Hub:
 
     def flush(self, timeout: float) -> bool:
         """Wait until every published update has been offered to the viewers."""
-        return self._inbox.idle.wait(timeout)
+        return self._idle.wait(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the hub thread and drop every viewer; joins their threads."""
-        self._inbox.close()
+        with self._inbox_cond:
+            self._closed = True
+            self._inbox_cond.notify()
         if self._thread.ident is not None:
             self._thread.join(timeout)
         with self._lock:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ._coalesce import UpdateCoalescer
 from ._codec import decode, encode
-from ._paced import PacedInbox
 from ._parent_watch import ParentWatch
 from ._protocol import Error, SceneReady, SessionCommand, SessionUpdate, StopSession
 from ._session import Session, remember_scene_of, startup_scene_of
@@ -31,27 +31,59 @@ from ._spawn_hint import unguarded_main_script
 SessionFactory = Callable[[], Session]
 
 
+#: Shortest wall-clock interval, in seconds, between two messages from a worker to its frontend.
+SEND_INTERVAL_S = 1 / 60
+
+
 class _Outbox:
     """Pending updates of the worker, drained by the sender thread.
 
-    The thread sends at most one message per `SEND_INTERVAL_S`: each message
-    costs both processes (encoding, a pipe write, decoding), and what arrives
-    in between is merged into the next (`PacedInbox`).
+    The thread sends at most one message per `SEND_INTERVAL_S`: a NEURON
+    session makes a display frame every few hundred microseconds, and each
+    message costs both processes (encoding, a pipe write, decoding) while a
+    window shows at most about 30 frames a second. What arrives in between
+    is merged (`UpdateCoalescer`: the latest frame, the history appended in
+    order), so nothing a viewer shows is lost, only sent later by at most
+    that interval.
     """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._inbox = PacedInbox()
+        self._pending: list[SessionUpdate] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self._idle = False  # the sender thread waits for updates (not for its next send time)
         self.broken = False
         self.failure: BaseException | None = None
+        self._coalescer = UpdateCoalescer()
         self._thread = threading.Thread(target=self._run, name="cnv-sender", daemon=True)
         self._thread.start()
 
     def put(self, updates: list[SessionUpdate]) -> None:
-        self._inbox.put(updates)
+        if updates:
+            with self._cond:
+                self._pending.extend(updates)
+                if len(self._pending) > 256:  # consumer is behind: keep memory bounded
+                    self._pending = self._coalescer.coalesce(self._pending)
+                if self._idle:
+                    self._cond.notify()
 
     def _run(self) -> None:
-        while (batch := self._inbox.take()) is not None:
+        due = 0.0  # monotonic time before which nothing more is sent
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed:
+                    self._idle = True
+                    self._cond.wait()
+                self._idle = False
+            left = due - time.monotonic()
+            if left > 0 and not self._closed:
+                time.sleep(left)  # what comes meanwhile is merged into this message; no wake-up per put
+            with self._cond:
+                if not self._pending and self._closed:
+                    return
+                batch, self._pending = self._coalescer.coalesce(self._pending), []
+            due = time.monotonic() + SEND_INTERVAL_S
             try:
                 self._conn.send_bytes(encode(batch))
             except BaseException as exc:  # noqa: BLE001 - reported by the main loop
@@ -60,7 +92,9 @@ class _Outbox:
                 return
 
     def close(self, timeout: float = 5.0) -> None:
-        self._inbox.close()
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
         self._thread.join(timeout)
 
 

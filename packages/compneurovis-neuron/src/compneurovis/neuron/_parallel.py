@@ -252,7 +252,7 @@ class ParallelHooks:
                 last = s._sample_display()[1]
                 return np.concatenate([block.ravel(), last.ravel()]), self._local_spikes()
             if span is not None:
-                block = block.take(span._offsets, axis=1)
+                block = span.order(block)
         else:
             times, block = s._sample_display()
         self._frame_result = (times, block)

@@ -461,7 +461,7 @@ class NeuronSession(LiveMorphologySession, ParallelHooks, SpikeHooks, VariablePi
         # ON_DEMAND: as `step` says, the traced segments at every step and every segment at the last (NaN
         # elsewhere); ordering only those is most of what a frame costs beyond NEURON's own steps
         values = self._nan_frame.take(n_steps, len(span.offsets), columns)
-        values[:, columns] = block.take(span.offsets[columns], axis=1)
+        values[:, columns] = span.order(block, columns)
         values[-1] = span.order(block[-1:])[0]
         return times, values
 
